@@ -1,0 +1,1 @@
+"""Backends: the only modules that import gdb or lldb (plus the in-memory fake for tests)."""

@@ -1,0 +1,3 @@
+"""Command definitions; importing this package registers every command in ``REGISTRY``."""
+
+from .registry import REGISTRY, CommandSpec, command, run_command  # noqa: F401

@@ -1,0 +1,106 @@
+"""Commands declared once, installed into gdb and lldb by the backends.
+
+A ``CommandSpec`` pairs an argparse parser with ``run(target, args, out) -> int``.  Backends only
+lex the argument string (``gdb.string_to_argv``, ``shlex`` for lldb), build their ``Target`` and
+call ``run_command``; that is the single place where errors become one ``kmemdbg: error:`` line
+and an exit status, so no traceback and no ``SystemExit`` ever reaches the debugger.
+"""
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable, List
+
+from ..target.errors import CommandArgumentError, KmemdbgError
+
+# Exit statuses, for batch use (gdb -batch / lldb -b and kgdb_scripts/leakcheck).
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class KmemArgumentParser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting and prints help to the debugger's stream."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.out = sys.stdout
+
+    def error(self, message):
+        raise CommandArgumentError(f"{self.prog}: {message}")
+
+    def exit(self, status=0, message=None):
+        if message:
+            self.out.write(message)
+        raise _HelpShown(status)
+
+    def print_help(self, file=None):
+        (file or self.out).write(self.format_help())
+
+
+class _HelpShown(Exception):
+    def __init__(self, status):
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One debugger command.
+
+    :param name: hyphenated, as users type it (``uma-zones``).
+    :param summary: one line, shown by ``help`` listings.
+    :param make_parser: returns a fresh ``KmemArgumentParser`` (its help is the command's help).
+    :param run: ``run(target, args, out) -> int``; writes to ``out``; raises ``KmemdbgError``.
+    """
+
+    name: str
+    summary: str
+    make_parser: Callable[[], KmemArgumentParser]
+    run: Callable
+
+    def help_text(self) -> str:
+        return self.make_parser().format_help()
+
+
+REGISTRY: List[CommandSpec] = []
+
+
+def command(spec: CommandSpec) -> CommandSpec:
+    """Register ``spec`` (called at import time by each command module)."""
+    REGISTRY[:] = [s for s in REGISTRY if s.name != spec.name] + [spec]
+    return spec
+
+
+def debug_enabled() -> bool:
+    """``KMEMDBG_DEBUG=1`` re-raises errors with their tracebacks, for developing kmemdbg."""
+    return os.environ.get("KMEMDBG_DEBUG", "") not in ("", "0")
+
+
+def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
+    """Parse ``argv``, run ``spec`` against the target, and turn every failure into one line.
+
+    :param target_factory: called lazily (after parsing, so ``-h`` works without a target).
+    :return: the command's exit status: 0 ok, 1 failed or found a problem, 2 usage error.
+    """
+    parser = spec.make_parser()
+    parser.out = out
+    try:
+        args = parser.parse_args(argv)
+    except _HelpShown as e:
+        return e.status
+    except CommandArgumentError as e:
+        out.write(f"kmemdbg: error: {e}\n")
+        return USAGE
+    try:
+        return spec.run(target_factory(), args, out) or OK
+    except KmemdbgError as e:
+        if debug_enabled():
+            raise
+        out.write(f"kmemdbg: error: {spec.name}: {e}\n")
+        return FAILED
+    except Exception as e:  # a bug in kmemdbg must not kill the debugger session
+        if debug_enabled():
+            raise
+        out.write(f"kmemdbg: internal error in {spec.name}: {type(e).__name__}: {e} "
+                  "(set KMEMDBG_DEBUG=1 for a traceback)\n")
+        return FAILED

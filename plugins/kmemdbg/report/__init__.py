@@ -1,0 +1,1 @@
+"""Formatting and persistence: tables, vmstat text, JSON/CSV, snapshots; no target access."""

@@ -1,0 +1,84 @@
+"""The debugger-neutral view of a target: bytes, symbols, type layouts.
+
+Backends (gdb, lldb, the in-memory fake used by unit tests) implement ``Target``.  The surface is
+deliberately narrow: the debugger is used for DWARF and memory only, all arithmetic is ours.
+
+Contract (every backend):
+
+``pointer_size`` (4 or 8), ``byteorder`` ("little"/"big"), ``is_live`` (a running process or
+remote stub rather than a core), ``description`` (e.g. the core and kernel paths, for headers).
+
+``read(addr, size) -> bytes``
+    exactly ``size`` bytes or ``MemoryFault(addr, size)``.
+
+``symbol_address(name) -> int``
+    address of a global or file-static variable (``uma_kegs`` is static in uma_core.c);
+    ``SymbolNotFound(name)`` otherwise.
+
+``symbol_type(name) -> TypeInfo``
+    the declared type of that variable (``__pcpu`` is an array before 13 and a pointer after;
+    ``all_cpus`` is ``cpumask_t`` or ``cpuset_t``).
+
+``layout(type_name) -> StructLayout``
+    ``type_name`` spelled ``struct uma_zone``; ``TypeNotFound``.  Backends memoize per target.
+
+``type_size(type_name) -> int``
+    ``sizeof`` any named type (struct, typedef, base type); ``TypeNotFound``.
+
+``symbolize(addr) -> SymbolInfo or None``
+    the variable or function containing ``addr``, with source file/line and module (the
+    kernel or a loaded module's file name).
+
+``variables_of_type(type_names) -> list[SymbolInfo]``
+    global and static variables whose declared type (typedef as written, or resolved name) is one
+    of ``type_names``; used to find who holds a zone pointer (``uma_zone_t zone_mbuf``).
+    May be slow; only owner lookups call it.
+
+``resume()``/``interrupt()``
+    live targets only: let the target run, and stop it again (kmem-watch).
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import (BoundExceeded, CommandArgumentError, CorruptionError, CycleError,  # noqa: F401
+                     FieldNotFound, KmemdbgError, MemoryFault, SymbolNotFound, TargetError,
+                     TypeNotFound, UnsupportedLayout)
+from .layout import Field, StructLayout, TypeInfo  # noqa: F401
+from .record import Record, read_array, read_record  # noqa: F401
+
+
+@dataclass(frozen=True)
+class SymbolInfo:
+    """Where an address or variable comes from."""
+
+    name: str
+    address: int
+    offset: int = 0              # addr - address
+    file: Optional[str] = None   # source file as recorded in the debug info
+    line: Optional[int] = None
+    module: Optional[str] = None  # file name of the kernel or loaded module holding it
+    size: Optional[int] = None
+
+
+def read_cstring(target, addr: int, limit: int = 32) -> str:
+    """Read a NUL-terminated string of at most ``limit - 1`` characters (MEMTYPE_MAXNAME rule).
+
+    Reads the whole window at once and falls back to shorter reads when the window crosses
+    into unmapped memory, so a name at the end of a page still reads.
+    """
+    size = limit
+    while True:
+        try:
+            data = target.read(addr, size)
+            break
+        except MemoryFault:
+            # Retry up to the next page boundary only; if that fails too, the pointer is bad.
+            to_page = 4096 - (addr % 4096)
+            if size <= to_page:
+                raise MemoryFault(addr, size, "string")
+            size = to_page
+    end = data.find(b"\0")
+    if end < 0:
+        end = min(len(data), limit - 1)
+    return data[:min(end, limit - 1)].decode("latin-1")

@@ -1,0 +1,76 @@
+"""Type layouts taken from the debug info, once per type and target.
+
+A backend turns the debugger's view of a C type into these plain objects; everything above the
+backends works from offsets and sizes only.  That is what lets one memory read serve a whole
+struct (or a whole ``uz_cpu[]`` array), and what keeps gdb and lldb output identical.
+"""
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+
+from .errors import FieldNotFound
+
+# Kinds a TypeInfo can have.
+INT, BOOL, ENUM, FLOAT, PTR, STRUCT, UNION, ARRAY, FUNC, VOID = (
+    "int", "bool", "enum", "float", "ptr", "struct", "union", "array", "func", "void")
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """One C type, typedefs resolved.
+
+    :param kind: one of the kinds above.
+    :param size: ``sizeof`` in bytes (0 for void, functions and flexible arrays).
+    :param name: the resolved C spelling, e.g. ``struct uma_cache``, ``unsigned long``,
+        ``struct uma_bucket *``.
+    :param typedef: the outermost typedef name as declared, e.g. ``counter_u64_t``, ``cpuset_t``,
+        ``u_long``; empty when the member was declared without a typedef.  Probes use it to tell
+        a counter(9) pointer from a plain pointer.
+    :param signed: for integer-like kinds.
+    :param element: array element type, or pointer target type (not expanded into fields).
+    :param length: array element count as declared; 0 for ``[]`` flexible arrays.
+    """
+
+    kind: str
+    size: int
+    name: str = ""
+    typedef: str = ""
+    signed: bool = False
+    element: Optional["TypeInfo"] = None
+    length: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """A struct member: byte offset, type, and bit position for bit-fields."""
+
+    name: str
+    offset: int
+    type: TypeInfo
+    bit_offset: Optional[int] = None  # bits from the start of ``offset``, bit-fields only
+    bit_size: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class StructLayout:
+    """``struct NAME`` as the debug info describes it.
+
+    Members of anonymous structs and unions are flattened into ``fields`` with their offsets
+    adjusted, the way C code names them (``zone->uz_keg`` through the 13-era union).
+    """
+
+    name: str
+    size: int
+    fields: Dict[str, Field] = field(default_factory=dict)
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def field(self, name: str) -> Field:
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise FieldNotFound(self.name, name) from None
+
+    def offset(self, name: str) -> int:
+        return self.field(name).offset

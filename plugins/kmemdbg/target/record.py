@@ -1,0 +1,92 @@
+"""Bulk reads: one memory read per struct or array, members unpacked by offset.
+
+Per-member debugger value access costs a round trip each; a zone with 256 per-CPU caches
+would cost thousands.  ``read_record``/``read_array`` read the bytes once and ``Record``
+unpacks members from them with the offsets of a ``StructLayout``.
+"""
+
+from .errors import FieldNotFound, MemoryFault
+from .layout import ARRAY, BOOL, ENUM, INT, PTR, StructLayout
+
+
+class Record:
+    """The bytes of one struct instance at ``addr`` with its layout."""
+
+    __slots__ = ("layout", "data", "addr", "byteorder", "pointer_size")
+
+    def __init__(self, layout: StructLayout, data: bytes, addr: int, byteorder="little",
+                 pointer_size=8):
+        self.layout = layout
+        self.data = data
+        self.addr = addr
+        self.byteorder = byteorder
+        self.pointer_size = pointer_size
+
+    def has(self, name: str) -> bool:
+        return self.layout.has(name)
+
+    def field_addr(self, name: str) -> int:
+        return self.addr + self.layout.offset(name)
+
+    def raw(self, name: str) -> bytes:
+        f = self.layout.field(name)
+        return self.data[f.offset:f.offset + f.type.size]
+
+    def int(self, name: str) -> int:
+        """An integer, enum, bool or pointer member, by its declared size and signedness."""
+        f = self.layout.field(name)
+        t = f.type
+        if t.kind not in (INT, BOOL, ENUM, PTR):
+            raise FieldNotFound(self.layout.name, f"{name} (as an integer; it is {t.name or t.kind})")
+        raw = int.from_bytes(self.data[f.offset:f.offset + t.size], self.byteorder,
+                             signed=t.signed and t.kind != PTR)
+        if f.bit_size is not None:
+            raw = (raw >> (f.bit_offset or 0)) & ((1 << f.bit_size) - 1)
+        return raw
+
+    ptr = int
+
+    def ints(self, name: str):
+        """The elements of an integer or pointer array member, as declared."""
+        f = self.layout.field(name)
+        t = f.type
+        if t.kind != ARRAY or t.element is None or not t.element.size:
+            raise FieldNotFound(self.layout.name, f"{name} (as an array)")
+        es = t.element.size
+        signed = t.element.signed and t.element.kind != PTR
+        base = f.offset
+        return [int.from_bytes(self.data[base + i * es:base + (i + 1) * es], self.byteorder,
+                               signed=signed) for i in range(t.length or 0)]
+
+    def sub(self, name: str, layout: StructLayout) -> "Record":
+        """A nested struct member (e.g. ``uc_allocbucket`` in 13+, ``ks_mti``)."""
+        off = self.layout.offset(name)
+        return Record(layout, self.data[off:off + layout.size], self.addr + off, self.byteorder,
+                      self.pointer_size)
+
+
+def read_record(target, layout: StructLayout, addr: int, what: str = None) -> Record:
+    """Read one ``layout`` at ``addr`` in a single read.
+
+    :raises MemoryFault: naming ``what`` (e.g. ``struct uma_zone``) and the address.
+    """
+    try:
+        data = target.read(addr, layout.size)
+    except MemoryFault as e:
+        raise MemoryFault(addr, layout.size, what or layout.name) from e
+    return Record(layout, data, addr, target.byteorder, target.pointer_size)
+
+
+def read_array(target, layout: StructLayout, addr: int, count: int, stride: int = None,
+               what: str = None):
+    """Read ``count`` consecutive ``layout`` elements (``stride`` apart) in one read."""
+    stride = stride or layout.size
+    if count <= 0:
+        return []
+    size = stride * (count - 1) + layout.size
+    try:
+        data = target.read(addr, size)
+    except MemoryFault as e:
+        raise MemoryFault(addr, size, what or f"{layout.name}[{count}]") from e
+    return [Record(layout, data[i * stride:i * stride + layout.size], addr + i * stride,
+                   target.byteorder, target.pointer_size) for i in range(count)]
