@@ -1,0 +1,100 @@
+/*
+ * The simulator's own interface: what the simulated kernel's parts offer each other beyond the
+ * FreeBSD kernel APIs they imitate (uma(9), malloc(9), counter(9), zpcpu).
+ *
+ * Parts and owners:
+ *   sys/vm/ (uma.h, uma_int.h, uma_core.c), sys/sys/{pcpu.h,counter.h,queue.h,smp.h},
+ *   sys/kern/subr_{pcpu,counter,smp}.c, sim/sim_vm.c      -> the UMA simulator ("uma part")
+ *   sys/sys/malloc.h, sys/kern/kern_malloc.c, the subsystem files (sys/kern/kern_mbuf.c,
+ *   sys/netinet/libalias/alias_db.c, sys/netgraph/..., ...), modules, scenarios, sim/main.c,
+ *   sim/expected.c                                          -> the malloc/scenario part
+ *   sim/sim_core.c                                          -> the ELF core writer
+ *
+ * Era: every file is compiled with -DSIM_ERA=N, N one of 6, 9, 11, 12, 13, 14 (FreeBSD major
+ * release whose structures are reproduced), plus -m32 for the i386 images (fbsd6, fbsd11-i386).
+ * SIM_MAXCPU may be set by the build (scale images); otherwise each era's MAXCPU applies.
+ */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- machine ----------------------------------------------------------------------------- */
+
+#define SIM_PAGE_SIZE 4096
+
+/*
+ * Kernel memory: pages come from one arena mapped at start (anonymous, untouched pages stay
+ * zero and the core writer trims them).  Returns page-aligned memory or NULL when the arena (the
+ * kmem map/arena of the era) is exhausted; the caller counts the failure.
+ */
+void *sim_page_alloc(size_t npages);
+void sim_page_free(void *va, size_t npages);
+size_t sim_pages_in_use(void);
+
+/*
+ * CPUs: `ncpus` present CPUs; ids listed in `absent` (bitmask over ids < 64, may be 0) are
+ * skipped, so ids run past ncpus - 1 and mp_maxid = highest present id.  Sets mp_maxid,
+ * mp_ncpus, mp_maxcpus, all_cpus, cpuid_to_pcpu[], __pcpu, the pcpu pages.  Call once, first.
+ */
+void sim_cpus_init(int ncpus, uint64_t absent);
+/* Make `cpu` (a present id) the current CPU: curcpu for per-CPU caches, counters and stats. */
+void sim_set_cpu(int cpu);
+int sim_curcpu(void);
+/* Present CPU ids in ascending order; returns their count. */
+int sim_cpu_list(int *ids, int max);
+/* The memory domain of `cpu` (0 .. vm_ndomains - 1). */
+int sim_cpu_domain(int cpu);
+/* Number of memory domains for 12+ (1 unless set before sim_cpus_init). */
+void sim_set_ndomains(int ndomains);
+
+/* ---- UMA ledger and views ---------------------------------------------------------------- */
+
+/*
+ * Views of the zone statistics (vm_images/GROUND_TRUTH.md):
+ *   SIM_VIEW_TRUE   the kernel's own live statistics, every free item counted once
+ *   SIM_VIEW_WHERE  the true view plus free-cpu / free-zone / free-keg
+ *   SIM_VIEW_KVM    what vmstat -M of the era prints from a core, quirks included
+ */
+enum sim_view { SIM_VIEW_TRUE, SIM_VIEW_WHERE, SIM_VIEW_KVM };
+
+/*
+ * Write the JSON array of zone rows (without the surrounding container), in vmstat order,
+ * computed from the UMA ledger, never from the kernel structures.
+ */
+void sim_uma_write_zones(FILE *f, enum sim_view view);
+/* Write the "kegs" ledger array (GROUND_TRUTH.md, ledger). */
+void sim_uma_write_kegs(FILE *f);
+/*
+ * Check the UMA ledger's invariants against the ledger itself (items carved from slabs ==
+ * used + every kind of free, limits respected, failures only where limits bite, per-CPU sums).
+ * Prints each violation to `err`; returns the number of violations.
+ */
+int sim_uma_check(FILE *err);
+
+/* ---- malloc ledger -------------------------------------------------------------------------- */
+
+/* Write the JSON array of malloc type rows for `view` (SIM_VIEW_TRUE or SIM_VIEW_KVM). */
+void sim_malloc_write_types(FILE *f, enum sim_view view);
+int sim_malloc_check(FILE *err);
+
+/* ---- cores ------------------------------------------------------------------------------------ */
+
+/*
+ * Write an ELF core of the calling process to `path` (ELF class and machine of the build):
+ * PT_NOTE (NT_PRSTATUS with the caller's registers, NT_PRPSINFO, NT_AUXV, NT_FILE) and a PT_LOAD
+ * per readable mapping, trailing zero pages trimmed (p_filesz < p_memsz).  Read-only file-backed
+ * mappings are kept for the executable and for files in its directory tree (modules), so string
+ * literals such as zone names are in the core; other libraries' read-only mappings are left out.
+ * The process keeps running afterwards.  Returns 0, or -1 with errno set.
+ */
+int sim_dump_core(const char *path);
+
+/* ---- helpers ---------------------------------------------------------------------------------- */
+
+/* Write `s` as a JSON string literal (quoted, escaped). */
+void sim_json_string(FILE *f, const char *s);
+
+#endif /* SIM_SIM_H */
