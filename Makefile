@@ -1,0 +1,64 @@
+# kmemdbg: FreeBSD kernel memory (UMA zones, malloc types) in gdb/kgdb and lldb.
+#
+#   make demo     build the simulated router crash and show uma-zones / malloc-types in gdb and lldb
+#   make test     unit, contract, simulator and end-to-end tests (pytest, real debuggers)
+#   make analyze KERNEL=path/to/kernel.debug CORE=path/to/vmcore   batch crash report
+#   make bench    speed of the walks on the large "scale" images
+#
+# Each target installs what is missing (Debian 12 packages) first.
+
+PYTHON   ?= /usr/bin/python3
+GDB      ?= gdb
+LLDB     ?= lldb-19
+DEMO_ERA ?= fbsd14
+DEMO_DIR  = vm_images/build/$(DEMO_ERA)/router
+DEB_PKGS  = gdb lldb-19 python3-lldb-19 python3-tabulate python3-pexpect python3-pytest \
+            gcc gcc-multilib libc6-dev make
+PYTEST_ARGS ?=
+
+.PHONY: all deps images demo test unit analyze bench clean
+
+all: demo
+
+# Install the Debian packages that are missing (as root, or through sudo).
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "kmemdbg: installing:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+images: deps
+	$(MAKE) -C vm_images
+
+demo: images
+	@echo; echo "=== gdb: $(DEMO_DIR)/kernel + vmcore ==="
+	$(GDB) -q -nx -batch \
+	  -ex 'source kgdb_scripts/kmem.gdb' \
+	  -ex 'uma-zones --sort used --top 15' \
+	  -ex 'malloc-types --sort memory-use --top 15' \
+	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@echo; echo "=== lldb-19: the same commands ==="
+	$(LLDB) -b --no-lldbinit -c $(DEMO_DIR)/vmcore $(DEMO_DIR)/kernel \
+	  -o 'command script import plugins/lldb_kmem.py' \
+	  -o 'uma-zones --sort used --top 15' \
+	  -o 'malloc-types --sort memory-use --top 15'
+
+unit: deps
+	$(PYTHON) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+test: images
+	$(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
+
+analyze: deps
+	@test -n "$(KERNEL)" -a -n "$(CORE)" || { echo "usage: make analyze KERNEL=kernel.debug CORE=vmcore"; exit 2; }
+	$(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.gdb $(KERNEL) $(CORE)
+
+bench: deps
+	$(MAKE) -C vm_images scale
+	$(PYTHON) tests/bench/run.py
+
+clean:
+	$(MAKE) -C vm_images clean

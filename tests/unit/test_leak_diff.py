@@ -1,0 +1,92 @@
+"""Snapshots and diffs on plain data: ranking, malloc-zone attribution, rates, bad files."""
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "plugins"))
+
+from kmemdbg.leak import snapshot  # noqa: E402
+from kmemdbg.leak.diff import MALLOC, MALLOC_ZONE, ZONE, culprits, diff  # noqa: E402
+
+
+def zone(name, size, used, free=0):
+    return {"name": name, "size": size, "limit": 0, "used": used, "free": free, "requests": used,
+            "fail": 0, "sleep": 0, "xdomain": None, "free-cpu": free, "free-zone": 0, "free-keg": 0}
+
+
+def mtype(name, inuse, memuse, sizes):
+    return {"type": name, "in-use": inuse, "memory-use": memuse, "requests": inuse, "size": sizes}
+
+
+def snap(zones, mtypes, uptime, version="FreeBSD 13.2-RELEASE"):
+    return snapshot.make_snapshot(
+        {"version": version, "osreldate": 1302000, "build_id": None, "era": "fbsd13"},
+        {"ticks": None, "hz": 1000, "uptime": uptime}, zones, mtypes,
+        [{"name": "malloc-128", "size": 128}, {"name": "malloc-64", "size": 64}],
+        "2026-11-26T00:00:00Z")
+
+
+def router_pair():
+    old = snap([zone("malloc-128", 128, 1000), zone("mbuf", 256, 500), zone("malloc-64", 64, 10)],
+               [mtype("libalias", 800, 800 * 128, [128]), mtype("devbuf", 200, 200 * 128, [128]),
+                mtype("temp", 10, 640, [64])], uptime=100)
+    new = snap([zone("malloc-128", 128, 5000), zone("mbuf", 256, 520), zone("malloc-64", 64, 10)],
+               [mtype("libalias", 4800, 4800 * 128, [128]), mtype("devbuf", 200, 200 * 128, [128]),
+                mtype("temp", 10, 640, [64])], uptime=200)
+    return old, new
+
+
+def test_diff_ranks_growing_malloc_type_first_and_explains_its_zone():
+    d = diff(*router_pair())
+    first = d.rows[0]
+    assert (first.kind, first.name, first.bytes, first.items) == (MALLOC, "libalias", 4000 * 128, 4000)
+    assert first.rate == pytest.approx(4000 * 128 / 100)
+    z = next(g for g in d.rows if g.name == "malloc-128")
+    assert z.kind == MALLOC_ZONE and z.bytes == 4000 * 128
+    assert z.explained_by == [("libalias", 4000 * 128)]
+    assert z.rank_bytes == 0          # fully explained: not ranked as a second culprit
+    assert [g.name for g in culprits(d, 64 * 1024)] == ["libalias"]
+
+
+def test_diff_zone_growth_without_malloc_type_is_ranked():
+    old, new = router_pair()
+    new["zones"][1]["used"] = 5000     # mbuf grows by 4480 items
+    d = diff(old, new)
+    assert {(g.kind, g.name) for g in culprits(d, 64 * 1024)} == {(MALLOC, "libalias"), (ZONE, "mbuf")}
+
+
+def test_diff_no_growth_no_culprit_and_different_kernel_warning():
+    old, _ = router_pair()
+    same = json.loads(json.dumps(old))
+    same["target"]["version"] = "FreeBSD 14.1-RELEASE"
+    d = diff(old, same)
+    assert culprits(d, 0) == []
+    assert any("different kernels" in w for w in d.warnings)
+    assert any("rates not shown" in w for w in d.warnings)
+
+
+def test_snapshot_roundtrip_and_bad_files(tmp_path):
+    old, _ = router_pair()
+    p = tmp_path / "a.json"
+    snapshot.save(old, str(p))
+    assert snapshot.load(str(p)) == old
+    bad = {"trunc.json": p.read_text()[:50], "foreign.json": json.dumps({"zones": []}),
+           "newer.json": json.dumps(dict(old, schema=99))}
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(snapshot.SnapshotError) as e:
+            snapshot.load(str(tmp_path / name))
+        assert name in str(e.value) and "\n" not in str(e.value)
+    with pytest.raises(snapshot.SnapshotError, match="cannot read"):
+        snapshot.load(str(tmp_path / "missing.json"))
+
+
+def test_elapsed_prefers_uptime_and_handles_tick_wrap():
+    a = {"time": {"ticks": (1 << 32) - 500, "hz": 1000, "uptime": None}}
+    b = {"time": {"ticks": 1500, "hz": 1000, "uptime": None}}
+    assert snapshot.elapsed_seconds(a, b) == 2.0
+    a["time"]["uptime"], b["time"]["uptime"] = 10, 70
+    assert snapshot.elapsed_seconds(a, b) == 60
