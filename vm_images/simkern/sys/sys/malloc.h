@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>	/* libc malloc/free declared before the macros below hide them */
 
 #ifndef SIM_ERA
 #error "compile with -DSIM_ERA=N"

@@ -1,0 +1,138 @@
+/*
+ * Interface between the malloc/scenario part's files: the simulated kernel's subsystems
+ * (sys/...), the scenarios (sim/scenario_*.c), sim/main.c and sim/expected.c.  Host-side code
+ * (main.c, expected.c, scenario_*.c) must not include sys/malloc.h: it redefines malloc/free.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim.h"
+
+/* ---- era facts (sim/expected.c, sys/kern/kern_mib.c) -------------------------------------- */
+
+#if SIM_ERA == 6
+#define SIM_ERA_NAME "fbsd6"
+#elif SIM_ERA == 9
+#define SIM_ERA_NAME "fbsd9"
+#elif SIM_ERA == 11
+#define SIM_ERA_NAME "fbsd11"
+#elif SIM_ERA == 12
+#define SIM_ERA_NAME "fbsd12"
+#elif SIM_ERA == 13
+#define SIM_ERA_NAME "fbsd13"
+#elif SIM_ERA == 14
+#define SIM_ERA_NAME "fbsd14"
+#else
+#error "unknown SIM_ERA"
+#endif
+
+#if defined(__i386__)
+#define SIM_ARCH "i386"
+#else
+#define SIM_ARCH "amd64"
+#endif
+
+/* ---- malloc ledger extras (sys/kern/kern_malloc.c) ---------------------------------------- */
+
+/* JSON array of {"type","symbol","file","module"} in registration order. */
+void sim_malloc_write_owners(FILE *f);
+/* JSON object {"count","bytes"} of live large (> KMEM_ZMAX) allocations. */
+void sim_malloc_write_large(FILE *f);
+/* JSON object of the era's kmem accounting globals. */
+void sim_malloc_write_kmem(FILE *f);
+/* Live items / bytes of a type by name (ledger), for scenarios and the leak record. */
+uint64_t sim_malloc_type_inuse(const char *name);
+/* Size in bytes of the malloc zone serving a request of `size` (0 for large). */
+unsigned long sim_malloc_zone_size(unsigned long size);
+/* Name of that zone ("128" or "malloc-128"). */
+const char *sim_malloc_zone_name(unsigned long size);
+/* Update kmem_map->size / kmem_arena->vm_inuse from the page arena (before a dump). */
+void sim_kmem_sync(void);
+/* The era's kmem size limit in bytes (vm_kmem_size). */
+unsigned long sim_kmem_limit(void);
+
+/* ---- kernel globals kept by sys/kern files (kern_clock.c, kern_shutdown.c, ...) ----------- */
+
+void sim_clock_tick(void);	/* ticks += hz / 10 style advance: one simulated tick */
+int sim_ticks(void);
+void sim_set_panic(const char *msg);
+const char *sim_panicstr(void);
+const char *sim_version(void);
+int sim_osreldate(void);
+
+/* ---- subsystems (each defined in the file mirroring FreeBSD's) ---------------------------- */
+
+void sim_kernel_sysinit(void);	/* all kernel subsystems' zone / type setup, in boot order */
+int sim_load_module(const char *path);	/* dlopen + the module's SYSINIT; 0 on success */
+
+/* mbufs (sys/kern/kern_mbuf.c, uipc_mbuf.c) */
+void *sim_mbuf_get(int how);			/* zone_mbuf */
+void *sim_mbuf_getcl(int how);			/* zone_pack (mbuf + cluster) */
+void *sim_cluster_get(int how);			/* zone_clust */
+void *sim_jumbop_get(int how);			/* zone_jumbop */
+void sim_mbuf_free(void *m);
+void sim_mbuf_freecl(void *m);
+void sim_cluster_free(void *c);
+void sim_jumbop_free(void *c);
+
+/* sockets and TCP (sys/kern/uipc_socket.c, sys/netinet/tcp_subr.c, in_pcb.c) */
+void *sim_tcp_connect(void);			/* socket + tcp_inpcb + tcpcb + soname */
+void sim_tcp_close(void *conn);
+
+/* netgraph (sys/netgraph/ng_base.c) */
+void *sim_ng_item_get(int data);		/* ng_qzone / ng_qdzone, M_NOWAIT */
+void sim_ng_item_free(void *item, int data);
+void sim_ng_node_create(const char *type);	/* M_NETGRAPH_NODE + hooks */
+
+/* files (vfs_subr.c, vfs_cache.c, ffs_vfsops.c, vm_object.c) */
+void *sim_vnode_get(int ffs2);			/* vnode + inode + dinode + VM object */
+void sim_vnode_put(void *vp);
+void *sim_namecache_enter(int namelen);
+void sim_namecache_remove(void *ncp);
+
+/* processes (kern_proc.c, kern_thread.c) */
+void *sim_proc_fork(int nthreads);
+void sim_proc_exit(void *p);
+
+/* generic malloc/free by type symbol name (scenarios are host code) */
+void *sim_kmalloc(const char *type, unsigned long size, int nowait);
+void sim_kfree(const char *type, void *p);
+
+/* module hooks, resolved at run time from the loaded modules */
+struct sim_module_ops {
+	void *(*alias_link_new)(void);		/* libalias: one alias link (malloc 128-ish) */
+	void (*alias_link_free)(void *);
+	void (*nat_packet)(void);		/* ng_nat: translate one packet */
+};
+extern struct sim_module_ops sim_modops;
+
+/* ---- scenarios ------------------------------------------------------------------------------ */
+
+struct sim_scenario {
+	const char *name;
+	int default_ticks;
+	int default_cpus;
+	unsigned long kmem_size;		/* vm_kmem_size for this scenario */
+	void (*setup)(void);			/* after boot and module loads */
+	int (*tick)(int t);			/* one tick; nonzero: the kernel panicked */
+	void (*write_leak)(FILE *f);		/* ledger "leak" value (JSON), or NULL */
+	const char *const *modules;		/* NULL-terminated module file names */
+};
+
+extern const struct sim_scenario scenario_router, scenario_fileserver, scenario_idle,
+    scenario_scale;
+extern int sim_scale_zones, sim_scale_types;
+
+/* Deterministic PRNG (xorshift64*) shared by the scenarios. */
+void sim_srand(uint64_t seed);
+uint64_t sim_rand(void);
+static inline unsigned sim_randn(unsigned n) { return n ? (unsigned)(sim_rand() % n) : 0; }
+
+/* Run `fn` on each present CPU in turn (sim_set_cpu), as work spreads over CPUs. */
+int sim_ncpus(void);
+void sim_cpu_pick(void);	/* make a pseudo-random present CPU current */
+
+#endif /* SIM_SCENARIO_H */
