@@ -51,6 +51,8 @@ unsigned long sim_malloc_zone_size(unsigned long size);
 const char *sim_malloc_zone_name(unsigned long size);
 /* Update kmem_map->size / kmem_arena->vm_inuse from the page arena (before a dump). */
 void sim_kmem_sync(void);
+/* Bytes allocated from kmem as the era reports it (kmem_map->size, vm_inuse, ...). */
+unsigned long sim_kmem_allocated(void);
 /* The era's kmem size limit in bytes (vm_kmem_size). */
 unsigned long sim_kmem_limit(void);
 
@@ -106,7 +108,12 @@ struct sim_module_ops {
 	void *(*alias_link_new)(void);		/* libalias: one alias link (malloc 128-ish) */
 	void (*alias_link_free)(void *);
 	void (*nat_packet)(void);		/* ng_nat: translate one packet */
+	unsigned long alias_link_size;		/* sizeof(struct alias_link) */
 };
+
+/* malloc(9)/uma(9) wait flags for host code (same values as sys/malloc.h). */
+#define SIM_M_NOWAIT	0x0001
+#define SIM_M_WAITOK	0x0002
 extern struct sim_module_ops sim_modops;
 
 /* ---- scenarios ------------------------------------------------------------------------------ */
@@ -118,6 +125,7 @@ struct sim_scenario {
 	unsigned long kmem_size;		/* vm_kmem_size for this scenario */
 	void (*setup)(void);			/* after boot and module loads */
 	int (*tick)(int t);			/* one tick; nonzero: the kernel panicked */
+	void (*crash)(void);			/* --crash: set the era's panic message */
 	void (*write_leak)(FILE *f);		/* ledger "leak" value (JSON), or NULL */
 	const char *const *modules;		/* NULL-terminated module file names */
 };

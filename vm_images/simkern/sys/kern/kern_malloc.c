@@ -19,8 +19,6 @@
 
 #include "sim/scenario.h"
 
-#define PAGE_SIZE	SIM_PAGE_SIZE
-
 MALLOC_DEFINE(M_CACHE, "cache", "Various Dynamically allocated caches");
 MALLOC_DEFINE(M_DEVBUF, "devbuf", "device driver memory");
 MALLOC_DEFINE(M_TEMP, "temp", "misc temporary data buffers");
@@ -381,7 +379,7 @@ kern_free(void *addr, struct malloc_type *mtp)
 	if (a.zindx >= 0) {
 		uma_zfree(KZ_ZONE(a.zindx), addr);
 	} else {
-		uma_large_free(addr, a.size);
+		uma_large_free(addr);
 		large_count--;
 		large_bytes -= a.size;
 	}
@@ -705,4 +703,29 @@ sim_malloc_check(FILE *err)
 	(free)(items);
 	(free)(bytes);
 	return (bad);
+}
+
+/* Scenario helpers: malloc/free by type name (scenarios are host code without malloc.h). */
+static struct malloc_type *
+type_by_name(const char *name)
+{
+	int i;
+
+	for (i = nledger - 1; i >= 0; i--)
+		if (ledger[i].registered && strcmp(ledger[i].type->ks_shortdesc, name) == 0)
+			return (ledger[i].type);
+	fprintf(stderr, "kern_malloc: no malloc type %s\n", name);
+	abort();
+}
+
+void *
+sim_kmalloc(const char *type, unsigned long size, int nowait)
+{
+	return (kern_malloc(size, type_by_name(type), nowait ? M_NOWAIT : M_WAITOK));
+}
+
+void
+sim_kfree(const char *type, void *p)
+{
+	kern_free(p, type_by_name(type));
 }

@@ -25,24 +25,8 @@
 #include <stdint.h>
 #include <stdlib.h>	/* libc malloc/free declared before the macros below hide them */
 
-#ifndef SIM_ERA
-#error "compile with -DSIM_ERA=N"
-#endif
-
-/* MAXCPU of the era and architecture; sys/pcpu.h (UMA part) uses the same rule. */
-#ifndef MAXCPU
-#if defined(SIM_MAXCPU)
-#define MAXCPU SIM_MAXCPU
-#elif SIM_ERA <= 6
-#define MAXCPU 16
-#elif defined(__i386__)
-#define MAXCPU 32
-#elif SIM_ERA <= 11
-#define MAXCPU 64
-#else
-#define MAXCPU 256
-#endif
-#endif
+/* MAXCPU, PAGE_SIZE and the BSD typedefs of the era (sys/param.h stand-in, UMA part). */
+#include <sys/_sim_kern.h>
 
 /* Flags of malloc(9) and uma_zalloc(9). */
 #define M_NOWAIT	0x0001		/* fail instead of sleeping */

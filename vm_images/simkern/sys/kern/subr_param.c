@@ -1,0 +1,2 @@
+/* Boot-time tunables: hz (GENERIC: 1000). */
+int hz = 1000;
