@@ -29,9 +29,19 @@ void ffs_init(void *);
 void bus_attach_sim(int);
 void if_attach_sim(int);
 
+#if SIM_ERA >= 12
+struct uma_zone;
+extern struct uma_zone *pcpu_zone_64;
+void pcpu_zones_startup(void);
+#endif
+
 void
 sim_kernel_sysinit(void)
 {
+#if SIM_ERA >= 12
+	if (pcpu_zone_64 == NULL)	/* SI_SUB_VM: the per-CPU zones */
+		pcpu_zones_startup();
+#endif
 	sim_malloc_startup();		/* SI_SUB_KMEM */
 	vm_object_init();		/* SI_SUB_VM */
 	procinit();			/* SI_SUB_INTRINSIC */
