@@ -36,6 +36,12 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
 
 ``resume()``/``interrupt()``
     live targets only: let the target run, and stop it again (kmem-watch).
+
+``cache`` (optional attribute)
+    a dict where the debugger-neutral layers memoize what they learn once per kernel: probe
+    results and the reader strategy they choose.  Backends reset it (``target.cache = {}`` or
+    ``.clear()``) when the objfile, core or process changes.  ``target_cache()`` attaches one
+    to a target that has none.  Kernel *values* (counts, pointers) are never kept there.
 """
 
 from dataclasses import dataclass
@@ -59,6 +65,15 @@ class SymbolInfo:
     line: Optional[int] = None
     module: Optional[str] = None  # file name of the kernel or loaded module holding it
     size: Optional[int] = None
+
+
+def target_cache(target) -> dict:
+    """The per-target memo dict (see ``cache`` above), created on first use."""
+    cache = getattr(target, "cache", None)
+    if cache is None:
+        cache = {}
+        target.cache = cache
+    return cache
 
 
 def read_cstring(target, addr: int, limit: int = 32) -> str:

@@ -1,0 +1,222 @@
+"""malloc(9) types: walk of ``kmemstatistics`` and per-type statistics, as plain data.
+
+Mirrors ``sys/sys/malloc.h`` (``struct malloc_type``, ``malloc_type_internal``,
+``malloc_type_stats``) and ``kmemzones[]`` of ``sys/kern/kern_malloc.c``, and libmemstat's
+``memstat_kvm_malloc()`` for the kvm view.
+
+Where the per-CPU statistics are (``probes.malloc_stats_kind``):
+
+* 6.x-11.x: ``ks_handle`` -> ``struct malloc_type_internal`` holding ``mti_stats[MAXCPU]``;
+  the true view sums every slot of the array (absent CPUs are zero), the kvm view the first
+  ``mp_maxcpus`` slots, as libmemstat does.
+* 12.x: ``ks_handle`` -> internal struct whose ``mti_stats`` is a per-CPU (zpcpu) pointer.
+* 13.0+: the internal struct is embedded as ``ks_mti``; the kvm view skips types whose
+  ``ks_version`` is not libmemstat's M_VERSION.
+Per-CPU (12+) sums run over present CPUs in the true view, CPUs ``0..mp_ncpus-1`` in kvm.
+"""
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from ..kernel.cpus import CpuInfo, read_cpu_info
+from ..kernel.memory import read_pointer
+from ..kernel.queue import for_each_entry
+from ..kernel.zpcpu import Zpcpu
+from ..target import read_cstring
+from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
+from ..target.layout import ARRAY
+from ..target.record import Record, read_record
+from . import probes
+from .probes import MALLOC_TYPE
+from .uma import KVM, ROW_ERRORS, TRUE, U64
+
+M_VERSION = 2020110501
+MAX_TYPES = 100000
+STATS = "struct malloc_type_stats"
+_SUMMED = ("mts_memalloced", "mts_memfreed", "mts_numallocs", "mts_numfrees")
+
+
+@dataclass(frozen=True)
+class MallocTypeStats:
+    """One malloc type; ``None`` cells could not be read (see ``issues``).
+
+    :param memory_use: bytes allocated minus bytes freed (vmstat prints KiB).
+    :param size_mask: OR of every CPU's ``mts_size`` (bit i = ``kmemzones[i]`` was used).
+    :param sizes: ``kmemzones[i].kz_size`` for each set bit, ascending.
+    """
+
+    name: str
+    address: int
+    in_use: Optional[int]
+    memory_use: Optional[int]
+    requests: Optional[int]
+    frees: Optional[int]
+    size_mask: Optional[int]
+    sizes: Optional[Tuple[int, ...]]
+    issues: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MallocReport:
+    view: str
+    types: Tuple[MallocTypeStats, ...]    # walk order: newest type first
+    warnings: Tuple[str, ...]
+    cpus: CpuInfo
+    zone_sizes: Tuple[int, ...]
+    stats_kind: str
+
+
+def for_each_malloc_type(target):
+    """Yield a ``Record`` of every ``struct malloc_type`` on ``kmemstatistics`` (newest first)."""
+    first = read_pointer(target, target.symbol_address("kmemstatistics"), "kmemstatistics")
+    return for_each_entry(target, first, target.layout(MALLOC_TYPE), "ks_next", "kmemstatistics",
+                          MAX_TYPES)
+
+
+def read_zone_sizes(target):
+    """``kmemzones[i].kz_size`` for every entry (terminator included as 0).
+
+    The element stride comes from the array type in the debug info (``kz_zone`` is one pointer
+    in 8.x and ``[MALLOC_DEBUG_MAXZONES]`` later).  The element is an anonymous struct, so
+    ``kz_size`` is read where C puts a first member: at offset 0, as an ``int``.
+    """
+    t = target.symbol_type("kmemzones")
+    if t.kind != ARRAY or t.element is None or not t.length:
+        raise CorruptionError(f"kmemzones is not an array in the debug info ({t.name or t.kind})")
+    stride = t.element.size
+    data = target.read(target.symbol_address("kmemzones"), stride * t.length)
+    return tuple(int.from_bytes(data[i * stride:i * stride + 4], target.byteorder, signed=True)
+                 for i in range(t.length))
+
+
+def malloc_type_stats(target, view=TRUE):
+    """Walk ``kmemstatistics`` and compute every type's statistics in ``view``.
+
+    :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
+    """
+    reader = _TypeReader(target, view)
+    types, warnings = [], list(reader.warnings)
+    try:
+        for mt in for_each_malloc_type(target):
+            row = reader.type_stats(mt)
+            if row is None:
+                warnings.append(reader.skipped.pop())
+            else:
+                types.append(row)
+    except ROW_ERRORS as e:
+        warnings.append(f"kmemstatistics: {e}")
+    return MallocReport(view, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
+                        reader.kind)
+
+
+class _TypeReader:
+    def __init__(self, target, view):
+        t = self.target = target
+        self.kvm = view == KVM
+        self.cpus = read_cpu_info(t)
+        self.kind = probes.malloc_stats_kind(t)
+        self.mt = t.layout(MALLOC_TYPE)
+        self.stats = t.layout(STATS)
+        self.has_version = probes.malloc_has_version(t)
+        self.skipped, self.warnings = [], []
+        try:
+            self.zone_sizes = read_zone_sizes(t)
+        except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
+            self.zone_sizes = ()
+            self.warnings.append(f"kmemzones: {e}; sizes shown as 16 << bit")
+        if self.kind == probes.STATS_EMBEDDED_PCPU:
+            mti = t.layout(self.mt.field("ks_mti").type.name or "struct malloc_type_internal")
+            self.off_stats_ptr = self.mt.offset("ks_mti") + mti.offset("mti_stats")
+        else:
+            self.mti = t.layout("struct malloc_type_internal")
+        if self.kind == probes.STATS_ARRAY:
+            arr = self.mti.field("mti_stats").type
+            self.slots = arr.length or 0
+            if self.kvm:       # libmemstat reads mp_maxcpus elements
+                self.slots = min(self.slots, self.cpus.maxcpus)
+        else:
+            self.zpcpu = Zpcpu(t)
+            present = set(self.cpus.present)
+            if self.kvm:
+                self.pcpu_cpus = tuple(range(self.cpus.ncpus))
+                self.absent_ok = frozenset(self.pcpu_cpus) - present
+            else:
+                self.pcpu_cpus, self.absent_ok = self.cpus.present, frozenset()
+
+    def type_stats(self, mt):
+        """Statistics of one ``struct malloc_type`` record; ``None`` if the view skips it."""
+        issues = []
+        try:
+            name = read_cstring(self.target, mt.ptr("ks_shortdesc"))
+        except ROW_ERRORS as e:
+            issues.append(f"ks_shortdesc: {e}")
+            name = f"<malloc_type {mt.addr:#x}>"
+        if self.kvm and self.has_version and mt.int("ks_version") != M_VERSION:
+            self.skipped.append(f'malloc type "{name}" at {mt.addr:#x}: ks_version '
+                                f"{mt.int('ks_version')} is not {M_VERSION}; skipped as vmstat does")
+            return None
+        try:
+            sums, mask = self._sum(mt)
+        except ROW_ERRORS as e:
+            issues.append(str(e))
+            return MallocTypeStats(name, mt.addr, None, None, None, None, None, None, tuple(issues))
+        memalloced, memfreed, numallocs, numfrees = sums
+        in_use, memory_use = numallocs - numfrees, memalloced - memfreed
+        if self.kvm:
+            in_use, memory_use = in_use & U64, memory_use & U64
+        return MallocTypeStats(name, mt.addr, in_use, memory_use, numallocs, numfrees, mask,
+                               self._sizes(mask, issues), tuple(issues))
+
+    def _sizes(self, mask, issues):
+        sizes = []
+        for bit in range(mask.bit_length()):
+            if mask >> bit & 1:
+                if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
+                    sizes.append(self.zone_sizes[bit])
+                else:
+                    if self.zone_sizes:
+                        issues.append(f"mts_size bit {bit} has no kmemzones[] entry")
+                    sizes.append(16 << bit)
+        return tuple(sizes)
+
+    def _records(self, mt):
+        """Every CPU's ``struct malloc_type_stats`` of this type."""
+        t, size = self.target, self.stats.size
+        if self.kind == probes.STATS_ARRAY:
+            handle = mt.ptr("ks_handle")
+            addr = handle + self.mti.offset("mti_stats")
+            what = f"mti_stats[{self.slots}] of malloc type at {mt.addr:#x}"
+            try:
+                data = t.read(addr, size * self.slots)
+            except MemoryFault as e:
+                raise MemoryFault(addr, size * self.slots, what) from e
+            return [Record(self.stats, data[i * size:(i + 1) * size], addr + i * size,
+                           t.byteorder, t.pointer_size) for i in range(self.slots)]
+        if self.kind == probes.STATS_HANDLE_PCPU:
+            mti = read_record(t, self.mti, mt.ptr("ks_handle"),
+                              f"struct malloc_type_internal of malloc type at {mt.addr:#x}")
+            base = mti.ptr("mti_stats")
+        else:
+            base = int.from_bytes(mt.data[self.off_stats_ptr:self.off_stats_ptr + t.pointer_size],
+                                  t.byteorder)
+        if not base:
+            raise CorruptionError(f"malloc type at {mt.addr:#x}: mti_stats is NULL")
+        records = []
+        for cpu in self.pcpu_cpus:
+            try:
+                data = self.zpcpu.read(base, cpu, size, f"mti_stats of malloc type at {mt.addr:#x}")
+            except MemoryFault:
+                if cpu in self.absent_ok:
+                    continue
+                raise
+            records.append(Record(self.stats, data, self.zpcpu.address(base, cpu), t.byteorder,
+                                  t.pointer_size))
+        return records
+
+    def _sum(self, mt):
+        sums, mask = [0, 0, 0, 0], 0
+        for rec in self._records(mt):
+            for i, member in enumerate(_SUMMED):
+                sums[i] += rec.int(member)
+            mask |= rec.int("mts_size")
+        return sums, mask

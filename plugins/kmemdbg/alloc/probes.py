@@ -1,0 +1,159 @@
+"""Feature probes: one per ABI change of UMA and malloc(9), decided from the debug info.
+
+Each probe looks at the shape of a type (a member's presence, kind or type), never at a
+release number, and is computed once per target (memoized in ``target.cache``).  The comment
+on each names the FreeBSD change and the first release seen with it (see
+``shared/reference/freebsd-kmem-abi.md`` sections 1 and 3).
+"""
+
+import functools
+
+from ..target import target_cache
+from ..target.errors import SymbolNotFound, TypeNotFound, UnsupportedLayout
+from ..target.layout import PTR, STRUCT
+
+ZONE, KEG, CACHE = "struct uma_zone", "struct uma_keg", "struct uma_cache"
+MALLOC_TYPE = "struct malloc_type"
+
+# Values of zone_bucket_cache_kind().
+FULL_BUCKET_LIST = "uz_full_bucket"      # 6.x-9.x
+BUCKET_LIST = "uz_buckets"               # 10.x-11.x
+DOMAIN_POINTER = "uz_domain"             # 12.x (and 2019 13-CURRENT)
+DOMAINS_AFTER_CPUS = "ZDOM_GET"          # 13.0+
+
+# Values of malloc_stats_kind().
+STATS_ARRAY = "mti_stats[MAXCPU]"        # 6.x-11.x
+STATS_HANDLE_PCPU = "ks_handle->mti_stats"  # 12.x
+STATS_EMBEDDED_PCPU = "ks_mti.mti_stats"    # 13.0+
+
+
+def probe(fn):
+    """Memoize a probe's answer in ``target.cache`` under ``probe:<name>``."""
+    key = "probe:" + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(target):
+        cache = target_cache(target)
+        if key not in cache:
+            cache[key] = fn(target)
+        return cache[key]
+    return wrapper
+
+
+def _has(target, type_name, member):
+    try:
+        return target.layout(type_name).has(member)
+    except TypeNotFound:
+        return False
+
+
+@probe
+def zone_bucket_cache_kind(target):
+    """Where a zone keeps its cache of full buckets.
+
+    ``uz_full_bucket`` LIST (6.x-9.x); ``uz_buckets`` LIST (10.0, bucket rework); per-domain
+    ``uz_domain`` pointer to ``struct uma_zone_domain`` (12.0, NUMA); 13.0 dropped the member and
+    places the domains right after ``uz_cpu[mp_maxid + 1]`` (``ZDOM_GET``) with STAILQ lists.
+    """
+    zone = target.layout(ZONE)
+    for member, kind in ((("uz_full_bucket", FULL_BUCKET_LIST)), ("uz_buckets", BUCKET_LIST),
+                         ("uz_domain", DOMAIN_POINTER)):
+        if zone.has(member):
+            return kind
+    try:
+        target.layout("struct uma_zone_domain")
+    except TypeNotFound:
+        raise UnsupportedLayout("struct uma_zone: none of uz_full_bucket, uz_buckets, uz_domain, "
+                                "and no struct uma_zone_domain") from None
+    return DOMAINS_AFTER_CPUS
+
+
+@probe
+def cache_bucket_is_struct(target):
+    """13.0 replaced the per-CPU bucket pointers by inline ``struct uma_cache_bucket``.
+
+    Before, ``uc_allocbucket``/``uc_freebucket`` point to ``struct uma_bucket`` (count in
+    ``ub_cnt``); from 13.0 the count is ``ucb_cnt`` inside the cache, plus ``uc_crossbucket``.
+    """
+    kind = target.layout(CACHE).field("uc_allocbucket").type.kind
+    if kind not in (PTR, STRUCT):
+        raise UnsupportedLayout(f"struct uma_cache.uc_allocbucket is a {kind}, "
+                                "neither a bucket pointer nor struct uma_cache_bucket")
+    return kind == STRUCT
+
+
+@probe
+def zone_counters_are_counter9(target):
+    """Zone ``uz_allocs``/``uz_frees``/``uz_fails`` became counter(9) per-CPU pointers.
+
+    ``u_int64_t`` in 6.x-9.x, ``volatile u_long`` in 10.x-12.x (32-bit on i386, wraps),
+    ``counter_u64_t`` from the 2019 13-CURRENT head on (13.0).
+    """
+    return target.layout(ZONE).field("uz_allocs").type.kind == PTR
+
+
+@probe
+def zone_has_sleeps(target):
+    """``uz_sleeps`` (SLEEP column) appeared between 8.3 and 9.x."""
+    return _has(target, ZONE, "uz_sleeps")
+
+
+@probe
+def zone_has_xdomain(target):
+    """``uz_xdomain`` counter (XDOMAIN column), 13.0."""
+    return _has(target, ZONE, "uz_xdomain")
+
+
+@probe
+def zone_has_max_items(target):
+    """``uz_max_items`` replaced the keg's ``uk_maxpages`` as the limit (13-CURRENT 2019, 13.0)."""
+    return _has(target, ZONE, "uz_max_items")
+
+
+@probe
+def keg_free_per_domain(target):
+    """13.0 moved the keg's free item count from ``uk_free`` to ``uk_domain[d].ud_free_items``."""
+    if _has(target, "struct uma_domain", "ud_free_items") and _has(target, KEG, "uk_domain"):
+        return True
+    if not _has(target, KEG, "uk_free"):
+        raise UnsupportedLayout("struct uma_keg: neither uk_free nor uk_domain[].ud_free_items")
+    return False
+
+
+@probe
+def kvm_clamps_allocs(target):
+    """libmemstat clamps zone allocs to frees (13.0's libmemstat, which reads the 13 layout)."""
+    return cache_bucket_is_struct(target)
+
+
+@probe
+def has_cache_zones(target):
+    """Cache-only zones (``uma_zcache_create``) on ``uma_cachezones``, 10.0."""
+    try:
+        target.symbol_address("uma_cachezones")
+        return True
+    except SymbolNotFound:
+        return False
+
+
+@probe
+def malloc_stats_kind(target):
+    """Where a malloc type's per-CPU ``struct malloc_type_stats`` are.
+
+    6.x-11.x: array ``mti_stats[MAXCPU]`` in the ``malloc_type_internal`` behind ``ks_handle``;
+    12.0: ``mti_stats`` became a per-CPU UMA (zpcpu) pointer; 13.0 embedded the internal struct
+    as ``ks_mti`` (with ``ks_version`` 2020110501).
+    """
+    mt = target.layout(MALLOC_TYPE)
+    if mt.has("ks_mti"):
+        return STATS_EMBEDDED_PCPU
+    if not mt.has("ks_handle"):
+        raise UnsupportedLayout("struct malloc_type: neither ks_mti nor ks_handle")
+    stats = target.layout("struct malloc_type_internal").field("mti_stats").type
+    return STATS_HANDLE_PCPU if stats.kind == PTR else STATS_ARRAY
+
+
+@probe
+def malloc_has_version(target):
+    """``ks_version`` (M_VERSION 2020110501) replaced ``ks_magic`` in 13.0."""
+    return _has(target, MALLOC_TYPE, "ks_version")

@@ -1,0 +1,397 @@
+"""UMA kegs and zones: walks and per-zone statistics, as plain data.
+
+Mirrors ``sys/vm/uma_int.h`` (``struct uma_keg``, ``uma_zone``, ``uma_cache``, ``uma_bucket``,
+``uma_zone_domain``, ``uma_domain``) of every era from 6.x to 15, and the accounting of
+libmemstat's ``memstat_kvm_uma()`` for the kvm view.
+
+Views (vm_images/GROUND_TRUTH.md):
+
+* ``true``  every free item counted once: per-CPU buckets, the zone's (per-domain) bucket cache
+  including 13+ ``uzd_cross``, and the keg's free items on the keg's first zone only; cache-only
+  zones from ``uma_cachezones``; limit as the kernel enforces it; counters over every CPU.
+* ``where`` the true view; the breakdown ``free_cpu``/``free_zone``/``free_keg`` is always kept.
+* ``kvm``   what ``vmstat -M core -z`` of the era prints, quirks included: keg free on every
+  zone of a shared keg unless the *keg* carries ``UMA_ZONE_SECONDARY`` (only 6.x/7.x set it
+  there), no keg free at all in 13+ (libmemstat's inverted test), no per-CPU data for
+  ``UMA_ZFLAG_INTERNAL`` kegs, counter(9) summed over CPUs ``0..mp_ncpus-1``, 13+ allocs clamped
+  to frees, the ``uk_maxpages`` limit quirk, no cache-only zones.
+"""
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from ..kernel.cpus import CpuInfo, read_cpu_info
+from ..kernel.memory import int_unpacker, read_symbol_int
+from ..kernel.queue import list_foreach
+from ..kernel.zpcpu import Zpcpu
+from ..target import read_cstring
+from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
+from ..target.record import read_array, read_record
+from . import probes
+from .probes import CACHE, KEG, ZONE
+
+TRUE, WHERE, KVM = "true", "where", "kvm"
+VIEWS = (TRUE, WHERE, KVM)
+
+UMA_ZONE_SECONDARY = 0x200
+UMA_ZFLAG_INTERNAL = 0x20000000
+
+MAX_KEGS = 100000
+MAX_ZONES_PER_KEG = 10000
+MAX_BUCKETS = 1 << 20
+MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
+U64 = (1 << 64) - 1
+
+# Failures that damage one row or one list; anything else (missing types) is fatal.
+ROW_ERRORS = (MemoryFault, CorruptionError)
+
+
+@dataclass(frozen=True)
+class ZoneStats:
+    """One zone's numbers in one view; ``None`` means "could not be read" (see ``issues``).
+
+    :param keg: ``struct uma_keg *`` the zone was found on, 0 for cache-only zones.
+    :param requests: successful allocations (zone counter plus per-CPU ``uc_allocs``).
+    :param frees: zone counter plus per-CPU ``uc_frees``.
+    :param used: ``requests - frees`` (unsigned 64-bit in the kvm view, like vmstat).
+    :param free_cpu: items in per-CPU buckets; ``free_zone``: in the zone's bucket cache;
+        ``free_keg``: free items in the keg's slabs attributed to this zone by the view's rule.
+    :param sleep: ``uz_sleeps``, ``None`` in eras without it (6.x-8.x).
+    :param xdomain: ``uz_xdomain``, ``None`` before 13.
+    """
+
+    name: str
+    address: int
+    keg: int
+    size: Optional[int]
+    limit: Optional[int]
+    requests: Optional[int]
+    frees: Optional[int]
+    used: Optional[int]
+    free_cpu: Optional[int]
+    free_zone: Optional[int]
+    free_keg: Optional[int]
+    fail: Optional[int]
+    sleep: Optional[int]
+    xdomain: Optional[int]
+    cache_only: bool = False
+    issues: Tuple[str, ...] = ()
+
+    @property
+    def free(self):
+        parts = (self.free_cpu, self.free_zone, self.free_keg)
+        return None if None in parts else sum(parts)
+
+
+@dataclass(frozen=True)
+class UmaReport:
+    """All zones of one walk, in walk order (vmstat prints the reverse)."""
+
+    view: str
+    zones: Tuple[ZoneStats, ...]
+    warnings: Tuple[str, ...]
+    cpus: CpuInfo
+    ndomains: int
+    has_sleep: bool
+    has_xdomain: bool
+
+
+def for_each_keg(target):
+    """Yield a ``Record`` of every ``struct uma_keg`` on ``uma_kegs`` (newest first)."""
+    return list_foreach(target, target.symbol_address("uma_kegs"), target.layout(KEG), "uk_link",
+                        "uma_kegs", MAX_KEGS)
+
+
+def for_each_zone(target, keg):
+    """Yield a ``Record`` of every zone on ``keg->uk_zones`` (the first one is primary)."""
+    return list_foreach(target, keg.field_addr("uk_zones"), target.layout(ZONE), "uz_link",
+                        f"uk_zones of keg {keg.addr:#x}", MAX_ZONES_PER_KEG)
+
+
+def for_each_cache_zone(target):
+    """Yield the cache-only zones on ``uma_cachezones`` (10.0+; none before)."""
+    if not probes.has_cache_zones(target):
+        return iter(())
+    return list_foreach(target, target.symbol_address("uma_cachezones"), target.layout(ZONE),
+                        "uz_link", "uma_cachezones", MAX_ZONES_PER_KEG)
+
+
+def read_ndomains(target):
+    """``vm_ndomains`` (12.0+), 1 before NUMA."""
+    try:
+        n = read_symbol_int(target, "vm_ndomains")
+    except SymbolNotFound:
+        return 1
+    if not 1 <= n <= MAX_DOMAINS:
+        raise CorruptionError(f"vm_ndomains = {n} is absurd (expected 1..{MAX_DOMAINS})")
+    return n
+
+
+def uma_zone_stats(target, view=TRUE):
+    """Walk every keg and zone and compute each zone's statistics in ``view``.
+
+    A damaged zone becomes a row with ``None`` cells and ``issues``; a damaged list ends that
+    list with a warning; a missing symbol or type raises (not a FreeBSD kernel we understand).
+
+    :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
+    """
+    if view not in VIEWS:
+        raise ValueError(view)
+    reader = _ZoneReader(target, view)
+    zones, warnings = [], []
+    try:
+        for keg in for_each_keg(target):
+            try:
+                for i, zone in enumerate(for_each_zone(target, keg)):
+                    zones.append(reader.zone_stats(zone, keg, i == 0))
+            except ROW_ERRORS as e:
+                warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
+    except ROW_ERRORS as e:
+        warnings.append(f"uma_kegs: {e}")
+    if view != KVM:        # libmemstat's kvm path never visits cache-only zones
+        try:
+            for zone in for_each_cache_zone(target):
+                zones.append(reader.zone_stats(zone, None, True))
+        except ROW_ERRORS as e:
+            warnings.append(f"uma_cachezones: {e}")
+    return UmaReport(view, tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
+                     probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
+
+
+class _ZoneReader:
+    """Layouts, offsets and CPU sets for one command run; computes one zone at a time."""
+
+    def __init__(self, target, view):
+        t = self.target = target
+        self.kvm = view == KVM
+        self.cpus = read_cpu_info(t)
+        self.ndomains = read_ndomains(t)
+        self.zone = t.layout(ZONE)
+        self.keg = t.layout(KEG)
+        self.cache = t.layout(CACHE)
+        self.bucket = t.layout("struct uma_bucket")
+        self.bucket_kind = probes.zone_bucket_cache_kind(t)
+        self.inline_buckets = probes.cache_bucket_is_struct(t)
+        self.counter9 = probes.zone_counters_are_counter9(t)
+        self.has_sleeps = probes.zone_has_sleeps(t)
+        self.has_xdomain = probes.zone_has_xdomain(t)
+        self.has_max_items = probes.zone_has_max_items(t)
+        self.keg_domains = probes.keg_free_per_domain(t)
+        self.clamp = self.kvm and probes.kvm_clamps_allocs(t)
+        self.zpcpu = Zpcpu(t) if self.counter9 or self.has_xdomain else None
+        if self.bucket_kind in (probes.DOMAIN_POINTER, probes.DOMAINS_AFTER_CPUS):
+            self.zdom = t.layout("struct uma_zone_domain")
+        if self.keg_domains:
+            self.udom = t.layout("struct uma_domain")
+        # counter(9): libkvm sums CPUs 0..mp_ncpus-1; the truth is every present CPU.
+        present = set(self.cpus.present)
+        if self.kvm:
+            self.counter_cpus = tuple(range(self.cpus.ncpus))
+            self.absent_ok = frozenset(self.counter_cpus) - present
+        else:
+            self.counter_cpus, self.absent_ok = self.cpus.present, frozenset()
+        self._prepare_cache_unpackers()
+
+    def _prepare_cache_unpackers(self):
+        """Offsets inside ``struct uma_cache`` for the per-CPU loop (no Record per CPU)."""
+        t, c = self.target, self.cache
+        order = t.byteorder
+
+        def unpacker(offset, type_info):
+            return offset, int_unpacker(order, type_info.size, type_info.signed)
+
+        self.uc_allocs = unpacker(c.offset("uc_allocs"), c.field("uc_allocs").type)
+        self.uc_frees = unpacker(c.offset("uc_frees"), c.field("uc_frees").type)
+        self.cpu_buckets = []
+        if self.inline_buckets:
+            ucb = t.layout(c.field("uc_allocbucket").type.name or "struct uma_cache_bucket")
+            for member in ("uc_allocbucket", "uc_freebucket", "uc_crossbucket"):
+                if c.has(member):
+                    base = c.offset(member)
+                    cnt = unpacker(base + ucb.offset("ucb_cnt"), ucb.field("ucb_cnt").type)
+                    entries = (unpacker(base + ucb.offset("ucb_entries"),
+                                        ucb.field("ucb_entries").type)
+                               if ucb.has("ucb_entries") else None)
+                    self.cpu_buckets.append((member, cnt, entries))
+        else:
+            for member in ("uc_allocbucket", "uc_freebucket"):
+                self.cpu_buckets.append((member, unpacker(c.offset(member), c.field(member).type),
+                                         None))
+        self.off_cpu = self.zone.offset("uz_cpu")
+
+    # --- one zone -------------------------------------------------------------------------
+
+    def zone_stats(self, z, keg, first):
+        """Statistics of zone record ``z`` found at position ``first`` on ``keg`` (or None)."""
+        issues = []
+
+        def attempt(fn, *args):
+            try:
+                return fn(*args)
+            except ROW_ERRORS as e:
+                issues.append(str(e))
+                return None
+
+        name = self._name(z, issues)
+        internal = keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
+        counters = attempt(self._zone_counters, z)
+        cpu_data = None
+        skip_cpus = self.kvm and internal        # libmemstat skips per-CPU data of internal kegs
+        if not skip_cpus:
+            cpu_data = attempt(self._read_cpu_caches, z)
+        if skip_cpus:
+            cpu_allocs = cpu_frees = free_cpu = 0
+        elif cpu_data is None:
+            cpu_allocs = cpu_frees = free_cpu = None
+        else:
+            cpu_allocs, cpu_frees = self._cpu_counts(cpu_data)
+            free_cpu = attempt(self._cpu_free, cpu_data, z.addr)
+        requests = frees = used = fails = None
+        if counters is not None and cpu_allocs is not None:
+            allocs, zfrees, fails = counters
+            if self.clamp and allocs < zfrees:
+                allocs = zfrees
+            requests, frees = allocs + cpu_allocs, zfrees + cpu_frees
+            used = requests - frees
+            if self.kvm:
+                used &= U64
+            elif used < 0:
+                issues.append(f"frees ({frees}) exceed allocations ({requests})")
+        elif counters is not None:
+            fails = counters[2]
+        free_zone = attempt(self._zone_free, z, name)
+        free_keg = 0 if keg is None else attempt(self._keg_free, keg, first)
+        return ZoneStats(
+            name=name, address=z.addr, keg=keg.addr if keg is not None else 0,
+            size=self._size(z, keg), limit=self._limit(z, keg),
+            requests=requests, frees=frees, used=used,
+            free_cpu=free_cpu, free_zone=free_zone, free_keg=free_keg, fail=fails,
+            sleep=z.int("uz_sleeps") if self.has_sleeps else None,
+            xdomain=attempt(self._counter, z, "uz_xdomain") if self.has_xdomain else None,
+            cache_only=keg is None, issues=tuple(issues))
+
+    def _name(self, z, issues):
+        try:
+            return read_cstring(self.target, z.ptr("uz_name"))
+        except ROW_ERRORS as e:
+            issues.append(f"uz_name: {e}")
+            return f"<zone {z.addr:#x}>"
+
+    def _size(self, z, keg):
+        if keg is not None:
+            return keg.int("uk_size")
+        return z.int("uz_size") if z.has("uz_size") else 0
+
+    def _limit(self, z, keg):
+        if self.has_max_items:
+            return z.int("uz_max_items")
+        if keg is None:
+            return 0
+        maxpages, ppera, ipers = keg.int("uk_maxpages"), keg.int("uk_ppera"), keg.int("uk_ipers")
+        if self.kvm:
+            # libmemstat (<= 12) divides pages by items per slab for multi-page slabs; reproduced.
+            if ppera > 1:
+                return maxpages // ipers if ipers else 0
+            return maxpages * ipers
+        return (maxpages // ppera) * ipers if ppera else 0
+
+    def _counter(self, z, member):
+        base = z.ptr(member)
+        if not base:
+            return 0
+        return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
+                                        f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
+
+    def _zone_counters(self, z):
+        """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""
+        if self.counter9:
+            return tuple(self._counter(z, m) for m in ("uz_allocs", "uz_frees", "uz_fails"))
+        return z.int("uz_allocs"), z.int("uz_frees"), z.int("uz_fails")
+
+    def _read_cpu_caches(self, z):
+        """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake)."""
+        n = self.cpus.maxid + 1
+        addr = z.addr + self.off_cpu
+        try:
+            return self.target.read(addr, n * self.cache.size)
+        except MemoryFault as e:
+            raise MemoryFault(addr, n * self.cache.size,
+                              f"{ZONE}.uz_cpu[0..{n - 1}] of zone at {z.addr:#x}") from e
+
+    def _cpu_counts(self, data):
+        stride = self.cache.size
+        (oa, ua), (of, uf) = self.uc_allocs, self.uc_frees
+        allocs = frees = 0
+        for cpu in self.cpus.present:
+            base = cpu * stride
+            allocs += ua.unpack_from(data, base + oa)[0]
+            frees += uf.unpack_from(data, base + of)[0]
+        return allocs, frees
+
+    def _cpu_free(self, data, zone_addr):
+        stride = self.cache.size
+        total = 0
+        for cpu in self.cpus.present:
+            base = cpu * stride
+            for member, (off, unp), entries in self.cpu_buckets:
+                value = unp.unpack_from(data, base + off)[0]
+                where = f"{CACHE}.{member} of CPU {cpu} in zone at {zone_addr:#x}"
+                if self.inline_buckets:
+                    limit = entries[1].unpack_from(data, base + entries[0])[0] if entries else None
+                    total += _checked_count(value, limit, f"{where}: ucb_cnt")
+                elif value:
+                    total += self._bucket_count(value, where)
+        return total
+
+    def _bucket_count(self, addr, what):
+        rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
+        entries = rec.int("ub_entries") if rec.has("ub_entries") else None
+        return _checked_count(rec.int("ub_cnt"), entries, f"struct uma_bucket at {addr:#x}: ub_cnt")
+
+    def _bucket_list(self, head, what):
+        return sum(_checked_count(b.int("ub_cnt"), b.int("ub_entries") if b.has("ub_entries")
+                                  else None, f"struct uma_bucket at {b.addr:#x} on {what}: ub_cnt")
+                   for b in list_foreach(self.target, head, self.bucket, "ub_link", what,
+                                         MAX_BUCKETS))
+
+    def _zone_free(self, z, name):
+        """Items in the zone's cache of full buckets (and 13+ ``uzd_cross`` in the true view)."""
+        kind = self.bucket_kind
+        if kind in (probes.FULL_BUCKET_LIST, probes.BUCKET_LIST):
+            return self._bucket_list(z.field_addr(kind), f'zone "{name}" {kind}')
+        if kind == probes.DOMAIN_POINTER:
+            base = z.ptr("uz_domain")
+            if not base:
+                return 0
+        else:   # ZDOM_GET: the domains follow uz_cpu[mp_maxid + 1] in the zone's allocation
+            base = z.addr + self.off_cpu + (self.cpus.maxid + 1) * self.cache.size
+        total = 0
+        for d, dom in enumerate(read_array(self.target, self.zdom, base, self.ndomains,
+                                           what=f"struct uma_zone_domain[{self.ndomains}] of "
+                                                f'zone "{name}"')):
+            total += self._bucket_list(dom.field_addr("uzd_buckets"),
+                                       f'zone "{name}" domain {d} uzd_buckets')
+            if not self.kvm and dom.has("uzd_cross") and dom.ptr("uzd_cross"):
+                total += self._bucket_count(dom.ptr("uzd_cross"), f'zone "{name}" uzd_cross')
+        return total
+
+    def _keg_free(self, keg, first):
+        if self.keg_domains:
+            if self.kvm or not first:      # libmemstat's inverted test adds nothing in 13+
+                return 0
+            doms = read_array(self.target, self.udom, keg.field_addr("uk_domain"), self.ndomains,
+                              what=f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")
+            return sum(d.int("ud_free_items") for d in doms)
+        if self.kvm:
+            if keg.int("uk_flags") & UMA_ZONE_SECONDARY and not first:
+                return 0
+            return keg.int("uk_free")
+        return keg.int("uk_free") if first else 0
+
+
+def _checked_count(cnt, entries, what):
+    """A bucket count, refused when absurd (negative, or above the bucket's capacity)."""
+    if cnt < 0 or (entries is not None and cnt > entries):
+        raise CorruptionError(f"{what} = {cnt} is absurd"
+                              + (f" (bucket holds {entries})" if entries is not None else ""))
+    return cnt

@@ -1,0 +1,51 @@
+"""``malloc-types``: ``vmstat -m`` computed from the kernel's malloc(9) type list."""
+
+from ..alloc import probes
+from ..alloc.malloc import KVM, TRUE, malloc_type_stats
+from ..kernel.release import read_release
+from ..report import vmstat
+from ..report.columns import MALLOC_HELP, epilog, malloc_columns
+from .common import add_output_options, context_line, emit, row_issues, run_target, select
+from .registry import CommandSpec, KmemArgumentParser, command
+
+DESCRIPTION = """\
+Show malloc(9) types like vmstat -m, walking kmemstatistics in the core or live kernel.
+
+By default per-CPU statistics are summed over every present CPU; --compat kvm sums what
+`vmstat -M core -m` of the kernel's era sums (all mti_stats[] slots up to mp_maxcpus before 12,
+CPUs 0..mp_ncpus-1 from 12, and from 13 skips types with a foreign ks_version).  Like vmstat,
+types never used (no requests, nothing in use) are hidden unless --all is given."""
+
+
+def make_parser():
+    p = KmemArgumentParser(prog="malloc-types", description=DESCRIPTION,
+                           epilog=epilog(MALLOC_HELP, "examples:\n  malloc-types --sort memory-use --top 10\n"
+                                         "  malloc-types --compat kvm --format vmstat"))
+    add_output_options(p)
+    p.add_argument("--all", action="store_true",
+                   help="include types vmstat omits (no requests and nothing in use)")
+    return p
+
+
+def run_malloc_types(target, args, out):
+    target = run_target(target)
+    view = KVM if args.compat == "kvm" else TRUE
+    report = malloc_type_stats(target, view)
+    columns = malloc_columns()
+    rows = list(reversed(report.types))
+    if not args.all:
+        rows = [m for m in rows if not (m.requests == 0 and m.in_use == 0)]
+    rows = select(rows, columns, args, lambda m: m.name)
+    warnings = list(report.warnings) + row_issues(rows, lambda m: m.name)
+
+    def text(rows):
+        embedded = report.stats_kind == probes.STATS_EMBEDDED_PCPU
+        osreldate = read_release(target).osreldate if embedded else None
+        return vmstat.render_malloc(rows, vmstat.malloc_format(embedded, osreldate))
+
+    return emit(out, args, rows, columns, "memory", warnings, text,
+                lambda: context_line(target, report.cpus, None, view))
+
+
+MALLOC_TYPES = command(CommandSpec("malloc-types", "malloc(9) types like vmstat -m (true, --compat kvm)",
+                                   make_parser, run_malloc_types))

@@ -1,0 +1,51 @@
+"""``uma-zones``: ``vmstat -z`` computed from the kernel's UMA structures."""
+
+from ..alloc import probes
+from ..alloc.uma import KVM, TRUE, WHERE, uma_zone_stats
+from ..kernel.release import read_release
+from ..report import vmstat
+from ..report.columns import ZONE_HELP, epilog, zone_columns
+from .common import add_output_options, context_line, emit, row_issues, run_target, select
+from .registry import CommandSpec, KmemArgumentParser, command
+
+DESCRIPTION = """\
+Show UMA zones like vmstat -z, walking uma_kegs (and uma_cachezones) in the core or live kernel.
+
+By default every free item is counted once (per-CPU buckets, the zone's bucket cache, and the
+keg's free slab items on the keg's first zone), over all CPUs.  --compat kvm prints what
+`vmstat -M core -z` of the kernel's own era prints, with libmemstat's quirks.  --where splits
+FREE into FREE-CPU, FREE-ZONE and FREE-KEG."""
+
+
+def make_parser():
+    p = KmemArgumentParser(prog="uma-zones", description=DESCRIPTION,
+                           epilog=epilog(ZONE_HELP, "examples:\n  uma-zones --sort used --top 10\n"
+                                         "  uma-zones --compat kvm --format vmstat\n"
+                                         "  uma-zones --where --match '^mbuf'"))
+    add_output_options(p)
+    p.add_argument("--where", action="store_true",
+                   help="add FREE-CPU, FREE-ZONE, FREE-KEG (where the free items are)")
+    return p
+
+
+def run_uma_zones(target, args, out):
+    target = run_target(target)
+    view = KVM if args.compat == "kvm" else (WHERE if args.where else TRUE)
+    report = uma_zone_stats(target, view)
+    columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
+    rows = select(list(reversed(report.zones)), columns, args, lambda z: z.name)
+    warnings = list(report.warnings) + row_issues(rows, lambda z: z.name)
+
+    def text(rows):
+        osreldate = None
+        if probes.zone_has_xdomain(target):
+            osreldate = read_release(target).osreldate
+        return vmstat.render_zones(rows, vmstat.zone_format(report.has_sleep, report.has_xdomain,
+                                                            osreldate))
+
+    return emit(out, args, rows, columns, "zone", warnings, text,
+                lambda: context_line(target, report.cpus, report.ndomains, view))
+
+
+UMA_ZONES = command(CommandSpec("uma-zones", "UMA zones like vmstat -z (true, --where, --compat kvm)",
+                                make_parser, run_uma_zones))

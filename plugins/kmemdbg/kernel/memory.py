@@ -1,0 +1,46 @@
+"""Small typed reads: integers and pointers at an address or at a global symbol.
+
+Everything here names what it read, so a fault message says ``mp_maxid`` or
+``struct uma_zone.uz_name at 0x...`` rather than a bare address.
+"""
+
+import struct
+
+from ..target.errors import MemoryFault
+from ..target.layout import ARRAY, STRUCT
+
+_FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
+
+
+def int_unpacker(byteorder, size, signed=False):
+    """A ``struct.Struct`` that unpacks one integer of ``size`` bytes."""
+    code = _FORMATS[size]
+    return struct.Struct(("<" if byteorder == "little" else ">") + (code if signed else code.upper()))
+
+
+def read_int(target, addr, size, signed=False, what=None):
+    try:
+        data = target.read(addr, size)
+    except MemoryFault as e:
+        raise MemoryFault(addr, size, what) from e
+    return int.from_bytes(data, target.byteorder, signed=signed)
+
+
+def read_pointer(target, addr, what=None):
+    return read_int(target, addr, target.pointer_size, what=what)
+
+
+def read_symbol_int(target, name):
+    """The value of an integer (or pointer) global, by its declared size and signedness.
+
+    :raises SymbolNotFound: the kernel has no such variable.
+    """
+    addr = target.symbol_address(name)
+    t = target.symbol_type(name)
+    if t.kind in (ARRAY, STRUCT) or t.size not in _FORMATS:
+        raise MemoryFault(addr, t.size, f"{name} (not an integer: {t.name or t.kind})")
+    return read_int(target, addr, t.size, t.signed and t.kind != "ptr", what=name)
+
+
+def pointer_mask(target):
+    return (1 << (8 * target.pointer_size)) - 1

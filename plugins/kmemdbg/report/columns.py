@@ -1,0 +1,114 @@
+"""Column specs of ``uma-zones`` and ``malloc-types``: JSON keys, table headers, accessors.
+
+JSON/CSV keys are vmstat's libxo names (vm_images/GROUND_TRUTH.md); table headers are vmstat's.
+Which columns an era has (SLEEP from 9.x, XDOMAIN from 13) is decided by the caller from the
+probes and passed in; JSON always carries every key, with ``null`` where the era has none.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, List
+
+from ..target.errors import CommandArgumentError
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str                 # JSON/CSV key and --sort name
+    header: str              # table header
+    get: Callable            # stats object -> value (int, str, list or None)
+    numeric: bool = True
+    in_table: bool = True
+
+
+def _kib(m):
+    return None if m.memory_use is None else f"{(m.memory_use + 1023) // 1024}K"
+
+
+ZONE_COLUMNS = (
+    Column("name", "ITEM", lambda z: z.name, numeric=False),
+    Column("size", "SIZE", lambda z: z.size),
+    Column("limit", "LIMIT", lambda z: z.limit),
+    Column("used", "USED", lambda z: z.used),
+    Column("free", "FREE", lambda z: z.free),
+    Column("requests", "REQ", lambda z: z.requests),
+    Column("fail", "FAIL", lambda z: z.fail),
+    Column("sleep", "SLEEP", lambda z: z.sleep),
+    Column("xdomain", "XDOMAIN", lambda z: z.xdomain),
+)
+WHERE_COLUMNS = (
+    Column("free-cpu", "FREE-CPU", lambda z: z.free_cpu),
+    Column("free-zone", "FREE-ZONE", lambda z: z.free_zone),
+    Column("free-keg", "FREE-KEG", lambda z: z.free_keg),
+)
+MALLOC_COLUMNS = (
+    Column("type", "Type", lambda m: m.name, numeric=False),
+    Column("in-use", "InUse", lambda m: m.in_use),
+    Column("memory-use", "MemUse", lambda m: m.memory_use),
+    Column("high-use", "HighUse", lambda m: None, in_table=False),  # no kernel tracks it
+    Column("requests", "Requests", lambda m: m.requests),
+    Column("size", "Size(s)", lambda m: None if m.sizes is None else list(m.sizes),
+           numeric=False),
+)
+
+ZONE_HELP = {
+    "name": "zone name (uz_name, 31 characters at most)",
+    "size": "item size (keg uk_size)",
+    "limit": "item limit, 0 = none",
+    "used": "items allocated and not freed",
+    "free": "free items cached: per-CPU buckets + zone bucket cache + keg slabs",
+    "requests": "successful allocations",
+    "fail": "failed allocations",
+    "sleep": "allocations that slept at the limit (9.x+)",
+    "xdomain": "cross-domain frees (13+)",
+    "free-cpu": "--where: free items in per-CPU buckets",
+    "free-zone": "--where: free items in the zone's full-bucket cache",
+    "free-keg": "--where: free items in the keg's slabs (on the keg's first zone)",
+}
+MALLOC_HELP = {
+    "type": "malloc type name (ks_shortdesc)",
+    "in-use": "allocations not freed",
+    "memory-use": "bytes in use (table and vmstat show KiB, rounded up)",
+    "high-use": "always null: no FreeBSD kernel tracks it",
+    "requests": "allocations",
+    "size": "malloc zone sizes used (kmemzones[].kz_size)",
+}
+
+
+def zone_columns(has_sleep, has_xdomain, where=False) -> List[Column]:
+    """Columns of ``uma-zones`` for an era (JSON keeps all; the table drops absent ones)."""
+    cols = list(ZONE_COLUMNS) + (list(WHERE_COLUMNS) if where else [])
+    return [c if (c.key != "sleep" or has_sleep) and (c.key != "xdomain" or has_xdomain)
+            else Column(c.key, c.header, c.get, c.numeric, in_table=False) for c in cols]
+
+
+def malloc_columns() -> List[Column]:
+    return list(MALLOC_COLUMNS)
+
+
+def table_value(column, stats):
+    """A cell for the table: ``?`` when unknown, lists comma-joined, MemUse in KiB."""
+    if column.key == "memory-use":
+        value = _kib(stats)
+    else:
+        value = column.get(stats)
+    if value is None:
+        return "?"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def find_column(columns, name) -> Column:
+    """The column named ``name`` (JSON key or table header, any case)."""
+    wanted = name.lower()
+    for c in columns:
+        if wanted in (c.key.lower(), c.header.lower()):
+            return c
+    raise CommandArgumentError(f"unknown column '{name}'; choose from "
+                               + ", ".join(c.key for c in columns))
+
+
+def epilog(help_by_key, extra=""):
+    lines = ["columns (for --sort, JSON and CSV keys):"]
+    lines += [f"  {key:<11} {text}" for key, text in help_by_key.items()]
+    return "\n".join(lines) + ("\n\n" + extra if extra else "")

@@ -1,0 +1,46 @@
+"""Renderers shared by both commands: ``table`` (tabulate), ``json`` and ``csv``.
+
+``json`` prints exactly vmstat's libxo container (``memory-zone-statistics``/``zone`` or
+``malloc-statistics``/``memory``) and, only when something could not be read, a top-level
+``warnings`` list; numbers are raw (bytes for ``memory-use``), unknown values ``null``.
+"""
+
+import csv
+import io
+import json
+
+from .columns import table_value
+
+FORMATS = ("table", "vmstat", "json", "csv")
+CONTAINERS = {"zone": ("memory-zone-statistics", "zone"), "memory": ("malloc-statistics", "memory")}
+
+
+def render_json(rows, columns, kind, warnings=()):
+    """:param kind: ``zone`` or ``memory``."""
+    outer, inner = CONTAINERS[kind]
+    doc = {outer: {inner: [{c.key: c.get(r) for c in columns} for r in rows]}}
+    if warnings:
+        doc["warnings"] = list(warnings)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_csv(rows, columns):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c.key for c in columns])
+    for r in rows:
+        values = [c.get(r) for c in columns]
+        w.writerow(["" if v is None else ",".join(map(str, v)) if isinstance(v, list) else v
+                    for v in values])
+    return buf.getvalue()
+
+
+def render_table(rows, columns):
+    from tabulate import tabulate   # the only third-party import, kept behind this function
+    cols = [c for c in columns if c.in_table]
+    data = [[table_value(c, r) for c in cols] for r in rows]
+    align = ["right" if c.numeric else "left" for c in cols]
+    if not data:
+        return "  ".join(c.header for c in cols) + "\n(no rows)\n"
+    return tabulate(data, headers=[c.header for c in cols], tablefmt="simple",
+                    disable_numparse=True, colalign=align) + "\n"
