@@ -1,0 +1,464 @@
+"""lldb backend: ``LldbTarget`` (the Target contract over lldb's SB API) and the command host.
+
+One of the two modules allowed to import ``lldb``.  Like the gdb backend it only asks for bytes,
+symbols and DWARF type shapes, and turns every ``SBError`` into the kmemdbg error tree
+(pwndbg's ``LLDBProcess.read_memory`` shape).  lldb-19 names C types the clang way (``entry``,
+``unsigned long``, ``bool``); ``common`` brings both debuggers to the same spelling.
+"""
+
+import os
+import time
+
+import lldb
+
+from ..commands.registry import REGISTRY, run_command
+from ..target import SymbolInfo
+from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
+from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
+                             StructLayout, TypeInfo)
+from . import common
+
+_FLOATS = (lldb.eBasicTypeFloat, lldb.eBasicTypeDouble, lldb.eBasicTypeLongDouble,
+           lldb.eBasicTypeHalf)
+
+
+def type_info(t) -> TypeInfo:
+    """Convert an ``SBType`` into a ``TypeInfo`` (outermost typedef kept by name, qualifiers
+    dropped), spelled exactly as the gdb backend spells it."""
+    typedef = ""
+    if t.IsTypedefType():  # before GetUnqualifiedType(), which looks through typedefs
+        typedef = t.GetName()
+        # One typedef layer at a time: GetCanonicalType() would also strip the typedef of a
+        # pointer's target (counter_u64_t -> uint64_t *, whose element keeps "uint64_t").
+        while t.IsTypedefType():
+            t = t.GetTypedefedType()
+    t = t.GetUnqualifiedType()
+    cls = t.GetTypeClass()
+    size = t.GetByteSize() or 0
+    if cls in (lldb.eTypeClassPointer, lldb.eTypeClassReference):
+        element = type_info(t.GetPointeeType())
+        return TypeInfo(PTR, size, common.pointer_name(element), typedef, False, element)
+    if cls == lldb.eTypeClassArray:
+        element = type_info(t.GetArrayElementType())
+        if t.GetName().endswith("[]"):  # lldb-19 sizes a flexible array as one element
+            size = 0
+        length = size // element.size if element.size else 0
+        return TypeInfo(ARRAY, size, common.array_name(element, length), typedef, False,
+                        element, length)
+    if cls in (lldb.eTypeClassStruct, lldb.eTypeClassClass, lldb.eTypeClassUnion):
+        kind = UNION if cls == lldb.eTypeClassUnion else STRUCT
+        return TypeInfo(kind, size, common.tag_name(kind, t.GetName()), typedef)
+    if cls == lldb.eTypeClassEnumeration:
+        members = t.GetEnumMembers()
+        signed = any(members.GetTypeEnumMemberAtIndex(i).GetValueAsSigned() < 0
+                     for i in range(members.GetSize()))
+        return TypeInfo(ENUM, size, common.tag_name("enum", t.GetName()), typedef, signed)
+    if cls == lldb.eTypeClassFunction:
+        ret = type_info(t.GetFunctionReturnType())
+        return TypeInfo(FUNC, 0, f"{ret.name} ()", typedef)
+    basic = t.GetBasicType()
+    if basic == lldb.eBasicTypeVoid or (cls == lldb.eTypeClassBuiltin and size == 0):
+        return TypeInfo(VOID, 0, "void", typedef)
+    if basic == lldb.eBasicTypeBool:
+        return TypeInfo(BOOL, size, "_Bool", typedef)
+    if basic in _FLOATS:
+        return TypeInfo(FLOAT, size, common.base_name(t.GetName()), typedef)
+    signed = bool(t.GetTypeFlags() & lldb.eTypeIsSigned)
+    return TypeInfo(INT, size, common.base_name(t.GetName()), typedef, signed)
+
+
+def _flatten(t, base_bits, out):
+    """Add the members of ``t``; anonymous struct/union members are inlined, offsets added."""
+    for i in range(t.GetNumberOfFields()):
+        m = t.GetFieldAtIndex(i)
+        bitpos = base_bits + m.GetOffsetInBits()
+        name = m.GetName()
+        if not name:
+            inner = m.GetType().GetCanonicalType()
+            if inner.GetTypeClass() in (lldb.eTypeClassStruct, lldb.eTypeClassUnion):
+                _flatten(inner, bitpos, out)
+            continue
+        if name not in out:
+            bits = m.GetBitfieldSizeInBits() if m.IsBitfield() else 0
+            out[name] = common.make_field(name, bitpos, bits, type_info(m.GetType()))
+
+
+def _module_name(module):
+    return module.GetFileSpec().GetFilename() if module and module.IsValid() else None
+
+
+def _path(filespec):
+    if not filespec or not filespec.IsValid() or not filespec.GetFilename():
+        return None
+    return os.path.normpath(str(filespec))
+
+
+class LldbTarget:
+    """The Target contract over an ``SBTarget`` and its process (live or core).
+
+    ``current_target(debugger)`` hands out one instance per (target, process, module count),
+    so layouts are memoized until modules are loaded or the target changes.
+    """
+
+    def __init__(self, target, debugger=None):
+        self.target = target
+        self.debugger = debugger
+        self._layouts = {}
+        self._sizes = {}
+
+    # ---- identity ----------------------------------------------------------------------------
+
+    @property
+    def process(self):
+        return self.target.GetProcess()
+
+    @property
+    def pointer_size(self) -> int:
+        return self.target.GetAddressByteSize()
+
+    @property
+    def byteorder(self) -> str:
+        return "big" if self.target.GetByteOrder() == lldb.eByteOrderBig else "little"
+
+    def _is_core(self):
+        p = self.process
+        return p.IsValid() and p.GetPluginName() in ("elf-core", "mach-o-core", "minidump",
+                                                     "FreeBSDKernel")
+
+    @property
+    def is_live(self) -> bool:
+        p = self.process
+        if not p.IsValid():
+            return False
+        if hasattr(p, "IsLiveDebugSession"):
+            return p.IsLiveDebugSession()
+        return not self._is_core()
+
+    @property
+    def description(self) -> str:
+        exe = _path(self.target.GetExecutable())
+        parts = [f"kernel {exe}"]
+        p = self.process
+        if self._is_core():
+            core = _path(self.target.GetCoreFile()) if hasattr(self.target, "GetCoreFile") \
+                else None
+            parts.append(f"core {core or '?'}")
+        elif p.IsValid() and p.GetProcessID():
+            parts.append(f"pid {p.GetProcessID()}")
+        return ", ".join(parts)
+
+    # ---- memory ------------------------------------------------------------------------------
+
+    def read(self, addr: int, size: int) -> bytes:
+        """Read from the process (or core); what an ELF core does not hold (lldb-19 does not
+        fall back to the executable's read-only sections for cores, gdb does) is read from the
+        module's file through ``SBTarget.ReadMemory``."""
+        if size < 0 or addr < 0 or addr + size > 1 << (8 * self.pointer_size):
+            raise MemoryFault(addr, size)
+        if size == 0:
+            return b""
+        p = self.process
+        if p.IsValid():
+            err = lldb.SBError()
+            data = p.ReadMemory(addr, size, err)
+            if err.Success() and data is not None and len(data) == size:
+                return bytes(data)
+        data = self._read_file_section(addr, size)
+        if data is not None:
+            return data
+        raise MemoryFault(addr, size)
+
+    def _read_file_section(self, addr, size):
+        """The bytes of a loaded module's section as stored in its file (.rodata, .text), or
+        None; SBTarget.ReadMemory does not fall back to the file for ELF cores in lldb-19."""
+        a = self.target.ResolveLoadAddress(addr)
+        section = a.GetSection() if a.IsValid() else None
+        if section is None or not section.IsValid():
+            return None
+        # Read from the whole segment (PT_LOAD), not the section: a string near the end of
+        # .rodata may be read together with the bytes of the next section.
+        while section.GetParent().IsValid():
+            section = section.GetParent()
+        offset = addr - section.GetLoadAddress(self.target)
+        if offset < 0 or offset + size > section.GetFileByteSize():
+            return None
+        err = lldb.SBError()
+        data = section.GetSectionData(offset, size)
+        raw = data.ReadRawData(err, 0, size) if data.IsValid() and data.GetByteSize() == size \
+            else None
+        return bytes(raw) if err.Success() and raw is not None and len(raw) == size else None
+
+    # ---- symbols -----------------------------------------------------------------------------
+
+    def _variable(self, name):
+        """The ``SBValue`` of a global or file-static variable in any module, or None."""
+        values = self.target.FindGlobalVariables(name, 8)
+        for i in range(values.GetSize()):
+            v = values.GetValueAtIndex(i)
+            if v.GetName() == name and v.GetLoadAddress() != lldb.LLDB_INVALID_ADDRESS:
+                return v
+        return None
+
+    def symbol_address(self, name: str) -> int:
+        v = self._variable(name)
+        if v is not None:
+            return v.GetLoadAddress()
+        # Functions and variables without debug info: the ELF symbol table.
+        for ctx in self.target.FindSymbols(name):
+            sym = ctx.GetSymbol()
+            addr = sym.GetStartAddress().GetLoadAddress(self.target)
+            if sym.GetName() == name and addr != lldb.LLDB_INVALID_ADDRESS:
+                return addr
+        raise SymbolNotFound(name)
+
+    def symbol_type(self, name: str) -> TypeInfo:
+        v = self._variable(name)
+        if v is None:
+            raise SymbolNotFound(name)
+        return type_info(v.GetType())
+
+    # ---- types -------------------------------------------------------------------------------
+
+    def _find_type(self, type_name):
+        """The complete ``SBType`` named ``type_name`` (``struct uma_zone``, ``u_long``).
+
+        lldb-19 strips the ``struct``/``union``/``enum`` keyword itself and may return a
+        typedef of the same name or a forward declaration, so the keyword is checked here
+        and a complete definition preferred.
+        """
+        keyword, name = common.split_struct_name(type_name)
+        want = {"struct": (lldb.eTypeClassStruct, lldb.eTypeClassClass),
+                "union": (lldb.eTypeClassUnion,),
+                "enum": (lldb.eTypeClassEnumeration,)}.get(keyword)
+        types = self.target.FindTypes(name)
+        best = None
+        for i in range(types.GetSize()):
+            t = types.GetTypeAtIndex(i)
+            if want is not None and t.GetTypeClass() not in want:
+                continue
+            if best is None or (t.IsTypeComplete() and not best.IsTypeComplete()):
+                best = t
+        if best is None and want is None:
+            best = self.target.FindFirstType(name)
+            if not best.IsValid():
+                best = None
+        if best is None:
+            raise TypeNotFound(type_name)
+        return best
+
+    def layout(self, type_name: str) -> StructLayout:
+        layout = self._layouts.get(type_name)
+        if layout is None:
+            t = self._find_type(type_name).GetCanonicalType()
+            if t.GetTypeClass() not in (lldb.eTypeClassStruct, lldb.eTypeClassClass,
+                                        lldb.eTypeClassUnion):
+                raise TypeNotFound(f"{type_name} (not a struct or union)")
+            if not t.IsTypeComplete():
+                raise TypeNotFound(f"{type_name} (incomplete)")
+            fields = {}
+            _flatten(t, 0, fields)
+            layout = StructLayout(type_name, t.GetByteSize(), fields)
+            self._layouts[type_name] = layout
+        return layout
+
+    def type_size(self, type_name: str) -> int:
+        size = self._sizes.get(type_name)
+        if size is None:
+            t = self._find_type(type_name)
+            size = t.GetByteSize()
+            self._sizes[type_name] = size
+        return size
+
+    # ---- attribution -------------------------------------------------------------------------
+
+    def symbolize(self, addr: int):
+        """The ELF symbol holding ``addr`` (statics too), its module, and the declaration line
+        for a variable or the line of ``addr`` for code (same choice as the gdb backend)."""
+        a = self.target.ResolveLoadAddress(addr)
+        if not a.IsValid() or not a.GetSection().IsValid():
+            return None
+        sym = a.GetSymbol()
+        if not sym.IsValid() or not sym.GetName():
+            return None
+        start = sym.GetStartAddress().GetLoadAddress(self.target)
+        end = sym.GetEndAddress().GetLoadAddress(self.target)
+        name = sym.GetName()
+        module = _module_name(a.GetModule())
+        file = line = None
+        size = end - start if end not in (lldb.LLDB_INVALID_ADDRESS, 0) and end > start else None
+        if sym.GetType() == lldb.eSymbolTypeCode:
+            entry = a.GetLineEntry()
+            if entry.IsValid():
+                file, line = _path(entry.GetFileSpec()), entry.GetLine()
+        else:
+            v = None
+            values = self.target.FindGlobalVariables(name, 8)
+            for i in range(values.GetSize()):
+                cand = values.GetValueAtIndex(i)
+                if cand.GetLoadAddress() == start:
+                    v = cand
+            if v is not None:
+                decl = v.GetDeclaration()
+                if decl.IsValid():
+                    file, line = _path(decl.GetFileSpec()), decl.GetLine()
+                size = v.GetByteSize() or size
+        return SymbolInfo(name, start, addr - start, file, line, module, size)
+
+    def variables_of_type(self, type_names):
+        """Global and static variables declared with one of ``type_names`` as written
+        (typedef name, or the full spelling ``struct uma_zone *``), in every module."""
+        wanted = set(type_names)
+        found = {}
+        values = self.target.FindGlobalVariables(".", 0xFFFFFFFF, lldb.eMatchTypeRegex)
+        for i in range(values.GetSize()):
+            v = values.GetValueAtIndex(i)
+            ti = type_info(v.GetType())
+            if (ti.typedef or ti.name) not in wanted:
+                continue
+            addr = v.GetLoadAddress()
+            if addr == lldb.LLDB_INVALID_ADDRESS or v.GetName() in found:
+                continue
+            info = self.symbolize(addr)
+            found[v.GetName()] = info if info is not None else SymbolInfo(v.GetName(), addr)
+        return sorted(found.values(), key=lambda s: (s.address, s.name))
+
+    # ---- live control ------------------------------------------------------------------------
+
+    def resume(self):
+        """Let a stopped live process run (asynchronously; the debugger stays usable)."""
+        if not self.is_live:
+            raise TargetError("cannot resume: not a live target")
+        debugger = self.debugger or self.target.GetDebugger()
+        was_async = debugger.GetAsync()
+        debugger.SetAsync(True)
+        try:
+            err = self.process.Continue()
+        finally:
+            debugger.SetAsync(was_async)
+        if not err.Success():
+            raise TargetError(f"cannot resume: {err.GetCString()}")
+
+    def interrupt(self, timeout: float = 10.0):
+        """Stop a process that ``resume()`` let run, and wait until lldb sees it stopped."""
+        p = self.process
+        if p.GetState() == lldb.eStateStopped:
+            return
+        err = p.Stop()
+        deadline = time.monotonic() + timeout
+        while p.GetState() not in (lldb.eStateStopped, lldb.eStateExited, lldb.eStateDetached):
+            if time.monotonic() > deadline:
+                raise TargetError(f"cannot interrupt: process still {p.GetState()}")
+            time.sleep(0.05)
+        if not err.Success() and p.GetState() != lldb.eStateStopped:
+            raise TargetError(f"cannot interrupt: {err.GetCString()}")
+
+    def run_for(self, seconds: float):
+        """Let a stopped live process run for ``seconds`` and stop it again."""
+        self.resume()
+        time.sleep(seconds)
+        self.interrupt()
+
+
+# ---- one target per (target, process, modules) -------------------------------------------------
+
+_current = {}
+
+
+def current_target(debugger) -> LldbTarget:
+    target = debugger.GetSelectedTarget()
+    if not target.IsValid():
+        raise TargetError("no target selected (use `target create KERNEL --core CORE`)")
+    p = target.GetProcess()
+    key = (debugger.GetID(), _path(target.GetExecutable()), target.GetNumModules(),
+           p.GetUniqueID() if p.IsValid() else None)
+    cached = _current.get(debugger.GetID())
+    if cached is None or cached[0] != key:
+        cached = (key, LldbTarget(target, debugger))
+        _current[debugger.GetID()] = cached
+    return cached[1]
+
+
+# ---- command host ------------------------------------------------------------------------------
+
+class KmemdbgCommand:
+    """Base of the per-spec classes registered with ``command script add -c``."""
+
+    spec = None
+
+    def __init__(self, debugger, internal_dict):
+        pass
+
+    def get_short_help(self):
+        return self.spec.summary
+
+    def get_long_help(self):
+        return common.command_doc(self.spec)
+
+    def __call__(self, debugger, command, exe_ctx, result):
+        out = common.OutputBuffer()
+        try:
+            argv = common.lex(command)
+        except ValueError as e:
+            result.SetError(f"kmemdbg: error: {self.spec.name}: {e}")
+            return
+        status = run_command(self.spec, lambda: current_target(debugger), argv, out)
+        text = out.getvalue()
+        if status:
+            # Failed status: `lldb -b` stops the remaining commands and exits non-zero.  The
+            # error line goes to the error stream, so lldb prefixes nothing and prints it once.
+            if text:
+                result.Print(text)
+            result.SetStatus(lldb.eReturnStatusFailed)
+        else:
+            if text:
+                result.Print(text)
+            result.SetStatus(lldb.eReturnStatusSuccessFinishResult)
+
+
+class ReloadCommand:
+    """kmemdbg-reload: re-import kmemdbg from its files and install its commands again."""
+
+    def __init__(self, debugger, internal_dict):
+        pass
+
+    def get_short_help(self):
+        return "Re-import kmemdbg and install its commands again (development aid)."
+
+    def __call__(self, debugger, command, exe_ctx, result):
+        import importlib
+
+        common.reload_kmemdbg()
+        backend = importlib.import_module("kmemdbg.backends.lldb_backend")
+        n = backend.install(debugger)
+        result.Print(f"kmemdbg: reloaded, {n} commands\n")
+        result.SetStatus(lldb.eReturnStatusSuccessFinishNoResult)
+
+
+def _add(debugger, class_path, name):
+    ret = lldb.SBCommandReturnObject()
+    debugger.GetCommandInterpreter().HandleCommand(
+        f"command script add -o -c {class_path} {name}", ret)
+    if not ret.Succeeded():
+        raise TargetError(f"cannot add lldb command {name}: {ret.GetError().strip()}")
+
+
+def install(debugger, specs=None, quiet=True) -> int:
+    """Register an lldb command per ``CommandSpec`` (all of ``REGISTRY`` by default).
+
+    ``command script add -c`` takes a dotted class path which lldb resolves from the module's
+    import name, so each spec gets a class attribute of this module.
+    """
+    if specs is None:
+        for mod, err in common.import_command_modules():
+            print(f"kmemdbg: warning: command module {mod} not loaded: {err}")
+        specs = list(REGISTRY)
+    g = globals()
+    for spec in specs:
+        cls_name = "Cmd_" + spec.name.replace("-", "_")
+        g[cls_name] = type(cls_name, (KmemdbgCommand,), {"spec": spec,
+                                                          "__doc__": common.command_doc(spec)})
+        _add(debugger, f"{__name__}.{cls_name}", spec.name)
+    _add(debugger, f"{__name__}.ReloadCommand", "kmemdbg-reload")
+    if not quiet:
+        print(f"kmemdbg: {len(specs)} commands installed")
+    return len(specs)
