@@ -26,8 +26,10 @@
 void sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t seed,
     int tick, int ndomains);
 
-void sim_page_arena_init(size_t npages);	/* sim_vm.c (UMA part) */
 extern unsigned long vm_kmem_size;		/* kern_malloc.c */
+
+/* uma_timeout() runs every UMA_TIMEOUT (20 s) and trims the zones' bucket caches. */
+#define UMA_TIMEOUT_TICKS	20
 
 static const struct sim_scenario *const scenarios[] = {
 	&scenario_router, &scenario_fileserver, &scenario_idle, &scenario_scale, NULL,
@@ -208,6 +210,7 @@ main(int argc, char **argv)
 	sim_page_arena_init(sc->kmem_size / SIM_PAGE_SIZE);
 	sim_set_ndomains(ndomains);
 	sim_cpus_init(ncpus, absent);
+	sim_uma_startup();
 	cpu_count = sim_cpu_list(cpu_ids, 1024);
 	sim_set_cpu(cpu_ids[0]);
 	vm_kmem_size = sc->kmem_size;
@@ -225,6 +228,8 @@ main(int argc, char **argv)
 			sim_clock_tick();
 			if (!panicked && sc->tick(t))
 				panicked = 1;	/* a live kernel keeps running in this model */
+			if (t % UMA_TIMEOUT_TICKS == 0)
+				sim_uma_tick();
 			sim_kmem_sync();
 			check_or_die();
 			write_expected_atomic("expected.json");
@@ -243,6 +248,8 @@ main(int argc, char **argv)
 			panicked = 1;
 			break;
 		}
+		if (t % UMA_TIMEOUT_TICKS == 0)
+			sim_uma_tick();
 		for (p = snaps; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p)) {
 			if (atoi(p) == t) {
 				snprintf(fname, sizeof(fname), "expected.%d.json", t);
