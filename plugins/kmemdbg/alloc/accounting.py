@@ -1,0 +1,181 @@
+"""Where the kernel's memory went: one reconciled account of UMA, malloc(9) and the kmem limit.
+
+vmstat -m and vmstat -z overlap (malloc(9) is served by the "16".."65536" / "malloc-N" zones),
+free items sit in per-CPU buckets, bucket caches and keg slabs, slabs waste space, and large
+malloc(9) allocations bypass the zones.  This module splits the pages UMA holds into exact
+categories, each counted once:
+
+    keg pages x PAGE_SIZE = items in use (malloc zones | UMA's own | other zones)
+                          + free items (per-CPU buckets | bucket caches | keg slabs)
+                          + slab and page overhead (headers, rounding, unused slab tails)
+
+then adds malloc(9) large allocations and cache-only zones, and sets the sum against the
+kernel's own kmem accounting (``uma_kmem_total``, or the kmem_map's size), stating any remainder
+as unexplained rather than hiding it.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from ..kernel.memory import read_pointer, read_symbol_int
+from ..target import read_cstring
+from ..target.errors import KmemdbgError
+from ..target.record import read_array, read_record
+from .kmemzones import read_malloc_zones
+from .malloc import TRUE as MALLOC_TRUE, malloc_type_stats
+from .uma import TRUE, UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
+
+PAGE_SIZE = 4096
+BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
+# UMA_ZFLAG_BUCKET moved between releases (0x02000000 in 8.x, 0x10000000 from 10.x); bucket zones
+# are recognised by their "N Bucket" names instead, which every era uses.
+
+# Categories, in display order.
+MALLOC_SMALL = "malloc(9) small, in malloc zones"
+MALLOC_LARGE = "malloc(9) large, outside zones"
+ZONE_ITEMS = "UMA items in use, other zones"
+UMA_OWN = "UMA's own structures (kegs, zones, slabs, hash, buckets)"
+FREE_CPU = "UMA free items: per-CPU buckets"
+FREE_ZONE = "UMA free items: zone/domain bucket caches"
+FREE_KEG = "UMA free items: keg slabs"
+OVERHEAD = "UMA slab and page overhead"
+CACHE_ONLY = "UMA cache-only zones (items and free)"
+CATEGORIES = (MALLOC_SMALL, MALLOC_LARGE, ZONE_ITEMS, UMA_OWN, FREE_CPU, FREE_ZONE, FREE_KEG,
+              OVERHEAD, CACHE_ONLY)
+
+
+@dataclass
+class KegPages:
+    address: int
+    name: str
+    size: int
+    rsize: int
+    ipers: int
+    ppera: int
+    pages: int
+    flags: int
+
+
+@dataclass
+class KmemAccount:
+    categories: Dict[str, int]
+    kmem_limit: Optional[int]
+    kmem_limit_source: Optional[str]
+    kmem_in_use: Optional[int]
+    kmem_in_use_source: Optional[str]
+    malloc_zone_sizes: Dict[str, int]          # malloc zone name -> item size
+    kegs: List[KegPages]
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def accounted(self):
+        return sum(self.categories.values())
+
+    @property
+    def remainder(self):
+        return None if self.kmem_in_use is None else self.kmem_in_use - self.accounted
+
+
+def keg_pages(target, keg, ndomains):
+    """Pages a keg holds: ``uk_pages`` (to 12.x) or the sum of ``uk_domain[d].ud_pages`` (13+)."""
+    if keg.has("uk_pages"):
+        return keg.int("uk_pages")
+    dom = target.layout("struct uma_domain")
+    doms = read_array(target, dom, keg.field_addr("uk_domain"), ndomains,
+                      what=f"struct uma_keg {keg.addr:#x}: uk_domain[{ndomains}]")
+    return sum(d.int("ud_pages") for d in doms)
+
+
+def read_kegs(target, warnings):
+    ndomains = read_ndomains(target)
+    kegs = []
+    try:
+        for k in for_each_keg(target):
+            try:
+                name = ""
+                if k.has("uk_name") and k.ptr("uk_name"):
+                    name = read_cstring(target, k.ptr("uk_name"))
+                kegs.append(KegPages(k.addr, name, k.int("uk_size"), k.int("uk_rsize"),
+                                     k.int("uk_ipers"), k.int("uk_ppera"),
+                                     keg_pages(target, k, ndomains), k.int("uk_flags")))
+            except KmemdbgError as e:
+                warnings.append(f"keg {k.addr:#x}: {e}")
+    except KmemdbgError as e:
+        warnings.append(f"uma_kegs: {e}")
+    return kegs
+
+
+def _optional(target, name):
+    try:
+        return read_symbol_int(target, name)
+    except KmemdbgError:
+        return None
+
+
+def kmem_totals(target):
+    """(limit, its source, in use, its source) as the era accounts kmem.
+
+    13+ keeps ``uma_kmem_limit``/``uma_kmem_total`` (bytes UMA and large malloc hold); earlier
+    kernels bound malloc by the ``kmem_map`` of ``vm_kmem_size`` bytes, whose ``size`` member is
+    what is mapped in it now (``vm.kmem_map_size``).
+    """
+    limit, limit_src = _optional(target, "uma_kmem_limit"), "uma_kmem_limit"
+    if not limit:
+        limit, limit_src = _optional(target, "vm_kmem_size"), "vm_kmem_size"
+    used, used_src = _optional(target, "uma_kmem_total"), "uma_kmem_total"
+    if used is None:
+        used, used_src = _kmem_map_size(target), "kmem_map->size"
+    return limit, (limit_src if limit is not None else None), used, (used_src if used is not None else None)
+
+
+def _kmem_map_size(target):
+    try:
+        vm_map = read_pointer(target, target.symbol_address("kmem_map"), "kmem_map")
+        rec = read_record(target, target.layout("struct vm_map"), vm_map)
+        return rec.int("size")
+    except KmemdbgError:
+        return None
+
+
+def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
+    """Compute the reconciled account.
+
+    :param zones: an ``UmaReport`` in the true view (walked here when not given).
+    :param mtypes: a ``MallocReport`` in the true view.
+    :param malloc_zones: ``[{"name", "size"}]`` from ``kmemzones``.
+    """
+    zones = zones or uma_zone_stats(target, TRUE)
+    mtypes = mtypes or malloc_type_stats(target, MALLOC_TRUE)
+    malloc_zones = malloc_zones if malloc_zones is not None else read_malloc_zones(target)
+    warnings = list(zones.warnings) + list(mtypes.warnings)
+    kegs = read_kegs(target, warnings)
+    internal = {k.address for k in kegs if k.flags & UMA_ZFLAG_INTERNAL}
+    msizes = {z["name"]: z["size"] for z in malloc_zones}
+    cat = dict.fromkeys(CATEGORIES, 0)
+    items_by_keg = {}
+    for z in zones.zones:
+        size = z.size or 0
+        used, fc, fz, fk = (z.used or 0), (z.free_cpu or 0), (z.free_zone or 0), (z.free_keg or 0)
+        if z.cache_only or not z.keg:
+            cat[CACHE_ONLY] += (used + fc + fz + fk) * size
+            continue
+        items_by_keg[z.keg] = items_by_keg.get(z.keg, 0) + used + fc + fz + fk
+        if z.name in msizes:
+            cat[MALLOC_SMALL] += used * size
+        elif z.keg in internal or BUCKET_ZONE.match(z.name):
+            cat[UMA_OWN] += used * size
+        else:
+            cat[ZONE_ITEMS] += used * size
+        cat[FREE_CPU] += fc * size
+        cat[FREE_ZONE] += fz * size
+        cat[FREE_KEG] += fk * size
+    for k in kegs:
+        cat[OVERHEAD] += k.pages * PAGE_SIZE - items_by_keg.get(k.address, 0) * k.size
+    malloc_bytes = sum(m.memory_use or 0 for m in mtypes.types)
+    cat[MALLOC_LARGE] = max(malloc_bytes - cat[MALLOC_SMALL], 0)
+    if malloc_bytes < cat[MALLOC_SMALL]:
+        warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
+                        f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones")
+    limit, limit_src, used, used_src = kmem_totals(target)
+    return KmemAccount(cat, limit, limit_src, used, used_src, msizes, kegs, warnings)

@@ -1,0 +1,66 @@
+"""``kmem-watch``: sample a live kernel and print what keeps growing."""
+
+import json
+import time
+
+from ..leak.collect import take_snapshot
+from ..leak.diff import culprits, diff
+from ..target.errors import CommandArgumentError, KmemdbgError
+from .common import run_target
+from .kmem_diff import DEFAULT_THRESHOLD, _json_row, _table, parse_size
+from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
+
+DESCRIPTION = """\
+On a live target (attached process, remote stub), take a snapshot, let the target run for
+--interval seconds, stop it, take another, and print the growth since the first sample; --count
+times.  The target runs between samples and is stopped again, as before the command, at the end
+(also on Ctrl-C)."""
+
+
+def make_parser():
+    p = KmemArgumentParser(prog="kmem-watch", description=DESCRIPTION,
+                           epilog="example:\n  kmem-watch --interval 5 --count 12 --top 5")
+    p.add_argument("--interval", metavar="SECONDS", type=float, default=5.0)
+    p.add_argument("--count", metavar="N", type=int, default=3)
+    p.add_argument("--top", metavar="N", type=int, default=10)
+    p.add_argument("--threshold", metavar="BYTES", default=str(DEFAULT_THRESHOLD))
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="json: one JSON document per sample, one per line")
+    return p
+
+
+def run_kmem_watch(target, args, out):
+    threshold = parse_size(args.threshold)
+    if args.interval <= 0 or args.count <= 0:
+        raise CommandArgumentError("--interval and --count must be positive")
+    if not target.is_live:
+        raise KmemdbgError("kmem-watch needs a live target (a core does not change); "
+                           "use kmem-snapshot and kmem-diff across cores")
+    first, _ = take_snapshot(run_target(target))
+    hot = []
+    for i in range(1, args.count + 1):
+        target.resume()
+        try:
+            time.sleep(args.interval)
+        finally:
+            target.interrupt()
+        snap, warnings = take_snapshot(run_target(target))   # a fresh page cache: memory moved
+        d = diff(first, snap)
+        hot = culprits(d, threshold)
+        shown = d.rows[:args.top]
+        ids = {id(g) for g in hot}
+        if args.format == "json":
+            out.write(json.dumps({"kmem-watch": {"sample": i, "seconds": d.seconds,
+                                                 "warnings": d.warnings + warnings,
+                                                 "rows": [_json_row(g, id(g) in ids, None)
+                                                          for g in shown]}}) + "\n")
+        else:
+            out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
+            out.write(_table(d, shown, ids, {}, threshold))
+        if hasattr(out, "flush"):
+            out.flush()
+    return FAILED if hot else OK
+
+
+KMEM_WATCH = command(CommandSpec("kmem-watch", "sample a live kernel and show what grows",
+                                 make_parser, run_kmem_watch))

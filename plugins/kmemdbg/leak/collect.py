@@ -1,0 +1,51 @@
+"""Take a snapshot of a target: every zone (true counts, where free items sit), every malloc type,
+the kernel's identity and its clock."""
+
+import datetime
+
+from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
+from ..alloc.uma import WHERE, uma_zone_stats
+from ..alloc.kmemzones import read_malloc_zones
+from ..kernel.memory import read_symbol_int
+from ..kernel.release import read_release
+from ..target.errors import KmemdbgError
+from . import snapshot
+
+
+def _optional_int(target, name):
+    try:
+        return read_symbol_int(target, name)
+    except KmemdbgError:
+        return None
+
+
+def read_clock(target):
+    """``ticks``, ``hz`` and ``time_uptime`` (seconds since boot) where the kernel has them."""
+    return {"ticks": _optional_int(target, "ticks"), "hz": _optional_int(target, "hz"),
+            "uptime": _optional_int(target, "time_uptime")}
+
+
+def zone_row(z):
+    return {"name": z.name, "size": z.size, "limit": z.limit, "used": z.used, "free": z.free,
+            "requests": z.requests, "fail": z.fail, "sleep": z.sleep, "xdomain": z.xdomain,
+            "free-cpu": z.free_cpu, "free-zone": z.free_zone, "free-keg": z.free_keg}
+
+
+def mtype_row(m):
+    return {"type": m.name, "in-use": m.in_use, "memory-use": m.memory_use,
+            "requests": m.requests, "size": None if m.sizes is None else list(m.sizes)}
+
+
+def take_snapshot(target, now=None):
+    """Walk the target once and return ``(snapshot dict, warnings)``."""
+    zones = uma_zone_stats(target, WHERE)
+    mtypes = malloc_type_stats(target, MALLOC_TRUE)
+    rel = read_release(target)
+    identity = {"version": rel.version, "osreldate": rel.osreldate,
+                "build_id": getattr(target, "build_id", None), "description": target.description}
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    snap = snapshot.make_snapshot(identity, read_clock(target),
+                                  [zone_row(z) for z in reversed(zones.zones)],
+                                  [mtype_row(m) for m in reversed(mtypes.types)],
+                                  read_malloc_zones(target), now.isoformat(timespec="seconds"))
+    return snap, list(zones.warnings) + list(mtypes.warnings)
