@@ -103,6 +103,26 @@ def command_doc(spec) -> str:
     return f"{spec.summary}\n\n{spec.help_text()}".rstrip() + "\n"
 
 
+def host_run(spec, target_factory, argv, out) -> int:
+    """``run_command`` with a last guard for what it lets through.
+
+    ``run_command`` turns every ``Exception`` into one line; a ``SystemExit`` (a stray
+    ``sys.exit`` or ``argparse`` exit in a command) is not an ``Exception`` and would reach the
+    debugger as a traceback or be swallowed silently, so it becomes an internal error here too.
+    ``KeyboardInterrupt`` still propagates: that is the user's Ctrl-C, and gdb/lldb handle it.
+    """
+    from ..commands.registry import FAILED, debug_enabled, run_command
+
+    try:
+        return run_command(spec, target_factory, argv, out)
+    except SystemExit as e:
+        if debug_enabled():
+            raise
+        out.write(f"kmemdbg: internal error in {spec.name}: SystemExit({e.code}) "
+                  "(set KMEMDBG_DEBUG=1 for a traceback)\n")
+        return FAILED
+
+
 def lex(arg_string: str):
     """Split an lldb raw argument string like a shell (gdb has ``gdb.string_to_argv``)."""
     return shlex.split(arg_string or "")

@@ -11,7 +11,7 @@ import threading
 
 import gdb
 
-from ..commands.registry import REGISTRY, USAGE, run_command
+from ..commands.registry import REGISTRY, USAGE
 from ..target import SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -102,6 +102,7 @@ class GdbTarget:
     def __init__(self):
         self._layouts = {}
         self._sizes = {}
+        self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
         self._pointer_size = None
         self._byteorder = None
 
@@ -375,12 +376,14 @@ def current_target() -> GdbTarget:
 
 def _disconnect_events():
     global _events_connected
+    if not _events_connected:
+        return
     for name in ("new_objfile", "clear_objfiles", "exited", "new_inferior", "inferior_deleted"):
         registry = getattr(gdb.events, name, None)
         if registry is not None:
             try:
                 registry.disconnect(_invalidate)
-            except (ValueError, RuntimeError):
+            except (ValueError, RuntimeError, SystemError):
                 pass
     _events_connected = False
 
@@ -410,7 +413,7 @@ class KmemdbgCommand(gdb.Command):
             argv = gdb.string_to_argv(argument)
         except (gdb.error, ValueError) as e:
             raise gdb.GdbError(f"kmemdbg: error: {self.spec.name}: {e}") from None
-        status = run_command(self.spec, current_target, argv, _Writer())
+        status = common.host_run(self.spec, current_target, argv, _Writer())
         gdb.set_convenience_variable("kmemdbg_status", status)
         if status:
             # The message is already printed; a GdbError makes `gdb -batch` exit non-zero and

@@ -11,7 +11,7 @@ import time
 
 import lldb
 
-from ..commands.registry import REGISTRY, run_command
+from ..commands.registry import REGISTRY
 from ..target import SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -105,6 +105,7 @@ class LldbTarget:
         self.debugger = debugger
         self._layouts = {}
         self._sizes = {}
+        self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -401,7 +402,7 @@ class KmemdbgCommand:
         except ValueError as e:
             result.SetError(f"kmemdbg: error: {self.spec.name}: {e}")
             return
-        status = run_command(self.spec, lambda: current_target(debugger), argv, out)
+        status = common.host_run(self.spec, lambda: current_target(debugger), argv, out)
         text = out.getvalue()
         if status:
             # Failed status: `lldb -b` stops the remaining commands and exits non-zero.  The
@@ -434,12 +435,18 @@ class ReloadCommand:
         result.SetStatus(lldb.eReturnStatusSuccessFinishNoResult)
 
 
-def _add(debugger, class_path, name):
+def _handle(debugger, line):
     ret = lldb.SBCommandReturnObject()
-    debugger.GetCommandInterpreter().HandleCommand(
-        f"command script add -o -c {class_path} {name}", ret)
-    if not ret.Succeeded():
-        raise TargetError(f"cannot add lldb command {name}: {ret.GetError().strip()}")
+    debugger.GetCommandInterpreter().HandleCommand(line, ret)
+    return ret.Succeeded(), (ret.GetError() or "").strip()
+
+
+def _add(debugger, class_path, name):
+    """``command script add -o -c``; False (and a warning) if lldb refuses."""
+    ok, err = _handle(debugger, f"command script add -o -c {class_path} {name}")
+    if not ok:
+        print(f"kmemdbg: warning: cannot add lldb command {name}: {err}")
+    return ok
 
 
 def install(debugger, specs=None, quiet=True) -> int:
@@ -452,13 +459,17 @@ def install(debugger, specs=None, quiet=True) -> int:
         for mod, err in common.import_command_modules():
             print(f"kmemdbg: warning: command module {mod} not loaded: {err}")
         specs = list(REGISTRY)
+    # lldb resolves the dotted class path in its script session namespace, so the module must
+    # be imported there (a plain Python import elsewhere is not enough).
+    _handle(debugger, f"script import {__name__}")
     g = globals()
+    added = 0
     for spec in specs:
         cls_name = "Cmd_" + spec.name.replace("-", "_")
         g[cls_name] = type(cls_name, (KmemdbgCommand,), {"spec": spec,
                                                           "__doc__": common.command_doc(spec)})
-        _add(debugger, f"{__name__}.{cls_name}", spec.name)
+        added += _add(debugger, f"{__name__}.{cls_name}", spec.name)
     _add(debugger, f"{__name__}.ReloadCommand", "kmemdbg-reload")
     if not quiet:
-        print(f"kmemdbg: {len(specs)} commands installed")
-    return len(specs)
+        print(f"kmemdbg: {added} commands installed")
+    return added
