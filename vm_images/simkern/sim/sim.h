@@ -49,6 +49,21 @@ int sim_cpu_list(int *ids, int max);
 int sim_cpu_domain(int cpu);
 /* Number of memory domains for 12+ (1 unless set before sim_cpus_init). */
 void sim_set_ndomains(int ndomains);
+/*
+ * Size the page arena (in pages) before the first allocation; 0 or never called: the default
+ * (64Ki pages on 64-bit, 24Ki on 32-bit).  sim_pages_free() counts the pages left.
+ */
+void sim_page_arena_init(size_t npages);
+size_t sim_pages_free(void);
+/* UMA boot (internal, bucket and per-CPU zones); uma_zcreate() also boots UMA on first use. */
+void sim_uma_startup(void);
+/*
+ * Periodic UMA upkeep (the kernel's uma_timeout): trims each zone's bucket cache down to a
+ * small working set, returning the surplus items to their kegs' slabs.
+ */
+void sim_uma_tick(void);
+/* internal: set up struct pcpu of the present CPUs (called by sim_cpus_init) */
+void sim_pcpu_setup(void);
 
 /* ---- UMA ledger and views ---------------------------------------------------------------- */
 
