@@ -77,12 +77,19 @@ main(int argc, char **argv)
         int cpus[MAXCPU], ncpu, i, r, bad;
         unsigned seed = 1;
 
-        (void)argc; (void)argv;
+        /* usage: uma_selftest [ncpus [ndomains [arena_pages [pause]]]] */
+        int want = argc > 1 ? atoi(argv[1]) : 4;
+        int ndom = argc > 2 ? atoi(argv[2]) : 2;
+        size_t arena = argc > 3 ? (size_t)atol(argv[3]) : 0;
+
+        sim_page_arena_init(arena);
 #if SIM_ERA >= 12
-        sim_set_ndomains(2);
+        sim_set_ndomains(ndom);
+#else
+        (void)ndom;
 #endif
-        /* 4 CPUs, id 2 absent: ids 0, 1, 3, 4 */
-        sim_cpus_init(4, 1u << 2);
+        /* CPU id 2 is absent: ids 0, 1, 3, 4, ... */
+        sim_cpus_init(want, 1u << 2);
         sim_uma_startup();
         ncpu = sim_cpu_list(cpus, MAXCPU);
 
@@ -146,6 +153,28 @@ main(int argc, char **argv)
                     ncpu * (ncpu + 1) / 2);
         }
 #endif
+        /* memory pressure: exhaust the arena, bucket allocations fail first (M_NOVM) */
+        {
+                uma_zone_t zp = uma_zcreate("test_pressure", 200, NULL, NULL, NULL, NULL,
+                    UMA_ALIGN_PTR, 0);
+                static void *pv[200000];
+                int n = 0, got = 0;
+
+                for (i = 0; i < 200000; i++) {
+                        sim_set_cpu(cpus[(i / 7) % ncpu]);
+                        if ((pv[got] = uma_zalloc(zp, M_NOWAIT)) != NULL)
+                                got++;
+                        else if (++n > 20)
+                                break;
+                }
+                printf("pressure: %d allocations before 20 failures, %zu pages free\n", got,
+                    sim_pages_free());
+                /* frees need empty buckets, which cannot be had now: items go to the keg */
+                for (i = 0; i < got; i += 2) {
+                        sim_set_cpu(cpus[(i / 5) % ncpu]);
+                        uma_zfree(zp, pv[i]);
+                }
+        }
         printf("\"uma-zones\": ");
         sim_uma_write_zones(stdout, SIM_VIEW_TRUE);
         printf("\n\"uma-zones --compat kvm\": ");
@@ -158,7 +187,8 @@ main(int argc, char **argv)
         bad = sim_uma_check(stderr);
         bad += sim_uma_selftest(stderr);
         printf("violations: %d\n", bad);
-        if (argc > 1)
+        fflush(stdout);
+        if (argc > 4)
                 pause();
         return (bad != 0);
 }

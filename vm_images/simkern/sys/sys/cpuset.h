@@ -9,6 +9,9 @@
 #include <sys/_bitset.h>
 
 #if SIM_ERA <= 7
+#if MAXCPU > 32
+#error "6.x/7.x CPU masks hold 32 CPUs"
+#endif
 /* 6.x i386 <machine/_types.h> */
 typedef u_int           __cpumask_t;
 typedef __cpumask_t     cpumask_t;

@@ -1093,15 +1093,26 @@ bucket_drain(uma_zone_t z, struct lzone *lz, uma_bucket_t b)
 static uma_bucket_t
 zone_alloc_bucket(uma_zone_t z, struct lzone *lz, uintptr_t *cookie, int flags)
 {
-        uma_bucket_t b = bucket_alloc(z, cookie);
+        uma_bucket_t b = NULL;
         int max;
 
+#if SIM_ERA <= 9
+        /* <= 9: empty buckets parked on the zone are used first */
+        if ((b = LIST_FIRST(&z->uz_free_bucket)) != NULL)
+                LIST_REMOVE(b, ub_link);
+#endif
+        if (b == NULL)
+                b = bucket_alloc(z, cookie);
         if (b == NULL)
                 return (NULL);
         max = MIN(b->ub_entries, zone_count(z));
         b->ub_cnt = zone_import(z, lz, b->ub_bucket, max, flags & ~M_WAITOK);
         if (b->ub_cnt == 0) {
+#if SIM_ERA <= 9
+                LIST_INSERT_HEAD(&z->uz_free_bucket, b, ub_link);
+#else
                 bucket_free(b, *cookie);
+#endif
                 return (NULL);
         }
         return (b);
