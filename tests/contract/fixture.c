@@ -70,6 +70,7 @@ const char *fixture_name = "fixture-name";
 uint64_t fixture_counter_storage[4] = { 1, 2, 3, 4 };
 counter_u64_t fixture_counter = fixture_counter_storage;
 long fixture_array[5] = { 10, 20, 30, 40, 50 };
+volatile unsigned long fixture_ticks;		/* advances while the process runs (resume tests) */
 
 static struct entry e1, e2;
 static struct flex *flexp;
@@ -228,6 +229,8 @@ main(int argc, char **argv)
 		return 2;
 #endif
 	}
-	for (;;)
-		pause();
+	for (;;) {
+		fixture_ticks++;
+		usleep(1000);
+	}
 }

@@ -133,11 +133,11 @@ def debugger_argv(kind, exe, core=None, pid=None, commands=()):
     return argv
 
 
-def run_probe(kind, exe, truth_path, core=None, pid=None):
-    """Run tests/contract/probe.py inside the debugger; return its JSON answers."""
+def run_probe(kind, exe, truth_path, core=None, pid=None, function="main"):
+    """Run ``probe.<function>(kind)`` inside the debugger; return its JSON answers."""
     setup = f"import sys; sys.path[:0] = [{PLUGINS!r}, {HERE!r}]; import probe"
     argv = debugger_argv(kind, exe, core=core, pid=pid,
-                         commands=[setup, f"probe.main({kind!r})"])
+                         commands=[setup, f"probe.{function}({kind!r})"])
     env = dict(os.environ, KMEMDBG_TRUTH=truth_path)
     start = time.monotonic()
     r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=TIMEOUT)

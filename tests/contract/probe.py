@@ -138,3 +138,71 @@ def main(kind):
         result = {"probe_crashed": traceback.format_exc()}
     sys.stdout.write(MARK + json.dumps(result) + "\n")
     sys.stdout.flush()
+
+
+def live_control(kind):
+    """resume()/interrupt() and run_for(): the target must run, then be stopped again."""
+    import time
+
+    try:
+        if kind == "gdb":
+            import gdb
+
+            from kmemdbg.backends.gdb_backend import current_target
+            target = current_target()
+
+            def stopped():
+                return gdb.selected_thread().is_stopped()
+        else:
+            import lldb
+
+            from kmemdbg.backends.lldb_backend import current_target
+            target = current_target(lldb.debugger)
+
+            def stopped():
+                return target.process.GetState() == lldb.eStateStopped
+        addr = target.symbol_address("fixture_ticks")
+
+        def ticks():
+            return int.from_bytes(target.read(addr, target.pointer_size), target.byteorder)
+        result = {"is_live": target.is_live}
+        before = ticks()
+        target.run_for(0.3)
+        result["run_for"] = {"advanced": ticks() - before, "stopped": stopped()}
+        for n in (1, 2):  # twice: the second resume must find the first one's stop processed
+            before = ticks()
+            target.resume()
+            time.sleep(0.3)
+            target.interrupt()
+            result[f"resume{n}"] = {"advanced": ticks() - before, "stopped": stopped()}
+        time.sleep(0.2)
+        result["still_stopped"] = {"advanced": ticks() - before - result["resume2"]["advanced"],
+                                   "stopped": stopped()}
+    except Exception:
+        result = {"probe_crashed": traceback.format_exc()}
+    sys.stdout.write(MARK + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+def core_control(kind):
+    """On a core, resume() must raise a kmemdbg TargetError, not a debugger error."""
+    try:
+        if kind == "gdb":
+            from kmemdbg.backends.gdb_backend import current_target
+            target = current_target()
+        else:
+            import lldb
+
+            from kmemdbg.backends.lldb_backend import current_target
+            target = current_target(lldb.debugger)
+        result = {"is_live": target.is_live}
+        for name in ("resume", "run_for"):
+            try:
+                getattr(target, name)(*((0.1,) if name == "run_for" else ()))
+                result[name] = "no error"
+            except Exception as e:
+                result[name] = type(e).__name__
+    except Exception:
+        result = {"probe_crashed": traceback.format_exc()}
+    sys.stdout.write(MARK + json.dumps(result) + "\n")
+    sys.stdout.flush()

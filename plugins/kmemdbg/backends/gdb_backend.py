@@ -8,6 +8,7 @@ DWARF type shapes; every gdb exception is translated into the kmemdbg error tree
 import os
 import re
 import threading
+import time
 
 import gdb
 
@@ -103,6 +104,7 @@ class GdbTarget:
         self._layouts = {}
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
+        self._resumed_at = None
         self._pointer_size = None
         self._byteorder = None
 
@@ -303,25 +305,27 @@ class GdbTarget:
     # ---- live control ------------------------------------------------------------------------
 
     def resume(self):
-        """Let a stopped live target run in the background (``continue&``)."""
+        """Mark the start of a run of a stopped live target; ``interrupt()`` runs it.
+
+        gdb 13 processes target events only in its event loop, which does not turn while a
+        Python command runs: after ``continue&`` the target does run, but ``interrupt`` cannot
+        be waited for, and the next ``continue&`` is refused ("thread is running").  So the
+        pair ``resume(); sleep(n); interrupt()`` lets the target run for those ``n`` seconds
+        inside ``interrupt()`` (the command takes twice as long in wall time).  Callers that
+        can should use ``run_for(n)``.
+        """
         if not self.is_live:
             raise TargetError("cannot resume: not a live target")
-        try:
-            gdb.execute("continue&", to_string=True)
-        except gdb.error as e:
-            raise TargetError(f"cannot resume: {e}") from None
+        if self._resumed_at is None:
+            self._resumed_at = time.monotonic()
 
     def interrupt(self):
-        """Stop a target that ``resume()`` let run.
-
-        gdb processes the stop event in its event loop, which does not run while a Python
-        command does; so the stop is requested from a posted event while a synchronous
-        ``continue`` waits.  Prefer ``run_for``.
-        """
-        try:
-            gdb.execute("interrupt", to_string=True)
-        except gdb.error as e:
-            raise TargetError(f"cannot interrupt: {e}") from None
+        """End the run started by ``resume()`` (see there): run for as long as it lasted."""
+        if self._resumed_at is None:
+            return
+        seconds = max(time.monotonic() - self._resumed_at, 0.05)
+        self._resumed_at = None
+        self.run_for(seconds)
 
     def run_for(self, seconds: float):
         """Let a stopped live target run for ``seconds`` and stop it again.
