@@ -523,6 +523,12 @@ keg_alloc_slab(uma_keg_t keg, struct lkeg *lk, int d, int flags)
         d = 0;
 #endif
         LIST_INSERT_HEAD(KEG_FREE(keg, d), slab, us_link);
+#if SIM_ERA <= 12
+        /* off-page slabs without page back-pointers are found through the keg's hash */
+        if ((keg->uk_flags & KF_HASH) && keg->uk_hash.uh_slab_hash != NULL)
+                SLIST_INSERT_HEAD(&keg->uk_hash.uh_slab_hash[((uintptr_t)mem >> UMA_SLAB_SHIFT) &
+                    keg->uk_hash.uh_hashmask], slab, us_hlink);
+#endif
         sim_page_set_slab(mem, keg->uk_ppera, LIST_FIRST(&keg->uk_zones), slab);
 
         /* the keg's own counts */
@@ -2025,6 +2031,10 @@ sim_uma_startup(void)
                 return;
         uma_booted = 1;
         sim_cpus_ensure();
+#if SIM_ERA >= 13
+        /* the soft limit: all of the simulated kernel memory */
+        uma_kmem_limit = (unsigned long)sim_pages_total() * PAGE_SIZE;
+#endif
         zsize = zone_struct_size();
         ksize = keg_struct_size();
 #if SIM_ERA <= 11
@@ -2087,10 +2097,10 @@ sim_uma_startup(void)
             NULL, NULL, UMA_ALIGN_PTR, UMA_ZFLAG_INTERNAL);
 #endif
 #if SIM_ERA <= 12
-        hashzone = uma_zcreate("UMA Hash", sizeof(struct slabhead *) * UMA_HASH_SIZE_INIT,
+        hashzone = uma_zcreate("UMA Hash", sizeof(struct slabhead) * UMA_HASH_SIZE_INIT,
             NULL, NULL, NULL, NULL, UMA_ALIGN_PTR, UMA_ZFLAG_INTERNAL);
 #else
-        hashzone = uma_zcreate("UMA Hash", sizeof(struct slabhashhead *) * UMA_HASH_SIZE_INIT,
+        hashzone = uma_zcreate("UMA Hash", sizeof(struct slabhashhead) * UMA_HASH_SIZE_INIT,
             NULL, NULL, NULL, NULL, UMA_ALIGN_PTR, UMA_ZFLAG_INTERNAL);
 #endif
         bucket_init();
