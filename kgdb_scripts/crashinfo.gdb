@@ -1,0 +1,25 @@
+# kmemdbg crash report, in the spirit of crashinfo(8):
+#   gdb -batch -x /path/to/kgdb_scripts/crashinfo.gdb /boot/kernel/kernel.debug /var/crash/vmcore.N
+# (or `make analyze KERNEL=... CORE=...`).  Loads kmem.gdb from this file's directory.
+set pagination off
+set width 0
+python
+import os
+_me = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+       if os.path.exists(f"/proc/self/fd/{fd}")] if os.path.isdir("/proc/self/fd") else []
+_dirs = [os.path.dirname(p) for p in _me if os.path.basename(p) == "crashinfo.gdb"]
+_dirs += [os.path.join(os.environ.get("KMEMDBG_HOME", "."), "kgdb_scripts"), "kgdb_scripts"]
+gdb.execute("source " + next(os.path.join(d, "kmem.gdb") for d in _dirs
+                             if os.path.isfile(os.path.join(d, "kmem.gdb"))))
+del _me, _dirs
+end
+echo \n==== kmem-summary: where the memory went, limits and failures ====\n
+kmem-summary
+echo \n==== top UMA zones by items in use ====\n
+uma-zones --sort used --top 25
+echo \n==== top malloc types by memory in use ====\n
+malloc-types --sort memory-use --top 25
+echo \n==== vmstat -z (as vmstat -M of this kernel's era prints it) ====\n
+uma-zones --compat kvm --format vmstat
+echo \n==== vmstat -m (as vmstat -M of this kernel's era prints it) ====\n
+malloc-types --compat kvm --format vmstat

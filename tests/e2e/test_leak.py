@@ -1,0 +1,102 @@
+"""Leak tracing as a user runs it: snapshot one core, diff against the later core, name the owner;
+the leakcheck bisect helper's exit codes; kmem-watch on a live simulated kernel."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .debuggers import Debugger
+from .images import BUILD, ROOT, SKIP_REASON, Image
+
+LEAKCHECK = os.path.join(ROOT, "kgdb_scripts", "leakcheck")
+
+
+def pairs(scenario):
+    """(era, early Image, late Image) for images that have a mid-run core ``vmcore.T``."""
+    out = []
+    if os.path.isdir(BUILD):
+        for era in sorted(os.listdir(BUILD)):
+            d = os.path.join(BUILD, era, scenario)
+            early = sorted(f for f in os.listdir(d) if f.startswith("vmcore.")) if os.path.isdir(d) else []
+            if early and os.path.exists(os.path.join(d, "vmcore")):
+                t = early[0].split(".")[1]
+                out.append((era, Image(d, early[0], f"expected.{t}.json"), Image(d)))
+    return out
+
+
+ROUTER = pairs("router")
+QUIET = pairs("fileserver") + pairs("idle")
+
+
+def _diff(kind, early, late, tmp_path, extra=""):
+    snap = tmp_path / f"{kind}-early.json"
+    dbg = Debugger.open(kind, early.kernel, core=early.core)
+    try:
+        out = dbg.run(f"kmem-snapshot save {snap}", timeout=120)
+    finally:
+        dbg.close()
+    assert snap.exists(), out
+    dbg = Debugger.open(kind, late.kernel, core=late.core)
+    try:
+        doc = dbg.run(f"kmem-diff {snap} --format json {extra}", timeout=180)
+        table = dbg.run(f"kmem-diff {snap} --top 5", timeout=180)
+    finally:
+        dbg.close()
+    return json.loads(doc)["kmem-diff"], table
+
+
+def _memuse(image, name):
+    rows = image.expected()["malloc-types"]["malloc-statistics"]["memory"]
+    return next((r["memory-use"] for r in rows if r["type"] == name), 0)
+
+
+@pytest.mark.skipif(not ROUTER, reason=SKIP_REASON)
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+@pytest.mark.parametrize("era,early,late", ROUTER, ids=[p[0] for p in ROUTER])
+def test_router_diff_names_libalias_and_its_owner(kind, era, early, late, tmp_path):
+    d, table = _diff(kind, early, late, tmp_path)
+    first = d["rows"][0]
+    leak = late.expected()["ledger"]["leak"]
+    assert (first["kind"], first["name"], first["culprit"]) == ("malloc", "libalias", True)
+    assert first["bytes"] == _memuse(late, "libalias") - _memuse(early, "libalias")
+    assert first["owner"]["symbol"] == "M_ALIAS"
+    assert first["owner"]["file"].endswith("sys/netinet/libalias/alias_db.c")
+    assert first["owner"]["subsystem"] == "sys/netinet/libalias"
+    assert first["owner"]["module"] == leak["module"] == "libalias.ko"
+    zone = next(r for r in d["rows"] if r["name"] == leak["zone"])
+    assert zone["kind"] == "malloc-zone" and not zone["culprit"]
+    assert zone["explained-by"][0]["type"] == "libalias"
+    assert "libalias" in table and "M_ALIAS" in table
+
+
+@pytest.mark.skipif(not QUIET, reason=SKIP_REASON)
+@pytest.mark.parametrize("era,early,late", QUIET, ids=[f"{p[0]}-{p[1].scenario}" for p in QUIET])
+def test_no_false_culprit_on_quiet_images(era, early, late, tmp_path):
+    d, _ = _diff("gdb", early, late, tmp_path)
+    assert [r["name"] for r in d["rows"] if r["culprit"]] == []
+
+
+def _leakcheck(*args):
+    p = subprocess.run([sys.executable, LEAKCHECK, *args], capture_output=True, text=True,
+                       timeout=600, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout + p.stderr
+
+
+@pytest.mark.skipif(not (ROUTER and QUIET), reason=SKIP_REASON)
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_leakcheck_exit_codes(debugger):
+    era, early, late = ROUTER[-1]
+    rc, out = _leakcheck("--kernel", late.kernel, "--old", early.core, "--new", late.core,
+                         "--debugger", debugger)
+    assert rc == 1, out
+    assert "libalias" in out and "M_ALIAS" in out and "libalias.ko" in out
+    _, qearly, qlate = QUIET[-1]
+    rc, out = _leakcheck("--kernel", qlate.kernel, "--old", qearly.core, "--new", qlate.core,
+                         "--debugger", debugger)
+    assert rc == 0, out
+    rc, out = _leakcheck("--kernel", qlate.kernel, "--old", qearly.core + ".missing",
+                         "--new", qlate.core, "--debugger", debugger)
+    assert rc == 125, out

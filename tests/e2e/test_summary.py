@@ -1,0 +1,114 @@
+"""kmem-summary on every era's router image, in gdb and lldb, against the simulator's ledger."""
+
+import json
+import re
+
+import pytest
+
+from .debuggers import Debugger
+from .images import SKIP_REASON, crash_images
+
+IMAGES = crash_images(("router",))
+pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
+PAGE = 4096
+BUCKET = re.compile(r"^\d+ Bucket$")
+
+
+@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+def image(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def summaries(image):
+    """{kind: (json summary, text summary)} for gdb and lldb."""
+    result = {}
+    for kind in ("gdb", "lldb"):
+        dbg = Debugger.open(kind, image.kernel, core=image.core)
+        try:
+            doc = dbg.run("kmem-summary --format json", timeout=120)
+            text = dbg.run("kmem-summary", timeout=120)
+        finally:
+            dbg.close()
+        try:
+            result[kind] = (json.loads(doc)["kmem-summary"], text)
+        except ValueError:
+            pytest.fail(f"{kind}: kmem-summary --format json printed:\n{doc[:2000]}")
+    return result
+
+
+def ledger_categories(expected):
+    """Each category as the simulator's own ledger accounts it (never from the structures)."""
+    ledger = expected["ledger"]
+    zones = expected["uma-zones --where"]["memory-zone-statistics"]["zone"]
+    kegs = {z: k for k in ledger["kegs"] for z in k["zones"]}
+    malloc_names = re.compile(r"^(malloc-)?\d+$")
+    cat = dict.fromkeys(("malloc_small", "malloc_large", "zone_items", "uma_own", "free_cpu",
+                         "free_zone", "free_keg", "overhead", "cache_only"), 0)
+    items_per_keg = {}
+    for z in zones:
+        k = kegs.get(z["name"])
+        if k is None:
+            cat["cache_only"] += (z["used"] + z["free"]) * z["size"]
+            continue
+        items_per_keg[id(k)] = items_per_keg.get(id(k), 0) + z["used"] + z["free"]
+        if malloc_names.match(z["name"]):
+            cat["malloc_small"] += z["used"] * z["size"]
+        elif k["internal"] or BUCKET.match(z["name"]):
+            cat["uma_own"] += z["used"] * z["size"]
+        else:
+            cat["zone_items"] += z["used"] * z["size"]
+        cat["free_cpu"] += z["free-cpu"] * z["size"]
+        cat["free_zone"] += z["free-zone"] * z["size"]
+        cat["free_keg"] += z["free-keg"] * z["size"]
+    for k in ledger["kegs"]:
+        cat["overhead"] += k["pages"] * PAGE - items_per_keg.get(id(k), 0) * k["size"]
+    cat["malloc_large"] = ledger["malloc_large"]["bytes"]
+    return cat
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_summary_categories_match_ledger(summaries, image, kind):
+    s, _ = summaries[kind]
+    want = ledger_categories(image.expected())
+    got = {c["key"]: c["bytes"] for c in s["categories"]}
+    for key, value in want.items():
+        assert abs(got[key] - value) <= PAGE, f"{kind}: {key}: summary {got[key]}, ledger {value}"
+    # malloc(9) counted once: the malloc zones' items are the small part, the rest is large.
+    malloc_total = sum(m["memory-use"] for m in
+                       image.expected()["malloc-types"]["malloc-statistics"]["memory"])
+    assert s["malloc"]["total"] == malloc_total
+    assert s["malloc"]["small"] + s["malloc"]["large"] == malloc_total
+    assert s["accounted"] == sum(got.values())
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_summary_reconciles_with_kmem_total(summaries, image, kind):
+    s, text = summaries[kind]
+    kmem = image.expected()["ledger"]["kmem"]
+    in_use = kmem.get("uma_kmem_total", kmem.get("kmem_map_size"))
+    if in_use is not None:
+        assert s["kmem"]["in_use"] == in_use
+        assert abs(s["remainder"]) <= PAGE, f"unexplained remainder {s['remainder']}"
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_limits_report_netgraph_and_bucket_failures(summaries, image, kind):
+    s, text = summaries[kind]
+    zones = image.expected()["uma-zones"]["memory-zone-statistics"]["zone"]
+    limits = {r["zone"]: r for r in s["limits"]}
+    ng = next(z for z in zones if z["name"] == "NetGraph items")
+    assert ng["limit"] and ng["fail"] > 0, "the router scenario must drive NetGraph items to its limit"
+    row = limits["NetGraph items"]
+    assert row["fail"] == ng["fail"] and row["tunable"] == "net.graph.maxalloc"
+    assert [o["symbol"] for o in row["owner"]] == ["ng_qzone"]
+    bucket_fails = [z["name"] for z in zones if BUCKET.match(z["name"]) and z["fail"]]
+    assert bucket_fails, "the router scenario must make bucket allocations fail"
+    for name in bucket_fails:
+        assert "bucket allocations fail" in limits[name]["reasons"]
+    assert "NetGraph items" in text and "net.graph.maxalloc" in text
+
+
+def test_gdb_and_lldb_print_the_same_summary(summaries):
+    assert summaries["gdb"][1] == summaries["lldb"][1]
