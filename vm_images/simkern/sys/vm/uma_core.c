@@ -31,7 +31,7 @@ void sim_cpus_ensure(void);
 int sim_uma_selftest(FILE *err);
 
 struct uma_keg;
-static const char *keg_name_of(struct uma_keg *keg);
+static const char *keg_name_of(struct uma_keg *keg) __unused;
 
 /* ---- the kernel's globals ------------------------------------------------------------------- */
 
