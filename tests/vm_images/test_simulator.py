@@ -145,7 +145,9 @@ def test_router_leak_and_limits(images, era):
     assert use["end"]["in-use"] > use["mid"]["in-use"] > 0
     assert use["end"]["in-use"] == leak["in_use"]
     z = {x["name"]: x for x in zones(end)}
-    assert z[leak["zone"]]["used"] >= leak["in_use"]
+    # every live libalias item but the instance itself (one large / 64 KB allocation) is a
+    # link in the 128-byte zone
+    assert z[leak["zone"]]["used"] >= leak["in_use"] - 1
     ng = z["NetGraph items"]
     assert ng["limit"] > 0 and ng["fail"] > 0 and ng["used"] <= ng["limit"]
     assert z["mbuf_cluster"]["limit"] > 0
@@ -172,7 +174,7 @@ def test_fileserver_plateau(images, scenario):
     """vnodes and the name cache stay bounded (recycled beyond a target)."""
     for era in ERAS:
         z = {x["name"]: x for x in zones(load(era, scenario))}
-        assert 0 < z["VNODE"]["used"] <= 1200 + 64
+        assert 0 < z["VNODE"]["used"] <= 800 + 64
         assert z["VNODE"]["requests"] > z["VNODE"]["used"]
 
 

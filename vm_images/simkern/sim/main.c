@@ -258,6 +258,9 @@ main(int argc, char **argv)
 				dump(core, fname);
 			}
 		}
+		if (getenv("SIM_TRACE") != NULL)
+			fprintf(stderr, "tick %d: %zu pages in use, %zu free\n", t,
+			    sim_pages_in_use(), sim_pages_free());
 	}
 	if (crash || panicked) {
 		if (sim_panicstr() == NULL)

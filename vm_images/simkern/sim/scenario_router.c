@@ -13,6 +13,7 @@
  * (<= 11: kmem_map too small; 12+: the deadlock detector sees threads stuck waiting for memory).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario.h"
@@ -36,13 +37,29 @@ static void *blocked_td;
 static unsigned long links_per_tick, link_fails;
 static int total_ticks = 60;
 
+/*
+ * Memory the steady traffic takes once it is up (NetGraph items at their limit, the rings,
+ * per-CPU bucket caches); the leak gets the rest of kmem.
+ */
+#define STEADY_RESERVE	(1536ul * 1024)
+/* Panic once the leak has failed for about two ticks' worth of new flows. */
+#define FAILS_BEFORE_PANIC	(2 * links_per_tick)
+
 static void
 router_setup(void)
 {
 	int i;
 
-	/* Spread the leak so kmem fills around the last default tick. */
-	links_per_tick = (unsigned long)(sim_kmem_limit() / 100 * 85 / 128) / total_ticks;
+	unsigned long avail;
+
+	/*
+	 * Spread the leak so kmem runs out a couple of ticks before the last default tick: the
+	 * pages still free after boot, minus the steady traffic's share, over 128-byte items
+	 * packed about 31 to a 4 KB slab.
+	 */
+	avail = sim_pages_free() * SIM_PAGE_SIZE;
+	avail = avail > STEADY_RESERVE ? avail - STEADY_RESERVE : avail / 2;
+	links_per_tick = avail / 132 / (total_ticks - 3);
 	if (links_per_tick == 0)
 		links_per_tick = 1;
 	for (i = 0; i < NCONN; i++) {
@@ -134,12 +151,35 @@ router_tick(int t)
 		large[j] = sim_kmalloc("temp", LARGE_SIZE, 1);
 	}
 	/* The leak: new flows, links never expired. */
-	for (i = 0; i < links_per_tick; i++) {
+	for (i = 0; i < (getenv("SIM_NOLEAK") ? 0 : links_per_tick); i++) {
 		sim_cpu_pick();
 		if (sim_modops.alias_link_new() == NULL)
 			link_fails++;
 	}
 	if (link_fails > 0) {
+		/*
+		 * Under memory pressure the driver resets its rings: every queued mbuf and cluster
+		 * goes back at once, then the rings refill.  The frees need fresh buckets from the
+		 * bucket zones, which fail now that kmem is exhausted.
+		 */
+		for (k = 0; k < RING_MBUFS; k++) {
+			sim_cpu_pick();
+			if (ring_m[k] != NULL)
+				sim_mbuf_free(ring_m[k]);
+			ring_m[k] = NULL;
+		}
+		for (k = 0; k < RING_CLUSTERS; k++) {
+			sim_cpu_pick();
+			if (ring_c[k] != NULL)
+				sim_cluster_free(ring_c[k]);
+			ring_c[k] = NULL;
+		}
+		for (k = 0; k < RING_MBUFS; k++) {
+			sim_cpu_pick();
+			ring_m[k] = sim_mbuf_get(SIM_M_NOWAIT);
+		}
+	}
+	if (link_fails > FAILS_BEFORE_PANIC) {
 		/* kmem is gone: the next M_WAITOK request cannot be satisfied. */
 		router_panic();
 		return (1);
@@ -164,7 +204,7 @@ const struct sim_scenario scenario_router = {
 	.name = "router",
 	.default_ticks = 60,
 	.default_cpus = 4,
-	.kmem_size = 4ul << 20,
+	.kmem_size = (SIM_ERA >= 13 ? 6ul : 4ul) << 20,	/* 13+ boots bigger (CPU-sized zones) */
 	.setup = router_setup,
 	.tick = router_tick,
 	.crash = router_panic,
