@@ -17,6 +17,10 @@ M_MAGIC = 877983977
 M_VERSION = 2020110501
 
 
+class BucketAddr(int):
+    """The address of a bucket the test made itself (as opposed to a count to plant)."""
+
+
 class FakeKernel:
     def __init__(self, era, arch="amd64", cpus=(0, 1, 2, 3), ndomains=1, osreldate=None,
                  version=None, maxid=None, ncpus=None):
@@ -116,14 +120,14 @@ class FakeKernel:
 
     def bucket(self, cnt, entries=None):
         entries = cnt if entries is None else entries
-        b = self.t.new("struct uma_bucket", extra=entries * self.t.pointer_size)
+        b = self.t.new("struct uma_bucket", extra=min(entries, 256) * self.t.pointer_size)
         self.t.put(b, "struct uma_bucket", {"ub_cnt": cnt, "ub_entries": entries})
-        return b
+        return BucketAddr(b)
 
     def _bucket_list(self, head, counts):
         prev = head
         for cnt in counts:
-            b = self.bucket(cnt) if isinstance(cnt, int) else cnt
+            b = cnt if isinstance(cnt, BucketAddr) else self.bucket(cnt)
             self.t.write_int(prev, self.t.pointer_size, b)
             prev = b       # the entry's next pointer is its first member
         return prev
@@ -158,7 +162,7 @@ class FakeKernel:
             if zl.field(member).type.kind == "ptr":
                 values[member] = self.counter(v if isinstance(v, dict) else {low: v})
             else:
-                values[member] = v
+                values[member] = sum(v.values()) if isinstance(v, dict) else v
         if "uz_xdomain" in zl.fields:
             values["uz_xdomain"] = self.counter(xdomain if isinstance(xdomain, dict) else {low: xdomain})
         t.put(z, "struct uma_zone", values)
@@ -167,7 +171,7 @@ class FakeKernel:
             vals = {base + "uc_allocs": c.get("allocs", 0), base + "uc_frees": c.get("frees", 0)}
             for key, member in (("alloc", "uc_allocbucket"), ("free", "uc_freebucket"),
                                 ("cross", "uc_crossbucket")):
-                if c.get(key) is None:
+                if c.get(key) is None or (key == "cross" and self.n < 13):
                     continue
                 if self.n >= 13:
                     vals[f"{base}{member}.ucb_cnt"] = c[key]
@@ -189,7 +193,7 @@ class FakeKernel:
             for d in range(self.ndomains):
                 counts = per_domain[d] if d < len(per_domain) else []
                 self._bucket_list(doms + d * zdom.size + dl.offset("uzd_buckets"), counts)
-                if cross and d < len(cross) and cross[d] is not None:
+                if self.n >= 13 and cross and d < len(cross) and cross[d] is not None:
                     t.write_int(doms + d * zdom.size + dl.offset("uzd_cross"), t.pointer_size,
                                 self.bucket(cross[d]))
         if keg is None:

@@ -116,24 +116,30 @@ def _optional(target, name):
 def kmem_totals(target):
     """(limit, its source, in use, its source) as the era accounts kmem.
 
-    13+ keeps ``uma_kmem_limit``/``uma_kmem_total`` (bytes UMA and large malloc hold); earlier
-    kernels bound malloc by the ``kmem_map`` of ``vm_kmem_size`` bytes, whose ``size`` member is
-    what is mapped in it now (``vm.kmem_map_size``).
+    12+ keeps ``uma_kmem_limit``/``uma_kmem_total`` (bytes UMA and large malloc hold); 10.x-11.x
+    allocate kmem from the ``kmem_arena`` vmem (``vm_inuse`` of ``vm_size``); earlier kernels
+    from the ``kmem_map`` of ``vm_kmem_size`` bytes, whose ``size`` member is what is mapped in it
+    now (``vm.kmem_map_size``).  The first that the kernel has wins.
     """
     limit, limit_src = _optional(target, "uma_kmem_limit"), "uma_kmem_limit"
     if not limit:
         limit, limit_src = _optional(target, "vm_kmem_size"), "vm_kmem_size"
-    used, used_src = _optional(target, "uma_kmem_total"), "uma_kmem_total"
-    if used is None:
-        used, used_src = _kmem_map_size(target), "kmem_map->size"
-    return limit, (limit_src if limit is not None else None), used, (used_src if used is not None else None)
+    for src, read in (("uma_kmem_total", lambda: _optional(target, "uma_kmem_total")),
+                      ("kmem_arena->vm_inuse", lambda: _member(target, "kmem_arena", "struct vmem",
+                                                               "vm_inuse")),
+                      ("kmem_map->size", lambda: _member(target, "kmem_map", "struct vm_map",
+                                                         "size"))):
+        used = read()
+        if used is not None:
+            return limit, (limit_src if limit is not None else None), used, src
+    return limit, (limit_src if limit is not None else None), None, None
 
 
-def _kmem_map_size(target):
+def _member(target, pointer_name, type_name, member):
+    """``pointer_name->member`` for a global pointer to ``type_name``, or None."""
     try:
-        vm_map = read_pointer(target, target.symbol_address("kmem_map"), "kmem_map")
-        rec = read_record(target, target.layout("struct vm_map"), vm_map)
-        return rec.int("size")
+        addr = read_pointer(target, target.symbol_address(pointer_name), pointer_name)
+        return read_record(target, target.layout(type_name), addr).int(member)
     except KmemdbgError:
         return None
 

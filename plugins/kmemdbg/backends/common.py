@@ -123,6 +123,14 @@ def host_run(spec, target_factory, argv, out) -> int:
         return FAILED
 
 
+def status_line(spec, status) -> str:
+    """The debugger-level error for a failed command (after its own ``kmemdbg:`` lines)."""
+    from ..commands.registry import USAGE
+
+    what = "usage error" if status == USAGE else f"exit status {status}"
+    return f"kmemdbg: {spec.name}: {what}"
+
+
 def lex(arg_string: str):
     """Split an lldb raw argument string like a shell (gdb has ``gdb.string_to_argv``)."""
     return shlex.split(arg_string or "")

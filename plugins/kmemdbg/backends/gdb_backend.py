@@ -12,7 +12,7 @@ import time
 
 import gdb
 
-from ..commands.registry import REGISTRY, USAGE
+from ..commands.registry import REGISTRY
 from ..target import SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -420,10 +420,10 @@ class KmemdbgCommand(gdb.Command):
         status = common.host_run(self.spec, current_target, argv, _Writer())
         gdb.set_convenience_variable("kmemdbg_status", status)
         if status:
-            # The message is already printed; a GdbError makes `gdb -batch` exit non-zero and
-            # stops a sourced script, like any failed gdb command.
-            raise gdb.GdbError(f"{self.spec.name}: failed with status {status}"
-                               if status != USAGE else f"{self.spec.name}: usage error")
+            # The reason is already printed; a GdbError makes `gdb -batch` exit non-zero and
+            # stops a sourced script, like any failed gdb command.  Worded so that gdb and lldb
+            # (which prefixes "error: " itself) print the same line.
+            raise gdb.GdbError(f"error: {common.status_line(self.spec, status)}")
 
 
 class _ReloadCommand(gdb.Command):

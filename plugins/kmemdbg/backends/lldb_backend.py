@@ -404,15 +404,13 @@ class KmemdbgCommand:
             return
         status = common.host_run(self.spec, lambda: current_target(debugger), argv, out)
         text = out.getvalue()
+        if text:
+            result.Print(text)
         if status:
-            # Failed status: `lldb -b` stops the remaining commands and exits non-zero.  The
-            # error line goes to the error stream, so lldb prefixes nothing and prints it once.
-            if text:
-                result.Print(text)
-            result.SetStatus(lldb.eReturnStatusFailed)
+            # A failed status makes `lldb -b` stop and exit non-zero.  lldb prints the error
+            # as "error: ...", the same line the gdb host raises.
+            result.SetError(common.status_line(self.spec, status))
         else:
-            if text:
-                result.Print(text)
             result.SetStatus(lldb.eReturnStatusSuccessFinishResult)
 
 
