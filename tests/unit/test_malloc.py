@@ -1,0 +1,92 @@
+"""malloc(9) walkers against planted per-CPU statistics, every era, true and kvm views."""
+
+import pytest
+
+from kmemdbg.alloc.malloc import KVM, TRUE, malloc_type_stats
+
+from eras import IMAGES, MAXCPU
+from kbuild import FakeKernel
+
+
+def by_name(report):
+    return {m.name: m for m in report.types}
+
+
+def plant(era, arch):
+    # CPUs 0, 1, 3 present: mp_ncpus 3, so 12+ kvm reads CPUs 0..2 and misses CPU 3.
+    k = FakeKernel(era, arch, cpus=(0, 1, 3))
+    k.malloc_type("devbuf", {0: (4096, 1024, 10, 4, 0b1), 3: (2048, 0, 2, 0, 0b100000)})
+    k.malloc_type("temp", {1: (640, 640, 5, 5, 0b10)})
+    k.malloc_type("unused", {})
+    return k
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_true_view(era, arch):
+    k = plant(era, arch)
+    r = malloc_type_stats(k.t, TRUE)
+    assert [m.name for m in r.types] == ["unused", "temp", "devbuf"]    # newest first
+    d = by_name(r)["devbuf"]
+    assert (d.in_use, d.memory_use, d.requests, d.frees) == (8, 5120, 12, 4)
+    assert d.size_mask == 0b100001
+    # bit 5 is the 384-byte zone from 13 on, 512 before
+    assert d.sizes == ((16, 384) if k.n >= 13 else (16, 512))
+    assert by_name(r)["temp"].in_use == 0 and by_name(r)["temp"].sizes == (32,)
+    assert not r.warnings and all(not m.issues for m in r.types)
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_kvm_view(era, arch):
+    k = plant(era, arch)
+    d = by_name(malloc_type_stats(k.t, KVM))["devbuf"]
+    if k.n >= 12:      # CPU 3 >= mp_ncpus: not visited by libmemstat
+        assert (d.in_use, d.memory_use, d.requests) == (6, 3072, 10)
+    else:              # every mti_stats[] slot up to mp_maxcpus
+        assert (d.in_use, d.memory_use, d.requests) == (8, 5120, 12)
+
+
+@pytest.mark.parametrize("era,arch", [(e, a) for e, a in IMAGES if int(e[4:]) <= 11])
+def test_array_kvm_reads_mp_maxcpus_slots(era, arch):
+    k = FakeKernel(era, arch, cpus=(0, 1))
+    last = MAXCPU[(era, arch)] - 1
+    k.malloc_type("pcb", {0: (100, 0, 1, 0, 1), last: (100, 0, 1, 0, 1)})
+    k.t.write_int(k.t.symbol_address("mp_maxcpus"), 4, 2)
+    assert by_name(malloc_type_stats(k.t, KVM))["pcb"].requests == 1
+    assert by_name(malloc_type_stats(k.t, TRUE))["pcb"].requests == 2
+
+
+@pytest.mark.parametrize("era", ["fbsd13", "fbsd14"])
+def test_kvm_skips_foreign_ks_version(era):
+    k = FakeKernel(era)
+    k.malloc_type("oldmod", {0: (16, 0, 1, 0, 1)}, version=2019000000)
+    k.malloc_type("good", {0: (16, 0, 1, 0, 1)})
+    r = malloc_type_stats(k.t, KVM)
+    assert list(by_name(r)) == ["good"]
+    assert "oldmod" in r.warnings[0] and "2019000000" in r.warnings[0]
+    assert set(by_name(malloc_type_stats(k.t, TRUE))) == {"good", "oldmod"}
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_bad_stats_pointer_marks_row(era, arch):
+    k = plant(era, arch)
+    temp = by_name(malloc_type_stats(k.t))["temp"]
+    ml = k.t.layout("struct malloc_type")
+    member = "ks_handle" if ml.has("ks_handle") else None
+    if member:
+        k.t.write_int(temp.address + ml.offset(member), k.t.pointer_size, 0xdead0000)
+    else:
+        k.t.put(temp.address, "struct malloc_type", {"ks_mti.mti_stats": 0xdead0000})
+    r = malloc_type_stats(k.t)
+    bad = by_name(r)["temp"]
+    assert bad.in_use is None and bad.requests is None and bad.issues
+    assert by_name(r)["devbuf"].in_use == 8
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_type_list_cycle(era, arch):
+    k = plant(era, arch)
+    first = by_name(malloc_type_stats(k.t))["unused"].address
+    last = by_name(malloc_type_stats(k.t))["devbuf"].address
+    k.t.put(last, "struct malloc_type", {"ks_next": first})
+    r = malloc_type_stats(k.t)
+    assert len(r.types) == 3 and "cycle in list kmemstatistics" in r.warnings[0]

@@ -1,0 +1,150 @@
+"""Renderers: vmstat text per era, JSON container, CSV, table marks, selection options."""
+
+import argparse
+import json
+
+import pytest
+
+from kmemdbg.alloc.malloc import MallocTypeStats
+from kmemdbg.alloc.uma import ZoneStats
+from kmemdbg.commands.common import select
+from kmemdbg.report import vmstat
+from kmemdbg.report.columns import malloc_columns, zone_columns
+from kmemdbg.report.humanize import humanize
+from kmemdbg.report.render import render_csv, render_json, render_table
+from kmemdbg.target.errors import CommandArgumentError
+
+
+def zone(name, used=5, free=3, sleep=0, xdomain=None, **kw):
+    values = dict(name=name, address=0x1000, keg=0x2000, size=256, limit=0, requests=10,
+                  frees=5, used=used, free_cpu=1, free_zone=2, free_keg=free - 3 if free is not None
+                  else None, fail=0, sleep=sleep, xdomain=xdomain)
+    values.update(kw)
+    return ZoneStats(**values)
+
+
+def mtype(name, in_use=3, mem=2048, req=7, mask=0b100001, sizes=(16, 384)):
+    return MallocTypeStats(name, 0x3000, in_use, mem, req, req - in_use, mask, sizes)
+
+
+def test_vmstat_zone_format_choice():
+    assert vmstat.zone_format(False, False, 604000) == "8"
+    assert vmstat.zone_format(True, False, 1201000) == "9"
+    assert vmstat.zone_format(True, True, 1302001) == "13"
+    assert vmstat.zone_format(True, True, 1400097) == "13"
+    assert vmstat.zone_format(True, True, 1500000) == "15"
+
+
+def test_vmstat_zones_8x():
+    text = vmstat.render_zones([zone("mbuf", sleep=None)], "8")
+    assert text == ("ITEM                     SIZE     LIMIT      USED      FREE  REQUESTS  FAILURES\n\n"
+                    "mbuf:                     256,        0,        5,        3,       10,        0\n\n")
+
+
+def test_vmstat_zones_9x_to_12x():
+    text = vmstat.render_zones([zone("mbuf_cluster")], "9")
+    assert text == ("ITEM                   SIZE  LIMIT     USED     FREE      REQ FAIL SLEEP\n\n"
+                    "mbuf_cluster:           256,      0,       5,       3,      10,   0,   0\n\n")
+
+
+def test_vmstat_zones_13_14_failsleep_header():
+    text = vmstat.render_zones([zone("mbuf", xdomain=2)], "13")
+    assert text == ("ITEM                   SIZE  LIMIT     USED     FREE      REQ     FAILSLEEP XDOMAIN\n"
+                    "mbuf:                   256,      0,       5,       3,      10,   0,   0,   2\n")
+
+
+def test_vmstat_zones_main():
+    text = vmstat.render_zones([zone("mbuf", xdomain=2), zone("x" * 30, xdomain=0)], "15")
+    lines = text.splitlines()
+    assert lines[0] == "ITEM                   SIZE   LIMIT     USED     FREE      REQ FAIL SLEEP XDOM"
+    assert lines[1] == "mbuf:" + " " * 19 + "256,      0,       5,       3,      10,   0,   0,   2"
+    assert lines[2].startswith("x" * 30 + ":256,")
+
+
+def test_vmstat_unknown_cells_are_question_marks():
+    text = vmstat.render_zones([zone("bad", free=None, free_cpu=None)], "9")
+    assert ",       ?," in text
+
+
+def test_vmstat_malloc_formats():
+    m = mtype("devbuf")
+    assert vmstat.render_malloc([m], "8") == (
+        "         Type InUse MemUse HighUse Requests  Size(s)\n"
+        "       devbuf     3     2K       -        7  16,512\n")
+    assert vmstat.render_malloc([m], "13") == (
+        "         Type InUse MemUse Requests  Size(s)\n"
+        "       devbuf     3     2K        7  16,384\n")
+    big = mtype("devbuf", in_use=12345, mem=5 * 1024 * 1024, req=2500000, sizes=(16, 384, 65536))
+    assert vmstat.render_malloc([big], "15") == (
+        "            Type  Use Memory Req Size(s)\n"
+        "          devbuf  12k  5.0M 2.5M 16,384,64K\n")
+
+
+def test_vmstat_malloc_format_choice():
+    assert vmstat.malloc_format(False, 1201000) == "8"
+    assert vmstat.malloc_format(True, 1302001) == "13"
+    assert vmstat.malloc_format(True, 1500010) == "15"
+
+
+@pytest.mark.parametrize("value,kw,text", [(0, {}, "0"), (999, {"decimal": True, "divisor_1000": True}, "999"),
+                                           (1000, {"decimal": True, "divisor_1000": True}, "1.0k"),
+                                           (1024, {}, "1K"), (65536, {}, "64K"), (1536, {"decimal": True}, "1.5K")])
+def test_humanize(value, kw, text):
+    assert humanize(value, **kw) == text
+
+
+def test_json_zone_container_and_keys():
+    cols = zone_columns(True, False)
+    doc = json.loads(render_json([zone("mbuf")], cols, "zone"))
+    assert list(doc) == ["memory-zone-statistics"]
+    row = doc["memory-zone-statistics"]["zone"][0]
+    assert list(row) == ["name", "size", "limit", "used", "free", "requests", "fail", "sleep",
+                         "xdomain"]
+    assert row["xdomain"] is None and row["free"] == 3
+
+
+def test_json_where_keys_and_warnings():
+    cols = zone_columns(False, False, where=True)
+    doc = json.loads(render_json([zone("mbuf", sleep=None)], cols, "zone", ["oops"]))
+    row = doc["memory-zone-statistics"]["zone"][0]
+    assert (row["free-cpu"], row["free-zone"], row["free-keg"], row["sleep"]) == (1, 2, 0, None)
+    assert doc["warnings"] == ["oops"]
+
+
+def test_json_malloc_keys():
+    doc = json.loads(render_json([mtype("devbuf")], malloc_columns(), "memory"))
+    assert doc == {"malloc-statistics": {"memory": [
+        {"type": "devbuf", "in-use": 3, "memory-use": 2048, "high-use": None, "requests": 7,
+         "size": [16, 384]}]}}
+
+
+def test_csv():
+    text = render_csv([mtype("devbuf")], malloc_columns())
+    assert text == 'type,in-use,memory-use,high-use,requests,size\ndevbuf,3,2048,,7,"16,384"\n'
+
+
+def test_table_marks_unknown_and_drops_absent_era_columns():
+    text = render_table([zone("bad", free=None, free_cpu=None, sleep=None)], zone_columns(False, False))
+    header = text.splitlines()[0].split()
+    assert "SLEEP" not in header and "XDOMAIN" not in header
+    assert "?" in text.splitlines()[2]
+
+
+def _args(**kw):
+    base = dict(match=None, sort=None, top=None)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_select_sort_top_match():
+    rows = [zone("a", used=1), zone("b", used=9), zone("c", used=None), zone("mbuf", used=5)]
+    cols = zone_columns(True, True)
+    pick = select(rows, cols, _args(sort="USED"), lambda z: z.name)
+    assert [z.name for z in pick] == ["b", "mbuf", "a", "c"]        # unknown last
+    assert [z.name for z in select(rows, cols, _args(sort="used", top=2), lambda z: z.name)] == ["b", "mbuf"]
+    assert [z.name for z in select(rows, cols, _args(match="^m"), lambda z: z.name)] == ["mbuf"]
+    assert [z.name for z in select(rows, cols, _args(sort="name"), lambda z: z.name)] == ["a", "b", "c", "mbuf"]
+    with pytest.raises(CommandArgumentError):
+        select(rows, cols, _args(sort="bogus"), lambda z: z.name)
+    with pytest.raises(CommandArgumentError):
+        select(rows, cols, _args(match="("), lambda z: z.name)
