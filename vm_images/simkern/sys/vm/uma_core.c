@@ -43,8 +43,8 @@ static LIST_HEAD(,uma_keg) uma_kegs = LIST_HEAD_INITIALIZER(uma_kegs);
 static LIST_HEAD(,uma_zone) uma_cachezones = LIST_HEAD_INITIALIZER(uma_cachezones);
 #endif
 
-#if SIM_ERA >= 13
-/* uma_core.c 13+: bytes of kernel memory UMA manages, and the soft limit */
+#if SIM_ERA >= 12
+/* uma_core.c 12+: bytes of kernel memory UMA manages, and the soft limit (vm.kmem_map_size) */
 unsigned long uma_kmem_limit;
 unsigned long uma_kmem_total;
 #endif
@@ -538,6 +538,9 @@ keg_alloc_slab(uma_keg_t keg, struct lkeg *lk, int d, int flags)
         uma_kmem_total += (unsigned long)keg->uk_ppera * PAGE_SIZE;
 #else
         keg->uk_pages += keg->uk_ppera;
+#if SIM_ERA >= 12
+        uma_kmem_total += (unsigned long)keg->uk_ppera * PAGE_SIZE;
+#endif
 #endif
         keg_count_free(keg, d, keg->uk_ipers);
 
@@ -1933,6 +1936,9 @@ uma_large_malloc(vm_size_t size, int wait)
                 slab->us_size = npages * PAGE_SIZE;
                 sim_page_set_slab(mem, npages, NULL, slab);
         }
+#if SIM_ERA >= 12
+        uma_kmem_total += npages * PAGE_SIZE;
+#endif
 #else
         /* 13+: the page records the size itself (odd value: not a slab pointer) */
         sim_page_set_slab(mem, npages, NULL, (void *)(((uintptr_t)npages * PAGE_SIZE << 1) | 1));
@@ -1969,7 +1975,8 @@ uma_large_free(void *mem)
         sim_page_get_slab(mem, &z, &slab);
 #if SIM_ERA <= 12
         zone_free_item(slabzone, slab);
-#else
+#endif
+#if SIM_ERA >= 12
         uma_kmem_total -= size;
 #endif
         sim_page_free(mem, size / PAGE_SIZE);
@@ -2031,7 +2038,7 @@ sim_uma_startup(void)
                 return;
         uma_booted = 1;
         sim_cpus_ensure();
-#if SIM_ERA >= 13
+#if SIM_ERA >= 12
         /* the soft limit: all of the simulated kernel memory */
         uma_kmem_limit = (unsigned long)sim_pages_total() * PAGE_SIZE;
 #endif

@@ -644,7 +644,7 @@ struct uma_zone {
 #define ZDOM_GET(z, n)  (&((uma_zone_domain_t)&(z)->uz_cpu[mp_maxid + 1])[n])
 #endif
 
-#if SIM_ERA >= 13
+#if SIM_ERA >= 12
 extern unsigned long uma_kmem_limit;
 extern unsigned long uma_kmem_total;
 #endif
