@@ -62,6 +62,7 @@ scale_setup(void)
 #else
 		mtp->ks_version = M_VERSION;
 #endif
+		sim_set_cpu(0);		/* SYSINITs (and so malloc_init) run on the boot CPU */
 		malloc_init(mtp);
 		for (k = 0; k < 3; k++) {
 			sim_cpu_pick();
@@ -91,7 +92,7 @@ const struct sim_scenario scenario_scale = {
 	.name = "scale",
 	.default_ticks = 1,
 	.default_cpus = 256,
-	.kmem_size = 512ul << 20,
+	.kmem_size = (sizeof(void *) == 8 ? 1024ul : 256ul) << 20,
 	.setup = scale_setup,
 	.tick = scale_tick,
 	.crash = scale_crash,

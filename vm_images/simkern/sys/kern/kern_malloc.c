@@ -388,6 +388,15 @@ kern_free(void *addr, struct malloc_type *mtp)
 
 /* ---- registration ------------------------------------------------------------------------ */
 
+/* M_WAITOK cannot fail in a kernel (it sleeps); the simulator stops instead of going on. */
+static void
+malloc_init_nomem(struct malloc_type *mtp)
+{
+	fprintf(stderr, "malloc_init: no kmem left for type %s (raise the scenario's kmem)\n",
+	    mtp->ks_shortdesc);
+	abort();
+}
+
 static void
 malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
     const char *module)
@@ -401,10 +410,12 @@ malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
 	}
 	mtip = uma_zalloc(mt_zone, M_WAITOK | M_ZERO);
 	if (mtip == NULL)
-		abort();
+		malloc_init_nomem(mtp);
 	memset(mtip, 0, sizeof(*mtip));
 #if SIM_ERA == 12
 	mtip->mti_stats = uma_zalloc_pcpu(mt_stats_zone, M_WAITOK | M_ZERO);
+	if (mtip->mti_stats == NULL)
+		malloc_init_nomem(mtp);
 #endif
 	mtp->ks_handle = mtip;
 #else
@@ -414,6 +425,8 @@ malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
 		abort();
 	}
 	mtp->ks_mti.mti_stats = uma_zalloc_pcpu(pcpu_zone_64, M_WAITOK | M_ZERO);
+	if (mtp->ks_mti.mti_stats == NULL)
+		malloc_init_nomem(mtp);
 	mtp->ks_mti.mti_zone = 0;
 #endif
 	ledger_add(mtp, symbol, file, module);
