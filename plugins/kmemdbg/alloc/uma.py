@@ -6,7 +6,7 @@ libmemstat's ``memstat_kvm_uma()`` for the kvm view.
 
 Views (vm_images/GROUND_TRUTH.md):
 
-* ``true``  every free item counted once: per-CPU buckets, the zone's (per-domain) bucket cache
+* ``true``  every free item counted once: per-CPU buckets (none for ``UMA_ZFLAG_INTERNAL`` kegs), the zone's (per-domain) bucket cache
   including 13+ ``uzd_cross``, and the keg's free items on the keg's first zone only; cache-only
   zones from ``uma_cachezones``; limit as the kernel enforces it; counters over every CPU.
 * ``where`` the true view; the breakdown ``free_cpu``/``free_zone``/``free_keg`` is always kept.
@@ -236,7 +236,10 @@ class _ZoneReader:
         internal = keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
         counters = attempt(self._zone_counters, z)
         cpu_data = None
-        skip_cpus = self.kvm and internal        # libmemstat skips per-CPU data of internal kegs
+        # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
+        # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
+        # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
+        skip_cpus = bool(internal)
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
