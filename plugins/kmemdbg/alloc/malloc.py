@@ -98,11 +98,11 @@ def malloc_type_stats(target, view=TRUE):
     types, warnings = [], list(reader.warnings)
     try:
         for mt in for_each_malloc_type(target):
-            row = reader.type_stats(mt)
-            if row is None:
-                warnings.append(reader.skipped.pop())
+            reason = reader.skip_reason(mt)
+            if reason:
+                warnings.append(reason)
             else:
-                types.append(row)
+                types.append(reader.type_stats(mt))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     return MallocReport(view, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
@@ -118,7 +118,7 @@ class _TypeReader:
         self.mt = t.layout(MALLOC_TYPE)
         self.stats = t.layout(STATS)
         self.has_version = probes.malloc_has_version(t)
-        self.skipped, self.warnings = [], []
+        self.warnings = []
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -143,18 +143,24 @@ class _TypeReader:
             else:
                 self.pcpu_cpus, self.absent_ok = self.cpus.present, frozenset()
 
-    def type_stats(self, mt):
-        """Statistics of one ``struct malloc_type`` record; ``None`` if the view skips it."""
-        issues = []
+    def _name(self, mt, issues):
         try:
-            name = read_cstring(self.target, mt.ptr("ks_shortdesc"))
+            return read_cstring(self.target, mt.ptr("ks_shortdesc"))
         except ROW_ERRORS as e:
             issues.append(f"ks_shortdesc: {e}")
-            name = f"<malloc_type {mt.addr:#x}>"
+            return f"<malloc_type {mt.addr:#x}>"
+
+    def skip_reason(self, mt):
+        """Why vmstat (kvm view, 13+) leaves this type out, or ``None``."""
         if self.kvm and self.has_version and mt.int("ks_version") != M_VERSION:
-            self.skipped.append(f'malloc type "{name}" at {mt.addr:#x}: ks_version '
-                                f"{mt.int('ks_version')} is not {M_VERSION}; skipped as vmstat does")
-            return None
+            return (f'malloc type "{self._name(mt, [])}" at {mt.addr:#x}: ks_version '
+                    f"{mt.int('ks_version')} is not {M_VERSION}; skipped as vmstat does")
+        return None
+
+    def type_stats(self, mt):
+        """Statistics of one ``struct malloc_type`` record."""
+        issues = []
+        name = self._name(mt, issues)
         try:
             sums, mask = self._sum(mt)
         except ROW_ERRORS as e:
