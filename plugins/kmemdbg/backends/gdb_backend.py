@@ -439,11 +439,11 @@ class _ReloadCommand(gdb.Command):
         _disconnect_events()
         common.reload_kmemdbg()
         backend = importlib.import_module("kmemdbg.backends.gdb_backend")
-        n = backend.install()
+        n = backend.install(reload_command=False)  # never replace the running command
         gdb.write(f"kmemdbg: reloaded, {n} commands\n")
 
 
-def install(specs=None, quiet=True) -> int:
+def install(specs=None, quiet=True, reload_command=True) -> int:
     """Register a gdb command per ``CommandSpec`` (all of ``REGISTRY`` by default).
 
     :return: the number of commands registered (``kmemdbg-reload`` not counted).
@@ -456,7 +456,8 @@ def install(specs=None, quiet=True) -> int:
         cls = type(f"Cmd_{spec.name.replace('-', '_')}", (KmemdbgCommand,),
                    {"spec": spec, "__doc__": common.command_doc(spec)})
         cls()
-    _ReloadCommand()
+    if reload_command:
+        _ReloadCommand()
     if not quiet:
         gdb.write(f"kmemdbg: {len(specs)} commands installed\n")
     return len(specs)

@@ -428,7 +428,9 @@ class ReloadCommand:
 
         common.reload_kmemdbg()
         backend = importlib.import_module("kmemdbg.backends.lldb_backend")
-        n = backend.install(debugger)
+        # Not re-adding kmemdbg-reload itself: replacing the command that is running crashes
+        # lldb-19 (it frees the object executing this method).
+        n = backend.install(debugger, reload_command=False)
         result.Print(f"kmemdbg: reloaded, {n} commands\n")
         result.SetStatus(lldb.eReturnStatusSuccessFinishNoResult)
 
@@ -447,7 +449,7 @@ def _add(debugger, class_path, name):
     return ok
 
 
-def install(debugger, specs=None, quiet=True) -> int:
+def install(debugger, specs=None, quiet=True, reload_command=True) -> int:
     """Register an lldb command per ``CommandSpec`` (all of ``REGISTRY`` by default).
 
     ``command script add -c`` takes a dotted class path which lldb resolves from the module's
@@ -467,7 +469,8 @@ def install(debugger, specs=None, quiet=True) -> int:
         g[cls_name] = type(cls_name, (KmemdbgCommand,), {"spec": spec,
                                                           "__doc__": common.command_doc(spec)})
         added += _add(debugger, f"{__name__}.{cls_name}", spec.name)
-    _add(debugger, f"{__name__}.ReloadCommand", "kmemdbg-reload")
+    if reload_command:
+        _add(debugger, f"{__name__}.ReloadCommand", "kmemdbg-reload")
     if not quiet:
         print(f"kmemdbg: {added} commands installed")
     return added
