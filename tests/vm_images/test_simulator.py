@@ -270,3 +270,14 @@ def test_globals_in_core_gdb(images, era):
         assert "uma_zone_t kz_zone;" in out
     else:
         assert "kz_zone[1];" in out
+
+
+def test_fbsd13_absent_cpu_kvm_view(images):
+    """fbsd13/router runs CPU ids 0,1,3,4: 12+ libmemstat sums CPUs 0..mp_ncpus-1 only, so the
+    kvm view misses CPU 4's share that the true view has."""
+    exp = load("fbsd13", "router")
+    assert exp["image"]["cpus"] == [0, 1, 3, 4] and exp["image"]["vm_ndomains"] == 2
+    true = {m["type"]: m for m in mtypes(exp)}
+    kvm = {m["type"]: m for m in mtypes(exp, "malloc-types --compat kvm")}
+    assert kvm["libalias"]["requests"] < true["libalias"]["requests"]
+    assert all(kvm[t]["requests"] <= true[t]["requests"] for t in kvm)
