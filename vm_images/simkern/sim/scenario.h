@@ -49,6 +49,10 @@ uint64_t sim_malloc_type_inuse(const char *name);
 unsigned long sim_malloc_zone_size(unsigned long size);
 /* Name of that zone ("128" or "malloc-128"). */
 const char *sim_malloc_zone_name(unsigned long size);
+/* Bytes of live large allocations (malloc ledger). */
+unsigned long sim_malloc_large_bytes(void);
+/* kmem in use from the ledgers: keg slab pages + large allocations. */
+unsigned long sim_kmem_ledger_bytes(void);
 /* Update kmem_map->size / kmem_arena->vm_inuse from the page arena (before a dump). */
 void sim_kmem_sync(void);
 /* Bytes allocated from kmem as the era reports it (kmem_map->size, vm_inuse, ...). */

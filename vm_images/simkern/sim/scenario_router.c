@@ -178,6 +178,11 @@ router_tick(int t)
 			sim_cpu_pick();
 			ring_m[k] = sim_mbuf_get(SIM_M_NOWAIT);
 		}
+		/* ng_nat's node is reset too: its whole control queue is flushed. */
+		while (nctl > 0) {
+			sim_cpu_pick();
+			sim_ng_item_free(ctl[--nctl], 0);
+		}
 	}
 	if (link_fails > FAILS_BEFORE_PANIC) {
 		/* kmem is gone: the next M_WAITOK request cannot be satisfied. */

@@ -641,6 +641,12 @@ sim_malloc_write_owners(FILE *f)
 	fputs("]", f);
 }
 
+unsigned long
+sim_malloc_large_bytes(void)
+{
+	return ((unsigned long)large_bytes);
+}
+
 void
 sim_malloc_write_large(FILE *f)
 {

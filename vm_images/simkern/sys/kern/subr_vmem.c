@@ -35,7 +35,7 @@ sim_vmem_sync(void)
 	kmem_arena->vm_quantum_mask = PAGE_SIZE - 1;
 	kmem_arena->vm_quantum_shift = PAGE_SHIFT;
 	kmem_arena->vm_size = vm_kmem_size;
-	kmem_arena->vm_inuse = sim_pages_in_use() * PAGE_SIZE;
+	kmem_arena->vm_inuse = sim_kmem_ledger_bytes();
 }
 
 unsigned long

@@ -7,9 +7,36 @@
  */
 #include <sys/malloc.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "sim/scenario.h"
 
 extern u_long vm_kmem_size;
+
+/*
+ * kmem in use, from the ledgers: the pages of every keg's slabs (UMA ledger) plus the
+ * page-rounded large allocations (malloc ledger).  Boot-time pages that the kernel never
+ * accounts as kmem (per-CPU areas, UMA's boot pages) are not part of it.
+ */
+static unsigned long
+kmem_pages_bytes(void)
+{
+	char *buf = NULL, *p;
+	size_t len = 0;
+	unsigned long pages = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		abort();
+	sim_uma_write_kegs(f);
+	fclose(f);
+	for (p = buf; (p = strstr(p, "\"pages\": ")) != NULL; p += 9)
+		pages += strtoul(p + 9, NULL, 10);
+	(free)(buf);
+	return (pages * PAGE_SIZE + sim_malloc_large_bytes());
+}
 
 #if SIM_ERA <= 9
 struct vm_map {
@@ -41,7 +68,7 @@ sim_kmem_allocated(void)
 #if SIM_ERA <= 11
 	return (sim_kmem_vmem_inuse());
 #else
-	return (sim_pages_in_use() * PAGE_SIZE);
+	return (kmem_pages_bytes());
 #endif
 }
 #endif
@@ -54,7 +81,7 @@ sim_kmem_sync(void)
 	kmem_map->nentries = 1;
 	kmem_map->min_offset = 0;
 	kmem_map->max_offset = vm_kmem_size;
-	kmem_map->size = sim_pages_in_use() * PAGE_SIZE;
+	kmem_map->size = kmem_pages_bytes();
 #elif SIM_ERA <= 11
 	extern void sim_vmem_sync(void);
 
@@ -74,6 +101,12 @@ sim_malloc_write_kmem(FILE *f)
 	    sim_kmem_allocated());
 #else
 	fprintf(f, "{\"vm_kmem_size\": %lu, \"uma_kmem_total\": %lu, \"uma_kmem_limit\": %lu}",
-	    vm_kmem_size, (unsigned long)(sim_pages_in_use() * PAGE_SIZE), vm_kmem_size);
+	    vm_kmem_size, kmem_pages_bytes(), vm_kmem_size);
 #endif
+}
+
+unsigned long
+sim_kmem_ledger_bytes(void)
+{
+	return (kmem_pages_bytes());
 }
