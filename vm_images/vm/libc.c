@@ -647,17 +647,53 @@ fopen(const char *path, const char *mode)
 	return (f);
 }
 
-int
-fclose(FILE *f)
+/* open_memstream: kind 3, not named; *ptr / *sizeloc follow the buffer on fflush/fclose. */
+struct vm_memstream {
+	struct vm_file	file;
+	char		**ptr;
+	size_t		*sizeloc;
+};
+
+FILE *
+open_memstream(char **ptr, size_t *sizeloc)
 {
-	(void)f;
-	return (0);
+	struct vm_memstream *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return (NULL);
+	m->file.kind = 3;
+	m->ptr = ptr;
+	m->sizeloc = sizeloc;
+	m->file.buf = malloc(64);
+	if (m->file.buf == NULL) {
+		free(m);
+		return (NULL);
+	}
+	m->file.buf[0] = 0;
+	m->file.cap = 64;
+	*ptr = m->file.buf;
+	*sizeloc = 0;
+	return (&m->file);
 }
 
 int
 fflush(FILE *f)
 {
-	(void)f;
+	if (f != NULL && f->kind == 3) {
+		struct vm_memstream *m = (struct vm_memstream *)f;
+
+		*m->ptr = f->buf;
+		*m->sizeloc = f->len;
+	}
+	return (0);
+}
+
+int
+fclose(FILE *f)
+{
+	fflush(f);
+	if (f != NULL && f->kind == 3)
+		free(f);
 	return (0);
 }
 

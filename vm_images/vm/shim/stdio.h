@@ -11,6 +11,7 @@ extern FILE *stdin, *stdout, *stderr;
 
 FILE	*fopen(const char *path, const char *mode);
 int	fclose(FILE *f);
+FILE	*open_memstream(char **ptr, size_t *sizeloc);
 int	fflush(FILE *f);
 int	fputc(int c, FILE *f);
 int	putc(int c, FILE *f);
