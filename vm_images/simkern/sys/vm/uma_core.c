@@ -209,7 +209,7 @@ struct lkeg {
         int             secondary;      /* has secondary zones */
 };
 
-static struct lkeg *lkegs[1024];        /* creation order */
+static struct lkeg *lkegs[4096];        /* creation order */
 static int nlkegs;
 static struct lzone *lcache_first;
 #if SIM_ERA >= 10
