@@ -104,6 +104,7 @@ class GdbTarget:
         self._layouts = {}
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
+        self._variables = {}  # variables_of_type answers: declarations do not change
         self._resumed_at = None
         self._pointer_size = None
         self._byteorder = None
@@ -279,27 +280,34 @@ class GdbTarget:
         """Global and static variables declared with one of ``type_names`` as written
         (``uma_zone_t``, ``struct uma_zone *``), via ``info variables -t`` (gdb has no Python
         iterator over all symbols).  Expands every symtab once: slow on a kernel."""
+        key = tuple(sorted(set(type_names)))
+        if key not in self._variables:
+            self._variables[key] = self._find_variables(key)
+        return list(self._variables[key])
+
+    def _find_variables(self, type_names):
+        # One search for all names (each search walks every symtab).  The regex is a POSIX
+        # basic one, quoted because -t takes one word; inside quotes gdb turns "\\" into
+        # "\", so the alternation is written \\( \\| \\) and metacharacters are bracketed.
+        alternatives = [re.sub(r"([][.*$+?{}()|])", r"[\1]", name) for name in type_names]
+        regex = "^\\\\(" + "\\\\|".join(alternatives) + "\\\\)$"
+        try:
+            text = gdb.execute(f"info variables -q -t '{regex}'", to_string=True)
+        except gdb.error:
+            return []
         found = {}
-        for type_name in type_names:
-            # Quoted, because -t takes one word; gdb drops backslashes inside quotes, so
-            # regex metacharacters are bracketed instead.
-            regex = "^" + re.sub(r"([][.*$+?{}()|])", r"[\1]", type_name) + "$"
-            try:
-                text = gdb.execute(f"info variables -q -t '{regex}'", to_string=True)
-            except gdb.error:
+        for decl in text.splitlines():
+            m = re.match(r"^\d+:\s+(?:static\s+)?.*?\(?\*?(\w+)\)?(?:\[.*\])*(?:\(.*\))?;$",
+                         decl)
+            if not m or m.group(1) in found:
                 continue
-            for decl in text.splitlines():
-                m = re.match(r"^\d+:\s+(?:static\s+)?.*?\(?\*?(\w+)\)?(?:\[.*\])*(?:\(.*\))?;$",
-                             decl)
-                if not m or m.group(1) in found:
-                    continue
-                name = m.group(1)
-                try:
-                    addr = self.symbol_address(name)
-                except SymbolNotFound:
-                    continue
-                info = self.symbolize(addr)
-                found[name] = info if info is not None else SymbolInfo(name, addr)
+            name = m.group(1)
+            try:
+                addr = self.symbol_address(name)
+            except SymbolNotFound:
+                continue
+            info = self.symbolize(addr)
+            found[name] = info if info is not None else SymbolInfo(name, addr)
         return sorted(found.values(), key=lambda s: (s.address, s.name))
 
     # ---- live control ------------------------------------------------------------------------

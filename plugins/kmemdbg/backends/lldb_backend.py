@@ -106,6 +106,7 @@ class LldbTarget:
         self._layouts = {}
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
+        self._variables = {}  # variables_of_type answers: declarations do not change
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -308,6 +309,12 @@ class LldbTarget:
     def variables_of_type(self, type_names):
         """Global and static variables declared with one of ``type_names`` as written
         (typedef name, or the full spelling ``struct uma_zone *``), in every module."""
+        key = tuple(sorted(set(type_names)))
+        if key not in self._variables:
+            self._variables[key] = self._find_variables(key)
+        return list(self._variables[key])
+
+    def _find_variables(self, type_names):
         wanted = set(type_names)
         found = {}
         values = self.target.FindGlobalVariables(".", 0xFFFFFFFF, lldb.eMatchTypeRegex)
