@@ -1,0 +1,144 @@
+"""The VM images under QEMU (TCG): boot, live debugging over the gdb stub with gdb and lldb-19,
+and postmortem analysis of a dump-guest-memory dump, each checked against the ledger the
+guest prints on its serial console (vm_images/vm/README.md).
+
+Skipped only where QEMU (or gdb/make/gcc) is absent.  Every QEMU is killed in a finally.
+"""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from tests.vm import vmlib
+
+ERAS = ["fbsd6", "fbsd13"]          # i386 (no paging) and amd64 (long mode, higher half)
+
+
+@pytest.fixture(scope="module")
+def image():
+    built = {}
+
+    def get(era):
+        why = vmlib.missing_tools(era)
+        if why:
+            pytest.skip(f"VM {era}: {why}")
+        if era not in built:
+            built[era] = vmlib.build(era)
+        return built[era]
+    return get
+
+
+def live_append(interval=1):
+    return f"VM_PRINT_EVERY=1 -- --scenario router --live --interval {interval} --cpus 4"
+
+
+def check_views(parts, ledger, who):
+    for v in vmlib.VIEWS:
+        got = vmlib.first_json(parts[v])
+        assert got == ledger[v], f"{who}: {v} differs from the ledger"
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_boot_prints_ledger(era, image, tmp_path):
+    image(era)
+    vm = vmlib.VM(era, str(tmp_path), live_append(interval=0.2))
+    try:
+        vm.start()
+        vm.wait_serial(r"=== KMEMDBG LEDGER END tick=3 ===", timeout=120)
+        doc = vm.ledger(3)
+        assert doc["image"]["era"] == era
+        assert doc["image"]["arch"] == vmlib.arch_of(era)
+        assert doc["image"]["tick"] == 3
+        assert doc["image"]["modules"] == ["libalias.ko", "ng_nat.ko"]
+        names = [z["name"] for z in doc["uma-zones"]["memory-zone-statistics"]["zone"]]
+        assert "mbuf" in names
+    finally:
+        vm.stop()
+    assert not vm.alive()
+
+
+def live_commands(snapshot):
+    return (["@tick", "print vm_ledger_tick", "@idle", "print vm_idle"]
+            + vmlib.view_commands()
+            + ["@summary", "kmem-summary", "@snapshot", f"kmem-snapshot save {snapshot}",
+               "@watch", "kmem-watch --interval 1 --count 2"])
+
+
+def check_live(out, vm, snapshot, who):
+    parts = vmlib.sections(out)
+    assert "tick" in parts, f"{who} did not get to the commands:\n{out[-3000:]}"
+    tick = vmlib.int_value(parts["tick"])
+    assert vmlib.int_value(parts["idle"]) == 1, "stopped outside the quiescent point"
+    ledger = vm.ledger(tick)
+    check_views(parts, ledger, who)
+    assert "Traceback" not in out and "kmemdbg: error" not in out, out[-3000:]
+    assert "kmem" in parts["summary"].lower()
+    with open(snapshot) as f:
+        json.load(f)
+    assert parts["watch"].strip(), "kmem-watch printed nothing"
+    return tick
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_gdb_remote(era, image, tmp_path):
+    kernel = image(era)
+    snap = str(tmp_path / "snap.json")
+    vm = vmlib.VM(era, str(tmp_path), live_append(), paused=True)
+    try:
+        vm.start()
+        out = vmlib.run(vmlib.gdb_argv(
+            kernel, ["break vm_idle_point", "continue", "continue", "delete"]
+            + live_commands(snap), remote=f"127.0.0.1:{vm.port}"))
+        tick = check_live(out, vm, snap, "gdb")
+        assert tick >= 2
+        assert vm.alive(), "the VM must survive the debugger"
+    finally:
+        vm.stop()
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_lldb_remote(era, image, tmp_path):
+    if shutil.which(vmlib.LLDB) is None:
+        pytest.skip("lldb-19 not installed")
+    kernel = image(era)
+    snap = str(tmp_path / "snap.json")
+    vm = vmlib.VM(era, str(tmp_path), live_append(), paused=True)
+    try:
+        vm.start()
+        cmds = ["breakpoint set -n vm_idle_point", "process continue", "process continue",
+                "breakpoint delete -f"] + [c.replace("print ", "expr ") if c.startswith("print ")
+                                           else c for c in live_commands(snap)]
+        out = vmlib.run(vmlib.lldb_argv(kernel, cmds, remote=f"127.0.0.1:{vm.port}"))
+        tick = check_live(out, vm, snap, "lldb")
+        assert tick >= 2
+    finally:
+        vm.stop()
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_dump(era, image, tmp_path):
+    kernel = image(era)
+    vm = vmlib.VM(era, str(tmp_path),
+                  "VM_PRINT_EVERY=1 -- --scenario router --crash --cpus 4")
+    dump = str(tmp_path / "vmcore")
+    try:
+        vm.start()
+        vm.wait_serial(r"=== KMEMDBG HALTED main returned status=0 ===", timeout=240)
+        ledger = vm.ledger()
+        assert ledger["image"]["panicstr"]
+        vm.monitor("dump", dump)
+    finally:
+        vm.stop()
+    assert os.path.getsize(dump) > 1 << 20
+    cmds = vmlib.view_commands() + ["@summary", "kmem-summary"]
+    out = vmlib.run(vmlib.gdb_argv(kernel, cmds, core=dump))
+    check_views(vmlib.sections(out), ledger, "gdb on the dump")
+    if shutil.which(vmlib.LLDB):
+        out = vmlib.run(vmlib.lldb_argv(kernel, cmds, core=dump))
+        check_views(vmlib.sections(out), ledger, "lldb on the dump")
+    try:
+        os.unlink(dump)                 # 128 MiB
+    except OSError:
+        pass
