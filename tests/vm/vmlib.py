@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -69,42 +68,43 @@ class VM:
         self.paused = paused
         self.ram = ram
         self.pid = None
+        self.proc = None
 
     def start(self):
         argv = [RUN_VM, "--era", self.era, "--port", str(self.port), "--serial", self.serial,
                 "--qmp", self.qmp, "--ram", str(self.ram), "--append", self.append,
-                "--daemon"]
+                "--print-argv"]
         if self.paused:
             argv.append("--paused")
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         if p.returncode != 0:
             raise RuntimeError(f"run-vm failed: {p.stderr}")
-        self.pid = int(p.stdout.split()[-1])
+        # QEMU is our own child, so stop() can reap it
+        self.proc = subprocess.Popen(json.loads(p.stdout), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=open(self.serial + ".qemu-stderr", "w"))
+        self.pid = self.proc.pid
+        end = time.time() + 20
+        while not os.path.exists(self.qmp):
+            if self.proc.poll() is not None or time.time() > end:
+                self.stop()
+                raise RuntimeError("QEMU did not start: "
+                                   + open(self.serial + ".qemu-stderr").read())
+            time.sleep(0.05)
         return self
 
     def alive(self):
-        if self.pid is None:
-            return False
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                return f.read().split()[2] != "Z"
-        except OSError:
-            return False
+        return self.pid is not None and self.proc.poll() is None
 
     def stop(self):
         if self.pid is None:
             return
+        if self.proc.poll() is None:
+            self.proc.kill()
         try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             pass
-        end = time.time() + 10
-        while self.alive() and time.time() < end:
-            time.sleep(0.05)
         self.pid = None
 
     def __enter__(self):
