@@ -1,0 +1,287 @@
+"""``make bench``: kmemdbg's commands on the scale images, in gdb and lldb-19, against the naive
+walk, the read floor and drgn.  Prints a table and writes tests/bench/results.json.
+
+For each scale image, one gdb session (``gdb_worker.py``) and one lldb-19 session
+(``lldb_worker.py``) time ``uma-zones``, ``malloc-types``, ``kmem-summary`` and
+``kmem-snapshot save`` inside the debugger (start-up excluded), record the memory high-water
+mark, replay the plugin's reads (the floor) and run the naive value-object walk; then
+``drgn_walk.py`` runs the same walk in drgn.  See README/RESULTS.md for what the columns mean.
+
+Environment: ``BENCH_RUNS`` (most timed runs after the first, default 3), ``BENCH_NAIVE_BUDGET``
+(seconds per naive walk before extrapolating, default 15), ``BENCH_IMAGES`` (comma-separated
+subset of the image names below).
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+VM = os.path.join(ROOT, "vm_images")
+FALLBACK = os.path.join(HERE, "images")
+PYTHON = "/usr/bin/python3"
+GDB = os.environ.get("GDB", "gdb")
+LLDB = os.environ.get("LLDB", "lldb-19")
+IMAGES = ("fbsd14/scale-64", "fbsd14/scale-256", "fbsd11-i386/scale-64")
+FALLBACK_ZONES = 960     # what fits the simulator's lkegs[1024] table next to the boot kegs
+COMMANDS = ("uma-zones", "malloc-types", "kmem-summary", "kmem-snapshot save {snap}")
+WALKS = {"uma-zones": ("zones",), "malloc-types": ("malloc",),
+         "kmem-summary": ("zones", "malloc"), "kmem-snapshot": ("zones", "malloc")}
+TIMEOUT = 900
+
+
+def log(msg=""):
+    print(msg, flush=True)
+
+
+# ---- images ------------------------------------------------------------------------------
+
+def find_image(name):
+    """The image directory, or a reduced rebuild of it (see FALLBACK_ZONES) when the
+    vm_images build failed; returns (dir, note)."""
+    d = os.path.join(VM, "build", name)
+    if os.path.isfile(os.path.join(d, "vmcore")) and os.path.isfile(os.path.join(d, "expected.json")):
+        return d, None
+    error = _last_lines(os.path.join(d, "run.log")) or "no vmcore"
+    fb = os.path.join(FALLBACK, name)
+    note = (f"vm_images/build/{name} missing ({error}); bench rebuilt it in "
+            f"tests/bench/images/{name} with --zones {FALLBACK_ZONES}")
+    if os.path.isfile(os.path.join(fb, "vmcore")):
+        return fb, note
+    # Replay vm_images/Makefile's own recipe for the image, into FALLBACK, with fewer zones.
+    rel = f"build/{name}"
+    recipe = subprocess.run(["make", "-s", "-n", "-C", VM, f"{rel}/expected.json"],
+                            capture_output=True, text=True).stdout
+    os.makedirs(fb, exist_ok=True)
+    for line in recipe.splitlines():
+        line = line.replace(rel, fb).replace("--scenario scale",
+                                             f"--scenario scale --zones {FALLBACK_ZONES}")
+        r = subprocess.run(["bash", "-c", line], cwd=VM, capture_output=True, text=True)
+        if r.returncode:
+            return None, f"{note}: failed: {line}: {(r.stdout + r.stderr).strip()[-300:]}"
+    return fb, note
+
+
+def _last_lines(path):
+    try:
+        lines = [x.strip() for x in open(path) if x.strip()]
+    except OSError:
+        return None
+    return lines[-1] if lines else None
+
+
+# ---- sessions ----------------------------------------------------------------------------
+
+def run_worker(kind, image, tmp):
+    out = os.path.join(tmp, f"{kind}.json")
+    config = os.path.join(tmp, "config.json")
+    with open(config, "w") as f:
+        json.dump({"commands": [c.format(snap=os.path.join(tmp, "snap.json")) for c in COMMANDS],
+                   "out": out, "max_runs": int(os.environ.get("BENCH_RUNS", 3)),
+                   "target_seconds": 10,
+                   "naive_budget": float(os.environ.get("BENCH_NAIVE_BUDGET", 15))}, f)
+    kernel, core = os.path.join(image, "kernel"), os.path.join(image, "vmcore")
+    if kind == "gdb":
+        argv = [GDB, "-q", "-nx", "-batch", "-x", os.path.join(HERE, "gdb_worker.py"), kernel, core]
+    else:
+        argv = [LLDB, "-b", "--no-lldbinit", "-c", core, kernel, "-o",
+                f"command script import {os.path.join(HERE, 'lldb_worker.py')}"]
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT,
+                           env=dict(os.environ, BENCH_CONFIG=config))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {TIMEOUT} s"}
+    try:
+        with open(out) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {"error": f"no result (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-500:]}"}
+
+
+def run_drgn(image, runs=2):
+    p = subprocess.run([PYTHON, os.path.join(HERE, "drgn_walk.py"), os.path.join(image, "kernel"),
+                        os.path.join(image, "vmcore"), str(runs)],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        err = (p.stderr or p.stdout).strip().splitlines()
+        return {"error": err[-1] if err else f"exit {p.returncode}"}
+
+
+# ---- machine -----------------------------------------------------------------------------
+
+def _first(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30).stdout
+        return out.strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return None
+
+
+def machine():
+    cpuinfo = open("/proc/cpuinfo").read()
+    model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
+    mem = re.search(r"MemTotal:\s*(\d+)", open("/proc/meminfo").read())
+    osrel = dict(line.rstrip().split("=", 1) for line in open("/etc/os-release") if "=" in line)
+    drgn = subprocess.run([PYTHON, "-c", "import drgn; print(drgn.__version__)"],
+                          capture_output=True, text=True)
+    return {"cpu": model.group(1) if model else platform.processor(), "cores": os.cpu_count(),
+            "ram_gib": round(int(mem.group(1)) / 2**20, 1) if mem else None,
+            "os": osrel.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
+            "loadavg_start": open("/proc/loadavg").read().split()[:3],
+            "gdb": _first([GDB, "--version"]), "lldb": _first([LLDB, "--version"]),
+            "python": sys.version.split()[0],
+            "drgn": drgn.stdout.strip() if drgn.returncode == 0 else
+            f"not available: {(drgn.stderr.strip().splitlines() or ['?'])[-1]}"}
+
+
+# ---- report ------------------------------------------------------------------------------
+
+def short(command):
+    return command.split()[0]
+
+
+def walk_seconds(result, command, source):
+    """Seconds of the naive (``source`` = naive dict) or drgn walk matching a command."""
+    total = 0.0
+    for w in WALKS[short(command)]:
+        entry = (source or {}).get(w) or {}
+        value = entry.get("seconds", entry.get("median"))
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def rows_for(image, kind, session, drgn):
+    rows = []
+    for command, c in session.get("commands", {}).items():
+        naive = walk_seconds(session, command, session.get("naive"))
+        peer = walk_seconds(session, command, drgn)
+        extrap = any((session.get("naive") or {}).get(w, {}).get("extrapolated")
+                     for w in WALKS[short(command)])
+        rows.append({"image": image, "debugger": kind, "command": short(command),
+                     "median": c["median"], "min": c["min"], "max": c["max"], "cold": c["cold"],
+                     "runs": c["runs"], "ok": c["ok"], "floor": c["floor"]["median"],
+                     "naive": naive, "naive_extrapolated": extrap, "drgn": peer,
+                     "note": c.get("note")})
+    return rows
+
+
+def fmt(x, unit="s"):
+    if x is None:
+        return "-"
+    return f"{x:.2f}{unit}" if x < 100 else f"{x:.0f}{unit}"
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def print_table(rows):
+    head = ("image", "dbg", "command", "median", "min", "max", "cold", "n", "floor", "cmd/floor",
+            "naive", "naive/cmd", "drgn", "drgn/cmd")
+    table = [head]
+    for r in rows:
+        table.append((r["image"], r["debugger"], r["command"] + ("" if r["ok"] else " (!)"),
+                      fmt(r["median"]), fmt(r["min"]), fmt(r["max"]), fmt(r["cold"]),
+                      str(r["runs"]), fmt(r["floor"]), ratio(r["median"], r["floor"]),
+                      fmt(r["naive"]) + ("*" if r["naive_extrapolated"] else ""),
+                      ratio(r["naive"], r["median"]), fmt(r["drgn"]), ratio(r["drgn"], r["median"])))
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for row in table:
+        log("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+    log("(*) naive walk stopped at BENCH_NAIVE_BUDGET and extrapolated from the rows walked; "
+        "(!) the command reported a failure (see notes)")
+
+
+def check_targets(rows, memory):
+    """The goals of the issue, on the 256-CPU image."""
+    out = []
+    for r in (r for r in rows if r["image"].endswith("scale-256")):
+        what = f"{r['debugger']} {r['command']}"
+        out.append((what, "< 1 s", r["median"], r["median"] < 1))
+        if r["naive"]:
+            out.append((what, ">= 20x faster than naive", r["naive"] / r["median"],
+                        r["naive"] / r["median"] >= 20))
+        if r["drgn"]:
+            out.append((what, "faster than drgn", r["drgn"] / r["median"], r["median"] < r["drgn"]))
+        out.append((what, "within 3x of the read floor", r["median"] / r["floor"],
+                    r["median"] <= 3 * r["floor"]))
+    for (image, kind), m in memory.items():
+        if image.endswith("scale-256") and m.get("growth_mib") is not None:
+            out.append((f"{kind} memory", "growth < 200 MB", m["growth_mib"], m["growth_mib"] < 200))
+    return [{"what": w, "target": t, "value": round(v, 3), "met": ok} for w, t, v, ok in out]
+
+
+def main():
+    wanted = os.environ.get("BENCH_IMAGES")
+    images = [i for i in IMAGES if not wanted or i in wanted.split(",")]
+    results = {"machine": machine(), "images": {}, "rows": [], "memory": {}}
+    log(f"kmemdbg bench on {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"{results['machine']['ram_gib']} GiB; load average {results['machine']['loadavg_start']}")
+    tmp = tempfile.mkdtemp(prefix="kmemdbg-bench-")
+    memory = {}
+    try:
+        for name in images:
+            image, note = find_image(name)
+            entry = results["images"][name] = {"path": image, "note": note}
+            if note:
+                log(f"NOTE {name}: {note}")
+            if image is None:
+                continue
+            try:
+                entry["expected_zones"] = len(json.load(open(os.path.join(image, "expected.json")))
+                                              .get("uma-zones", []))
+            except (OSError, ValueError, TypeError):
+                pass
+            log(f"== {name} ({image})")
+            drgn = run_drgn(image)
+            entry["drgn"] = drgn
+            log(f"   drgn: {drgn.get('error') or 'zones %.2fs, malloc %.2fs (load %.2fs)' % (drgn['zones']['median'], drgn['malloc']['median'], drgn['load_s'])}")
+            for kind in ("gdb", "lldb"):
+                session = run_worker(kind, image, tmp)
+                entry[kind] = session
+                if "error" in session:
+                    log(f"   {kind}: ERROR {session['error']}")
+                m = session.get("memory_kib", {})
+                if "after_commands" in m:
+                    before = m["before_plugin"]["VmRSS"]
+                    memory[(name, kind)] = {
+                        "rss_before_mib": before / 1024,
+                        "hwm_mib": m["after_commands"]["VmHWM"] / 1024,
+                        "growth_mib": (m["after_commands"]["VmHWM"] - before) / 1024}
+                rows = rows_for(name, kind, session, drgn)
+                results["rows"].extend(rows)
+                for r in rows:
+                    log(f"   {kind} {r['command']}: median {r['median']:.2f}s (floor {r['floor']:.2f}s)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["memory"] = {f"{i} {k}": v for (i, k), v in memory.items()}
+    results["targets"] = check_targets(results["rows"], memory)
+    log()
+    print_table(results["rows"])
+    log()
+    log("debugger memory (MiB): RSS before loading the plugin -> VmHWM after the commands")
+    for key, m in results["memory"].items():
+        log(f"  {key}: {m['rss_before_mib']:.0f} -> {m['hwm_mib']:.0f} (growth {m['growth_mib']:.0f})")
+    log()
+    log("targets on the 256-CPU image:")
+    for t in results["targets"]:
+        log(f"  {'met   ' if t['met'] else 'MISSED'} {t['what']}: {t['target']} (value {t['value']})")
+    results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    log(f"\nwrote {os.path.join(HERE, 'results.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""What runs inside the debugger (gdb or lldb-19) for one benchmark image.
+
+The debugger-specific worker (``gdb_worker.py``, ``lldb_worker.py``) supplies a ``Host``:
+``run(command) -> ok`` (execute a kmemdbg command, output discarded), ``record_reads()`` (a
+context manager that logs every ``Target.read`` of the plugin), ``replay(reads)`` (the same
+reads through the debugger's bulk read only) and the two naive walks.  This module does the
+timing, the memory figures and writes the JSON the orchestrator (``run.py``) reads.
+
+The configuration comes from the JSON file named by ``$BENCH_CONFIG``:
+``{"commands": [...], "out": path, "naive_budget": s, "max_runs": n, "target_seconds": s}``.
+"""
+
+import json
+import os
+import statistics
+import time
+
+
+def proc_status():
+    """VmRSS and VmHWM of this process in KiB (the debugger itself: Python is embedded)."""
+    out = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0])
+    return out
+
+
+def stats(samples):
+    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
+            "runs": len(samples), "samples": samples}
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def warm_runs(cold_seconds, config):
+    """How many timed runs after the first one: more when a run is cheap, at least 2."""
+    if cold_seconds <= 0:
+        return config["max_runs"]
+    return max(2, min(config["max_runs"], int(config["target_seconds"] / cold_seconds)))
+
+
+def bench(host, baseline):
+    """Run everything for one image in this debugger session; return the result dict."""
+    config = json.load(open(os.environ["BENCH_CONFIG"]))
+    result = {"memory_kib": {"before_plugin": baseline}, "commands": {}}
+    t, ok = timed(host.load_plugin)
+    result["load_plugin_s"] = t
+    if not ok:
+        result["error"] = "plugin did not load"
+        return result
+    reads = {}
+    for command in config["commands"]:
+        # First run: cold (layouts are looked up) and records the plugin's reads for the floor.
+        with host.record_reads() as log:
+            cold, ok = timed(lambda: host.run(command))
+        reads[command] = list(log)
+        samples, statuses = [], [ok]
+        for _ in range(warm_runs(cold, config)):
+            t, ok = timed(lambda: host.run(command))
+            samples.append(t)
+            statuses.append(ok)
+        entry = stats(samples)
+        entry.update(cold=cold, ok=all(statuses), reads=len(reads[command]),
+                     bytes=sum(size for _, size in reads[command]))
+        if not all(statuses):
+            entry["note"] = host.last_error or "command reported failure"
+        result["commands"][command] = entry
+    result["memory_kib"]["after_commands"] = proc_status()
+
+    # The floor: the same reads, bulk reads only, nothing else.
+    for command, log in reads.items():
+        samples = []
+        for _ in range(3):
+            t, failed = timed(lambda: host.replay(log))
+            samples.append(t)
+        entry = stats(samples)
+        entry["failed_reads"] = failed
+        result["commands"][command]["floor"] = entry
+
+    # The naive walks through the debugger's value objects (once: they are slow).
+    budget = config["naive_budget"]
+    result["naive"] = {}
+    for name, walk in (("zones", host.naive_zones), ("malloc", host.naive_malloc)):
+        try:
+            t, info = timed(lambda: walk(time.perf_counter() + budget))
+        except Exception as e:    # report, never fake a number
+            result["naive"][name] = {"error": f"{type(e).__name__}: {e}"}
+            continue
+        info["elapsed"] = t
+        # Stopped at the budget: extrapolate from the share of rows walked (rows are alike).
+        done, total = info["done"], info["total"]
+        info["seconds"] = t * total / done if done and done < total else t
+        info["extrapolated"] = bool(done < total)
+        result["naive"][name] = info
+    result["memory_kib"]["after_all"] = proc_status()
+    return result
+
+
+def write_result(result):
+    config = json.load(open(os.environ["BENCH_CONFIG"]))
+    with open(config["out"], "w") as f:
+        json.dump(result, f, indent=1)
