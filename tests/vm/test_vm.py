@@ -142,3 +142,17 @@ def test_dump(era, image, tmp_path):
         os.unlink(dump)                 # 128 MiB
     except OSError:
         pass
+
+
+@pytest.mark.parametrize("env,status", [("", 1), ("SIM_NOLEAK=1", 0)])
+def test_bisect_leak(env, status, image):
+    """bisect-leak on this tree: the router scenario leaks (1); with SIM_NOLEAK it does not (0)."""
+    image("fbsd6")
+    argv = [os.path.join(vmlib.ROOT, "kgdb_scripts", "bisect-leak"), "--era", "fbsd6",
+            "--tree", vmlib.ROOT]
+    if env:
+        argv += ["--vm-env", env]
+    p = vmlib.subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert p.returncode == status, p.stdout + p.stderr
+    if status == 1:
+        assert "LEAK malloc 'libalias'" in p.stdout and "M_ALIAS" in p.stdout
