@@ -8,7 +8,7 @@ import json
 import os
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.path.join(ROOT, "vm_images", "build")
+BUILD = os.environ.get("KMEMDBG_IMAGES") or os.path.join(ROOT, "vm_images", "build")
 
 
 class Image:

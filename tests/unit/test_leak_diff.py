@@ -90,3 +90,11 @@ def test_elapsed_prefers_uptime_and_handles_tick_wrap():
     assert snapshot.elapsed_seconds(a, b) == 2.0
     a["time"]["uptime"], b["time"]["uptime"] = 10, 70
     assert snapshot.elapsed_seconds(a, b) == 60
+
+
+def test_auto_threshold_scales_with_memory_in_use():
+    from kmemdbg.leak.diff import MIN_AUTO_THRESHOLD, auto_threshold
+    _, new = router_pair()
+    assert auto_threshold(new) == MIN_AUTO_THRESHOLD          # ~780 KB in use: the floor
+    new["zones"][1]["used"] = 400000                           # ~100 MB of mbufs
+    assert auto_threshold(new) == (5000 * 128 + 400000 * 256 + 10 * 64) // 100

@@ -6,26 +6,29 @@ from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
 from ..alloc.uma import TRUE as UMA_TRUE, uma_zone_stats
 from ..leak import snapshot
 from ..leak.collect import take_snapshot
-from ..leak.diff import MALLOC, culprits, diff
+from ..leak.diff import MALLOC, auto_threshold, culprits, diff
 from ..leak.owner import malloc_type_owner, zone_owner, zone_pointer_holders
 from ..report.text import human_bytes, render_rows
 from ..target.errors import CommandArgumentError, KmemdbgError
 from .common import run_target
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
-DEFAULT_THRESHOLD = 1 << 20
+AUTO = "auto"
 
 DESCRIPTION = """\
 Rank zones and malloc types by growth in bytes between OLD and NEW (snapshot files written by
 kmem-snapshot, or - for the target now; NEW defaults to the target).  A malloc(9) backing zone
 ("128", "malloc-128") is ranked by the growth its malloc types do not explain, and names the types
-that grew with it, so one leak is not counted twice.  Rows above --threshold are culprits; their
+that grew with it, so one leak is not counted twice.  Rows above --threshold are culprits (by
+default 1% of the bytes in use in NEW's zones, at least 64 KiB); their
 owner (the global defining the malloc type or holding the zone pointer, its source file and
 module) is looked up in the target.  Exit status 1 when there is a culprit."""
 
 
 def parse_size(text):
-    """``4096``, ``64K``, ``1M``, ``2G`` -> bytes."""
+    """``4096``, ``64K``, ``1M``, ``2G`` -> bytes; ``auto`` -> None (see ``auto_threshold``)."""
+    if text == AUTO:
+        return None
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     t = text.strip().upper().rstrip("B")
     try:
@@ -44,8 +47,9 @@ def make_parser():
     p.add_argument("new", metavar="NEW", nargs="?", default="-",
                    help="snapshot file, or - for the target (default)")
     p.add_argument("--top", metavar="N", type=int, default=20, help="rows to show (default 20)")
-    p.add_argument("--threshold", metavar="BYTES", default=str(DEFAULT_THRESHOLD),
-                   help="growth above which a row is a culprit (default 1M; K/M/G suffixes)")
+    p.add_argument("--threshold", metavar="BYTES", default=AUTO,
+                   help="growth above which a row is a culprit (K/M/G suffixes; default auto: "
+                        "1%% of NEW's zone bytes in use, at least 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-owner", action="store_true", help="do not look up owners in the target")
     return p
@@ -66,6 +70,8 @@ def run_kmem_diff(target, args, out):
         return snap
 
     old, new = load(args.old), load(args.new)
+    if threshold is None:
+        threshold = auto_threshold(new)
     d = diff(old, new)
     warnings = d.warnings + warnings
     shown = d.rows[:args.top]

@@ -4,10 +4,10 @@ import json
 import time
 
 from ..leak.collect import take_snapshot
-from ..leak.diff import culprits, diff
+from ..leak.diff import auto_threshold, culprits, diff
 from ..target.errors import CommandArgumentError, KmemdbgError
 from .common import run_target
-from .kmem_diff import DEFAULT_THRESHOLD, _json_row, _table, parse_size
+from .kmem_diff import AUTO, _json_row, _table, parse_size
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -23,7 +23,8 @@ def make_parser():
     p.add_argument("--interval", metavar="SECONDS", type=float, default=5.0)
     p.add_argument("--count", metavar="N", type=int, default=3)
     p.add_argument("--top", metavar="N", type=int, default=10)
-    p.add_argument("--threshold", metavar="BYTES", default=str(DEFAULT_THRESHOLD))
+    p.add_argument("--threshold", metavar="BYTES", default=AUTO,
+                   help="culprit growth (default auto: 1%% of the zone bytes in use, >= 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="json: one JSON document per sample, one per line")
     return p
@@ -46,7 +47,8 @@ def run_kmem_watch(target, args, out):
             target.interrupt()
         snap, warnings = take_snapshot(run_target(target))   # a fresh page cache: memory moved
         d = diff(first, snap)
-        hot = culprits(d, threshold)
+        limit = threshold if threshold is not None else auto_threshold(snap)
+        hot = culprits(d, limit)
         shown = d.rows[:args.top]
         ids = {id(g) for g in hot}
         if args.format == "json":
@@ -56,7 +58,7 @@ def run_kmem_watch(target, args, out):
                                                           for g in shown]}}) + "\n")
         else:
             out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
-            out.write(_table(d, shown, ids, {}, threshold))
+            out.write(_table(d, shown, ids, {}, limit))
         if hasattr(out, "flush"):
             out.flush()
     return FAILED if hot else OK
