@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <sys/_sim_kern.h>
 
@@ -30,6 +33,8 @@ extern unsigned long vm_kmem_size;		/* kern_malloc.c */
 
 /* uma_timeout() runs every UMA_TIMEOUT (20 s) and trims the zones' bucket caches. */
 #define UMA_TIMEOUT_TICKS	20
+
+int sim_live;
 
 static const struct sim_scenario *const scenarios[] = {
 	&scenario_router, &scenario_fileserver, &scenario_idle, &scenario_scale, NULL,
@@ -167,6 +172,7 @@ main(int argc, char **argv)
 	const char *name = NULL, *snaps = "";
 	int ticks = -1, ncpus = -1, crash = 0, live = 0, ch, t, i, panicked = 0;
 	double interval = 1.0;
+	unsigned long kmem_size;
 	uint64_t absent = 0;
 	char fname[64];
 
@@ -205,15 +211,20 @@ main(int argc, char **argv)
 		ndomains = 1;
 	mkdir(outdir, 0755);
 
-	/* Boot: the page arena is the era's kmem map/arena, sized like vm.kmem_size. */
+	/*
+	 * Boot: the page arena is the era's kmem map/arena, sized like vm.kmem_size (live: the
+	 * scenario's larger live size, so a leak keeps growing for a long time).
+	 */
 	sim_srand(seed);
-	sim_page_arena_init(sc->kmem_size / SIM_PAGE_SIZE);
+	sim_live = live;
+	kmem_size = live && sc->live_kmem_size ? sc->live_kmem_size : sc->kmem_size;
+	sim_page_arena_init(kmem_size / SIM_PAGE_SIZE);
 	sim_set_ndomains(ndomains);
 	sim_cpus_init(ncpus, absent);
 	sim_uma_startup();
 	cpu_count = sim_cpu_list(cpu_ids, 1024);
 	sim_set_cpu(cpu_ids[0]);
-	vm_kmem_size = sc->kmem_size;
+	vm_kmem_size = kmem_size;
 	sim_kernel_sysinit();
 	for (i = 0; sc->modules != NULL && sc->modules[i] != NULL; i++)
 		if (sim_load_module(sc->modules[i]) != 0)
@@ -221,6 +232,10 @@ main(int argc, char **argv)
 	sc->setup();
 
 	if (live) {
+#if defined(__linux__) && defined(PR_SET_PTRACER)
+		/* Yama (ptrace_scope 1): let any process of this user attach (gdb -p, lldb -p) */
+		(void)prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+#endif
 		printf("kernel pid %d\n", (int)getpid());
 		fflush(stdout);
 		for (t = 1;; t++) {

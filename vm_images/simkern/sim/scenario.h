@@ -127,6 +127,7 @@ struct sim_scenario {
 	int default_ticks;
 	int default_cpus;
 	unsigned long kmem_size;		/* vm_kmem_size for this scenario */
+	unsigned long live_kmem_size;		/* with --live (0: kmem_size) */
 	void (*setup)(void);			/* after boot and module loads */
 	int (*tick)(int t);			/* one tick; nonzero: the kernel panicked */
 	void (*crash)(void);			/* --crash: set the era's panic message */
@@ -137,6 +138,8 @@ struct sim_scenario {
 extern const struct sim_scenario scenario_router, scenario_fileserver, scenario_idle,
     scenario_scale;
 extern int sim_scale_zones, sim_scale_types;
+/* Set by main before the scenario's setup: 1 with --live (the run has no planned end). */
+extern int sim_live;
 
 /* Deterministic PRNG (xorshift64*) shared by the scenarios. */
 void sim_srand(uint64_t seed);

@@ -8,9 +8,17 @@
  *  - netgraph control messages pile up faster than the node drains them, so "NetGraph items"
  *    sits at net.graph.maxalloc and M_NOWAIT requests fail;
  *  - a few TCP connections come and go, and an occasional large malloc(9).
- * The leak rate fills kmem near the last tick; memory pressure then makes UMA fail bucket
- * allocations, the leak's own M_NOWAIT mallocs fail, and a M_WAITOK request panics the kernel
- * (<= 11: kmem_map too small; 12+: the deadlock detector sees threads stuck waiting for memory).
+ * The leak rate fills kmem a few ticks before the last tick.  When a leak allocation first
+ * fails, the low-memory handler runs uma_reclaim (sim_uma_reclaim): zones' cached buckets and
+ * every keg's free slabs, the bucket zones' included, go back to the system; the flows that
+ * waited for memory take it all again, and the driver resets its rings and ng_nat flushes its
+ * control queue -- frees that need fresh buckets, which the bucket zones cannot get now (their
+ * M_NOVM slab allocations fail): bucket-zone failures.  Once the leak has failed for about two
+ * ticks' worth of flows a M_WAITOK request panics the kernel (<= 11: kmem_map too small; 12+:
+ * the deadlock detector sees threads stuck waiting for memory).
+ *
+ * Live (--live): kmem is much larger and the run is planned for LIVE_TICKS ticks, so the leak
+ * grows at a similar rate for about an hour at --interval 1 before kmem runs out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@
 #define NCONN		32
 #define NLARGE		3
 #define LARGE_SIZE	(80 * 1024)
+#define MAX_BACKLOG	1000000		/* bound on the flows waiting for memory */
 
 static void *ring_m[RING_MBUFS], *ring_c[RING_CLUSTERS];
 static void *ctl[MAX_CTL];
@@ -34,34 +43,54 @@ static int nctl;
 static void *conn[NCONN];
 static void *large[NLARGE];
 static void *blocked_td;
-static unsigned long links_per_tick, link_fails;
-static int total_ticks = 60;
+static unsigned long links_total, link_fails, last_rate;
+static int total_ticks = 60, ticks_run;
 
+/* A live kernel plans for this many ticks (an hour at --interval 1). */
+#define LIVE_TICKS	3600
+/* kmem runs out this many ticks before the planned end (the pressure phase). */
+#define PRESSURE_TICKS	3
 /*
- * Memory the steady traffic takes once it is up (NetGraph items at their limit, the rings,
- * per-CPU bucket caches); the leak gets the rest of kmem.
+ * Memory the steady traffic takes while it comes up (NetGraph items filling to their limit,
+ * the rings, per-CPU bucket caches, the large allocations; up to ~1.2 MB in the 13+ eras): the
+ * leak leaves room for it, less and less as the run nears its end.
  */
 #define STEADY_RESERVE	(1536ul * 1024)
+/* 128-byte items packed about 31 to a 4 KB slab */
+#define LINK_COST	132
 /* Panic once the leak has failed for about two ticks' worth of new flows. */
-#define FAILS_BEFORE_PANIC	(2 * links_per_tick)
+#define FAILS_BEFORE_PANIC	(2 * last_rate)
+
+/*
+ * New flows this tick: the kmem left, less the steady traffic's remaining share, spread over
+ * the ticks left before kmem should run out.  Recomputed every tick from the pages still free,
+ * so every era (whatever its boot and steady-state sizes) runs out at the same tick.
+ */
+static unsigned long
+leak_rate(int t)
+{
+	long end = total_ticks - PRESSURE_TICKS, left = end - t + 1;
+	unsigned long avail = sim_pages_free() * SIM_PAGE_SIZE, reserve = 0;
+	unsigned long rate;
+
+	if (left < 1)
+		left = 1;
+	if (t < end)
+		reserve = (unsigned long)((double)STEADY_RESERVE * (end - t) / end);
+	rate = avail > reserve ? (avail - reserve) / LINK_COST / left + 1 : 1;
+	/* past the planned end (kmem exhausted) new flows keep coming at the last rate */
+	if (t > end && rate < last_rate)
+		rate = last_rate;
+	return (rate);
+}
 
 static void
 router_setup(void)
 {
 	int i;
 
-	unsigned long avail;
-
-	/*
-	 * Spread the leak so kmem runs out a couple of ticks before the last default tick: the
-	 * pages still free after boot, minus the steady traffic's share, over 128-byte items
-	 * packed about 31 to a 4 KB slab.
-	 */
-	avail = sim_pages_free() * SIM_PAGE_SIZE;
-	avail = avail > STEADY_RESERVE ? avail - STEADY_RESERVE : avail / 2;
-	links_per_tick = avail / 132 / (total_ticks - 3);
-	if (links_per_tick == 0)
-		links_per_tick = 1;
+	if (sim_live)
+		total_ticks = LIVE_TICKS;
 	for (i = 0; i < NCONN; i++) {
 		sim_cpu_pick();
 		conn[i] = sim_tcp_connect();
@@ -96,9 +125,8 @@ static int
 router_tick(int t)
 {
 	unsigned long i;
-	int k;
+	int k, lowmem;
 
-	(void)t;
 	for (i = 0; i < PACKETS; i++) {
 		sim_cpu_pick();
 		sim_modops.nat_packet();
@@ -151,16 +179,38 @@ router_tick(int t)
 		large[j] = sim_kmalloc("temp", LARGE_SIZE, 1);
 	}
 	/* The leak: new flows, links never expired. */
-	for (i = 0; i < (getenv("SIM_NOLEAK") ? 0 : links_per_tick); i++) {
+	ticks_run = t;
+	last_rate = getenv("SIM_NOLEAK") ? 0 : leak_rate(t);
+	lowmem = 0;
+	for (i = 0; i < last_rate; i++) {
 		sim_cpu_pick();
-		if (sim_modops.alias_link_new() == NULL)
+		if (sim_modops.alias_link_new() != NULL) {
+			links_total++;
+			continue;
+		}
+		if (lowmem) {
 			link_fails++;
+			continue;
+		}
+		/*
+		 * kmem is exhausted: the low-memory handler reclaims UMA's caches and free slabs,
+		 * then the flows that were waiting for memory take it all again.
+		 */
+		lowmem = 1;
+		sim_uma_reclaim();
+		for (k = 0; k < MAX_BACKLOG; k++) {
+			sim_cpu_pick();
+			if (sim_modops.alias_link_new() == NULL)
+				break;
+			links_total++;
+		}
+		link_fails++;
 	}
 	if (link_fails > 0) {
 		/*
 		 * Under memory pressure the driver resets its rings: every queued mbuf and cluster
 		 * goes back at once, then the rings refill.  The frees need fresh buckets from the
-		 * bucket zones, which fail now that kmem is exhausted.
+		 * bucket zones, which cannot get a new slab now that kmem is exhausted.
 		 */
 		for (k = 0; k < RING_MBUFS; k++) {
 			sim_cpu_pick();
@@ -198,8 +248,10 @@ router_leak(FILE *f)
 	fputs("{\"type\": \"libalias\", \"symbol\": \"M_ALIAS\", \"module\": \"libalias.ko\", "
 	    "\"zone\": ", f);
 	sim_json_string(f, sim_malloc_zone_name(sim_modops.alias_link_size));
+	/* items_per_tick: the mean over the ticks run (the rate is recomputed every tick) */
 	fprintf(f, ", \"item_size\": %lu, \"items_per_tick\": %lu, \"in_use\": %llu, "
-	    "\"failed\": %lu}", sim_malloc_zone_size(sim_modops.alias_link_size), links_per_tick,
+	    "\"failed\": %lu}", sim_malloc_zone_size(sim_modops.alias_link_size),
+	    ticks_run > 0 ? links_total / ticks_run : 0,
 	    (unsigned long long)sim_malloc_type_inuse("libalias"), link_fails);
 }
 
@@ -210,6 +262,7 @@ const struct sim_scenario scenario_router = {
 	.default_ticks = 60,
 	.default_cpus = 4,
 	.kmem_size = (SIM_ERA >= 13 ? 6ul : 4ul) << 20,	/* 13+ boots bigger (CPU-sized zones) */
+	.live_kmem_size = 512ul << 20,			/* the leak lasts ~LIVE_TICKS ticks */
 	.setup = router_setup,
 	.tick = router_tick,
 	.crash = router_panic,

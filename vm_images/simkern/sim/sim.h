@@ -62,6 +62,12 @@ void sim_uma_startup(void);
  * small working set, returning the surplus items to their kegs' slabs.
  */
 void sim_uma_tick(void);
+/*
+ * The low-memory handler's uma_reclaim of the era (vm_lowmem when kmem runs out): 10+ drains
+ * every CPU's caches into the zones, then every zone's bucket cache goes back to the kegs and
+ * every keg's free slabs go back to the page arena (bucket zones last).
+ */
+void sim_uma_reclaim(void);
 /* internal: set up struct pcpu of the present CPUs (called by sim_cpus_init) */
 void sim_pcpu_setup(void);
 

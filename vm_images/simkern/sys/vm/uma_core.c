@@ -2213,6 +2213,198 @@ sim_uma_tick(void)
 #endif
 }
 
+/* ---- low memory: uma_reclaim -------------------------------------------------------------- */
+
+/*
+ * keg_free_slab: a wholly free slab goes back to the system -- its pages to the page arena
+ * (zeroed: the kernel unmaps them, so a dump would not hold their old contents), its off-page
+ * header to the slab zone -- and the keg's and the ledger's page, slab and free counts drop.
+ */
+static void
+keg_free_slab(uma_keg_t keg, struct lkeg *lk, uma_slab_t slab)
+{
+        void *mem = slab_data(slab, keg);
+        int d = slab_domain(slab);
+
+        (void)d;
+        if (slab->us_freecount != keg->uk_ipers)
+                uma_panic("reclaiming a slab with items in use", keg_name_of(keg));
+        LIST_REMOVE(slab, us_link);
+#if SIM_ERA <= 12
+        if ((keg->uk_flags & KF_HASH) && keg->uk_hash.uh_slab_hash != NULL) {
+                struct slabhead *h = &keg->uk_hash.uh_slab_hash[((uintptr_t)mem >> UMA_SLAB_SHIFT) &
+                    keg->uk_hash.uh_hashmask];
+                uma_slab_t *pp;
+
+                for (pp = &SLIST_FIRST(h); *pp != NULL; pp = &SLIST_NEXT(*pp, us_hlink))
+                        if (*pp == slab) {
+                                *pp = SLIST_NEXT(slab, us_hlink);
+                                break;
+                        }
+        }
+#endif
+#if SIM_ERA >= 13
+        keg->uk_domain[d].ud_pages -= keg->uk_ppera;
+        keg->uk_domain[d].ud_free_slabs--;
+        uma_kmem_total -= (unsigned long)keg->uk_ppera * PAGE_SIZE;
+#else
+        keg->uk_pages -= keg->uk_ppera;
+#if SIM_ERA >= 12
+        uma_kmem_total -= (unsigned long)keg->uk_ppera * PAGE_SIZE;
+#endif
+#endif
+        keg_count_free(keg, d, -(int)keg->uk_ipers);
+        lk->pages -= keg->uk_ppera;
+        lk->slabs--;
+        lk->carved -= keg->uk_ipers;
+        lk->free_items -= keg->uk_ipers;
+        if (keg->uk_flags & KF_OFFPAGE) {
+#if SIM_ERA >= 13
+                zone_free_item(keg_slabzone(keg),
+                    (char *)slab - offsetof(struct uma_hash_slab, uhs_slab));
+#else
+                zone_free_item(keg_slabzone(keg), slab);
+#endif
+        }
+        memset(mem, 0, (size_t)keg->uk_ppera * PAGE_SIZE);
+        sim_page_free(mem, keg->uk_ppera);
+}
+
+/* keg_drain: every free slab of every domain (kegs marked NOFREE keep theirs). */
+static void
+keg_drain(struct lkeg *lk)
+{
+        uma_keg_t keg = lk->keg;
+        uma_slab_t slab;
+        int d, nd = 1;
+
+        if (keg->uk_flags & UMA_ZONE_NOFREE)
+                return;
+#if SIM_ERA >= 12
+        nd = vm_ndomains;
+#endif
+        for (d = 0; d < nd; d++)
+                while ((slab = LIST_FIRST(KEG_FREE(keg, d))) != NULL)
+                        keg_free_slab(keg, lk, slab);
+}
+
+/* bucket_cache_drain: every bucket of the zone's cache back to the keg, the buckets freed. */
+static void
+bucket_cache_drain(struct lzone *lz)
+{
+        uma_zone_t z = lz->zone;
+        uma_bucket_t b;
+        int d, nd = 1;
+
+#if SIM_ERA >= 12
+        nd = vm_ndomains;
+#endif
+        for (d = 0; d < nd; d++)
+                while ((b = zone_fetch_bucket(z, lz, d)) != NULL) {
+                        bucket_drain(z, lz, b);
+                        bucket_free(b, 0);
+                }
+#if SIM_ERA <= 9
+        /* and the empty buckets parked on the zone */
+        while ((b = LIST_FIRST(&z->uz_free_bucket)) != NULL) {
+                LIST_REMOVE(b, ub_link);
+                bucket_free(b, 0);
+        }
+#endif
+}
+
+#if SIM_ERA >= 10
+/*
+ * cache_drain_safe (10+, when kmem is in danger): each CPU in turn moves its alloc and free
+ * buckets to the zone's cache (empty ones are freed); 13+ sorts its cross bucket.
+ */
+static void
+cache_drain_safe(struct lzone *lz)
+{
+        uma_zone_t z = lz->zone;
+        int ids[MAXCPU], n, i, w, d;
+
+        if (zone_nocache(lz) || (zone_flags(z) & UMA_ZFLAG_INTERNAL))
+                return;
+        n = sim_cpu_list(ids, MAXCPU);
+        for (i = 0; i < n; i++) {
+                int cpu = ids[i];
+                uma_cache_t c = &z->uz_cpu[cpu];
+
+                sim_set_cpu(cpu);
+                d = zone_domain(z, cpu);
+                for (w = CB_ALLOC; w <= (SIM_ERA >= 13 ? CB_CROSS : CB_FREE); w++) {
+                        uma_bucket_t b = cb_unload(c, w);
+
+                        if (b == NULL)
+                                continue;
+                        lz->cpu_free[cpu] -= b->ub_cnt;
+#if SIM_ERA >= 13
+                        if (w == CB_CROSS) {
+                                counter_u64_add(z->uz_xdomain, b->ub_cnt);
+                                lz->zl_xdomain[cpu] += b->ub_cnt;
+                                zone_free_cross(z, lz, b, 0);
+                                bucket_free(b, 0);
+                                continue;
+                        }
+#endif
+                        if (b->ub_cnt > 0)
+                                zone_put_bucket(z, lz, d, b);
+                        else
+                                bucket_free(b, 0);
+                }
+        }
+}
+#endif
+
+/*
+ * uma_reclaim of the era, as the low-memory handler runs it when kmem runs out: (10+: every
+ * CPU's caches to the zones first,) every zone's bucket cache back to its keg, then every keg's
+ * free slabs back to the system; bucket zones come last (draining the others frees buckets
+ * into them), then the slab header zones a second time.  The bucket zones are left with the
+ * slabs that still hold buckets in use: the next frees that need a bucket must get a new slab.
+ */
+void
+sim_uma_reclaim(void)
+{
+        struct lzone *lz;
+        int k, i, pass, cpu;
+
+        sim_uma_startup();
+        cpu = curcpu;
+        (void)cpu;
+#if SIM_ERA >= 10
+        for (pass = 0; pass < 2; pass++) {
+                for (k = nlkegs - 1; k >= 0; k--)
+                        for (i = 0; i < lkegs[k]->nzones; i++)
+                                if (lkegs[k]->zones[i]->bucketzone == pass)
+                                        cache_drain_safe(lkegs[k]->zones[i]);
+                if (pass == 0)
+                        for (lz = lcache_first; lz != NULL; lz = lz->next_cache)
+                                cache_drain_safe(lz);
+        }
+        sim_set_cpu(cpu);
+#endif
+        for (pass = 0; pass < 2; pass++) {
+                for (k = nlkegs - 1; k >= 0; k--)
+                        for (i = 0; i < lkegs[k]->nzones; i++)
+                                if (lkegs[k]->zones[i]->bucketzone == pass)
+                                        bucket_cache_drain(lkegs[k]->zones[i]);
+                if (pass == 0)
+                        for (lz = lcache_first; lz != NULL; lz = lz->next_cache)
+                                bucket_cache_drain(lz);
+        }
+        for (pass = 0; pass < 2; pass++) {
+                for (k = nlkegs - 1; k >= 0; k--)
+                        if (lkegs[k]->zones[0]->bucketzone == pass)
+                                keg_drain(lkegs[k]);
+        }
+        /* off-page headers freed above may have emptied slabs of the slab zones */
+        for (k = nlkegs - 1; k >= 0; k--)
+                if (lkegs[k]->flags & UMA_ZFLAG_INTERNAL)
+                        keg_drain(lkegs[k]);
+}
+
 /* ---- views from the ledger ------------------------------------------------------------------ */
 
 struct zrow {
