@@ -8,8 +8,8 @@
 
 #include "scenario.h"
 
-#define VNODE_TARGET	800
-#define NCACHE_TARGET	1500
+#define VNODE_TARGET	400
+#define NCACHE_TARGET	800
 #define NPROC		24
 #define NTEMP		64
 

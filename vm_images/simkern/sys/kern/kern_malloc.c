@@ -133,12 +133,16 @@ static struct mt_ledger *ledger;
 static int nledger, ledger_cap;
 static int ledger_ncpu;			/* mp_maxid + 1 */
 
-/* Live allocations: open addressing on the address, backward-shift deletion. */
+/*
+ * Live allocations: open addressing on the address, backward-shift deletion.  The table lives
+ * in the simulator's heap and so in every core: entries are packed (16 bytes, 12 on i386), the
+ * table grows by half at three-quarters load.
+ */
 struct live_alloc {
 	uintptr_t	addr;			/* 0: empty slot */
-	int		type;			/* ledger index */
-	int		zindx;			/* -1: large */
-	unsigned long	size;			/* bytes charged */
+	uint32_t	size;			/* bytes charged */
+	int16_t		type;			/* ledger index */
+	int16_t		zindx;			/* -1: large */
 };
 static struct live_alloc *live;
 static size_t live_cap, live_count;
@@ -149,7 +153,7 @@ live_hash(uintptr_t a)
 {
 	uint64_t x = (uint64_t)a * 0x9e3779b97f4a7c15ull;
 
-	return ((size_t)(x >> 17) & (live_cap - 1));
+	return ((size_t)(x >> 17) % live_cap);
 }
 
 static void live_insert(uintptr_t addr, int type, int zindx, unsigned long size);
@@ -160,7 +164,7 @@ live_grow(void)
 	struct live_alloc *old = live;
 	size_t i, ocap = live_cap;
 
-	live_cap = ocap ? ocap * 2 : 4096;
+	live_cap = ocap ? ocap + ocap / 2 : 4096;
 	live = calloc(live_cap, sizeof(*live));
 	if (live == NULL) {
 		fprintf(stderr, "kern_malloc: ledger out of host memory\n");
@@ -178,14 +182,19 @@ live_insert(uintptr_t addr, int type, int zindx, unsigned long size)
 {
 	size_t i;
 
-	if ((live_count + 1) * 2 > live_cap)
+	if (type > INT16_MAX || size > UINT32_MAX) {
+		fprintf(stderr, "kern_malloc: ledger entry out of range (type %d, size %lu)\n", type,
+		    size);
+		abort();
+	}
+	if ((live_count + 1) * 4 > live_cap * 3)
 		live_grow();
-	for (i = live_hash(addr); live[i].addr != 0; i = (i + 1) & (live_cap - 1))
+	for (i = live_hash(addr); live[i].addr != 0; i = (i + 1) % live_cap)
 		if (live[i].addr == addr) {
 			fprintf(stderr, "kern_malloc: %p handed out twice\n", (void *)addr);
 			abort();
 		}
-	live[i] = (struct live_alloc){ addr, type, zindx, size };
+	live[i] = (struct live_alloc){ addr, (uint32_t)size, (int16_t)type, (int16_t)zindx };
 	live_count++;
 }
 
@@ -196,14 +205,14 @@ live_remove(uintptr_t addr, struct live_alloc *out)
 
 	if (live_cap == 0)
 		return (0);
-	for (i = live_hash(addr); live[i].addr != addr; i = (i + 1) & (live_cap - 1))
+	for (i = live_hash(addr); live[i].addr != addr; i = (i + 1) % live_cap)
 		if (live[i].addr == 0)
 			return (0);
 	*out = live[i];
 	/* Close the gap so later probes still find their entries. */
-	for (j = (i + 1) & (live_cap - 1); live[j].addr != 0; j = (j + 1) & (live_cap - 1)) {
+	for (j = (i + 1) % live_cap; live[j].addr != 0; j = (j + 1) % live_cap) {
 		h = live_hash(live[j].addr);
-		if (((j - h) & (live_cap - 1)) >= ((j - i) & (live_cap - 1))) {
+		if ((j + live_cap - h) % live_cap >= (j + live_cap - i) % live_cap) {
 			live[i] = live[j];
 			i = j;
 		}
@@ -677,7 +686,7 @@ sim_malloc_check(FILE *err)
 		bytes[a->type] += a->size;
 		if (a->zindx >= 0 && a->size != (unsigned long)kmemzones[a->zindx].kz_size) {
 			fprintf(err, "malloc: item %p charged %lu, zone %s\n", (void *)a->addr,
-			    a->size, kmemzones[a->zindx].kz_name);
+			    (unsigned long)a->size, kmemzones[a->zindx].kz_name);
 			bad++;
 		}
 		if (a->zindx < 0) {
@@ -685,7 +694,7 @@ sim_malloc_check(FILE *err)
 			lb += a->size;
 			if (a->size % PAGE_SIZE != 0 || a->size <= kmem_zmax) {
 				fprintf(err, "malloc: large item %p size %lu\n", (void *)a->addr,
-				    a->size);
+				    (unsigned long)a->size);
 				bad++;
 			}
 		}
