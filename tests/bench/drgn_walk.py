@@ -12,6 +12,7 @@ import sys
 import time
 
 PAGE = 4096
+INTERNAL = 0x20000000      # UMA_ZFLAG_INTERNAL
 
 
 def _list(first, link, next_name):
@@ -39,7 +40,8 @@ def walk_zones(prog):
             totals["zones"] += 1
             z.uz_name.string_()
             k.uk_size.value_()
-            for c in range(ncpu):
+            # UMA_ZFLAG_INTERNAL kegs (boot zones) have no per-CPU caches to read.
+            for c in range(0 if k.uk_flags.value_() & INTERNAL else ncpu):
                 cache = z.uz_cpu[c]
                 totals["allocs"] += cache.uc_allocs.value_()
                 totals["frees"] += cache.uc_frees.value_()

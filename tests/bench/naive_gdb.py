@@ -13,6 +13,7 @@ import time
 import gdb
 
 PAGE = 4096
+INTERNAL = 0x20000000      # UMA_ZFLAG_INTERNAL
 
 
 def _int(v):
@@ -60,7 +61,8 @@ def naive_zones(deadline):
             z["uz_name"].string()
             _int(k["uk_size"])
             cpu0 = z["uz_cpu"][0].address
-            for c in range(ncpu):
+            # UMA_ZFLAG_INTERNAL kegs (boot zones) have no per-CPU caches to read.
+            for c in range(0 if _int(k["uk_flags"]) & INTERNAL else ncpu):
                 cache = (cpu0 + c).dereference()
                 totals["allocs"] += _int(cache["uc_allocs"])
                 totals["frees"] += _int(cache["uc_frees"])

@@ -10,6 +10,7 @@ import time
 import lldb
 
 PAGE = 4096
+INTERNAL = 0x20000000      # UMA_ZFLAG_INTERNAL
 
 
 def _global(target, name):
@@ -74,7 +75,8 @@ def naive_zones(target, deadline):
             z.GetChildMemberWithName("uz_name").GetSummary()
             _u(k, "uk_size")
             cpu0 = z.GetChildMemberWithName("uz_cpu").GetLoadAddress()
-            for c in range(ncpu):
+            # UMA_ZFLAG_INTERNAL kegs (boot zones) have no per-CPU caches to read.
+            for c in range(0 if _u(k, "uk_flags") & INTERNAL else ncpu):
                 cache = _at(target, cpu0 + c * csize, cache_t)
                 totals["allocs"] += _u(cache, "uc_allocs")
                 totals["frees"] += _u(cache, "uc_frees")
