@@ -12,7 +12,10 @@ pseudo-terminal of fixed size, with colours, paging and confirmations switched o
 the plugin the documented way (``source kgdb_scripts/kmem.gdb``, ``command script import
 plugins/lldb_kmem.py``).  ``run`` returns what the command printed (stdout and stderr, as the
 terminal shows them), with the echoed command line, the prompt, carriage returns and any
-terminal escape sequences removed.
+terminal escape sequences removed.  A failed kmemdbg command ends with the debugger's own error
+line (``error: kmemdbg: uma-zones: exit status 1``, the same in gdb and lldb); ``run`` takes
+it off and records the status in ``dbg.status`` (0 when the command did not fail), so that
+``--format json`` output stays parseable.
 """
 
 import os
@@ -36,6 +39,7 @@ LLDB_PROMPT = "(kmemdbg-lldb) "
 _LLDB_PROMPT_SETTING = '"(kmemdbg-lldb)\\x20"'
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 _ALIVE = "kmemdbg-session-alive"
+_STATUS = re.compile(r"^error: kmemdbg: \S+: (?:exit status (\d+)|(usage error))$")
 
 
 class DebuggerError(Exception):
@@ -60,6 +64,7 @@ class Debugger:
         self.prompt = prompt
         self.transcript = []        # everything the session printed, for failure messages
         self.startup = ""           # what it printed before the first prompt (load messages)
+        self.status = 0             # the last kmemdbg command's exit status (see run)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -160,7 +165,18 @@ class Debugger:
             raise DebuggerError(f"{self.kind} session is closed")
         self.transcript.append(f"{self.prompt}{command}\n")
         self.child.sendline(command)
-        return self._clean(self._wait_prompt(timeout), command)
+        lines = self._clean(self._wait_prompt(timeout), command).split("\n")
+        self.status = 0
+        # The debugger's failure line comes last (lldb prints its error stream after output).
+        for i in range(len(lines) - 1, -1, -1):
+            m = _STATUS.match(lines[i])
+            if m:
+                self.status = int(m.group(1)) if m.group(1) else 2
+                del lines[i]
+                break
+            if lines[i].strip():
+                break
+        return "\n".join(lines)
 
     def alive(self, timeout=30):
         """True if the session still answers a trivial command after whatever ran before."""

@@ -18,6 +18,8 @@ from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, U
                              StructLayout, TypeInfo)
 from . import common
 
+_SYSTEM_DIRS = ("/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
+                "/usr/lib64/", "/usr/libx32/")
 _FLOATS = (lldb.eBasicTypeFloat, lldb.eBasicTypeDouble, lldb.eBasicTypeLongDouble,
            lldb.eBasicTypeHalf)
 
@@ -107,6 +109,7 @@ class LldbTarget:
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
         self._variables = {}  # variables_of_type answers: declarations do not change
+        self._module_list = None
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -192,13 +195,35 @@ class LldbTarget:
 
     # ---- symbols -----------------------------------------------------------------------------
 
-    def _variable(self, name):
-        """The ``SBValue`` of a global or file-static variable in any module, or None."""
-        values = self.target.FindGlobalVariables(name, 8)
-        for i in range(values.GetSize()):
-            v = values.GetValueAtIndex(i)
-            if v.GetName() == name and v.GetLoadAddress() != lldb.LLDB_INVALID_ADDRESS:
-                return v
+    def _modules(self):
+        """The kernel and its modules: the executable first, then every other loaded module
+        except the host's system libraries.
+
+        Those appear only because a simulated kernel is a userland process; searching their
+        debug info (libc's, with libc6-dbg) makes lldb-19 print DWARF diagnostics into the
+        middle of a command's output, and a kernel never needs their types or variables.
+        """
+        if self._module_list is None:
+            exe = self.target.GetExecutable()
+            first, rest = [], []
+            for i in range(self.target.GetNumModules()):
+                m = self.target.GetModuleAtIndex(i)
+                path = _path(m.GetFileSpec()) or ""
+                if exe.IsValid() and m.GetFileSpec() == exe:
+                    first.append(m)
+                elif path and not path.startswith(_SYSTEM_DIRS) and "[vdso]" not in path:
+                    rest.append(m)
+            self._module_list = first + rest
+        return self._module_list
+
+    def _variable(self, name, modules=None):
+        """The ``SBValue`` of a global or file-static variable, or None."""
+        for m in modules or self._modules():
+            values = m.FindGlobalVariables(self.target, name, 8)
+            for i in range(values.GetSize()):
+                v = values.GetValueAtIndex(i)
+                if v.GetName() == name and v.GetLoadAddress() != lldb.LLDB_INVALID_ADDRESS:
+                    return v
         return None
 
     def symbol_address(self, name: str) -> int:
@@ -232,16 +257,20 @@ class LldbTarget:
         want = {"struct": (lldb.eTypeClassStruct, lldb.eTypeClassClass),
                 "union": (lldb.eTypeClassUnion,),
                 "enum": (lldb.eTypeClassEnumeration,)}.get(keyword)
-        types = self.target.FindTypes(name)
         best = None
-        for i in range(types.GetSize()):
-            t = types.GetTypeAtIndex(i)
-            if want is not None and t.GetTypeClass() not in want:
-                continue
-            if best is None or (t.IsTypeComplete() and not best.IsTypeComplete()):
-                best = t
-        if best is None and want is None:
-            best = self.target.FindFirstType(name)
+        for m in self._modules():
+            types = m.FindTypes(name)
+            for i in range(types.GetSize()):
+                t = types.GetTypeAtIndex(i)
+                if want is not None and t.GetTypeClass() not in want:
+                    continue
+                if best is None or (t.IsTypeComplete() and not best.IsTypeComplete()):
+                    best = t
+            if best is not None and best.IsTypeComplete():
+                break
+        if best is None and want is None:  # base types ("int") are not in any module's DWARF
+            best = self.target.FindFirstType(name) if not self._modules() \
+                else self._modules()[0].FindFirstType(name)
             if not best.IsValid():
                 best = None
         if best is None:
@@ -294,7 +323,7 @@ class LldbTarget:
                 file, line = _path(entry.GetFileSpec()), entry.GetLine()
         else:
             v = None
-            values = self.target.FindGlobalVariables(name, 8)
+            values = a.GetModule().FindGlobalVariables(self.target, name, 8)
             for i in range(values.GetSize()):
                 cand = values.GetValueAtIndex(i)
                 if cand.GetLoadAddress() == start:
@@ -315,19 +344,25 @@ class LldbTarget:
         return list(self._variables[key])
 
     def _find_variables(self, type_names):
+        # Candidates are the data symbols of the kernel and its modules (the ELF symbol table,
+        # statics included); each is looked up in that module's debug info for its type.
         wanted = set(type_names)
         found = {}
-        values = self.target.FindGlobalVariables(".", 0xFFFFFFFF, lldb.eMatchTypeRegex)
-        for i in range(values.GetSize()):
-            v = values.GetValueAtIndex(i)
-            ti = type_info(v.GetType())
-            if (ti.typedef or ti.name) not in wanted:
-                continue
-            addr = v.GetLoadAddress()
-            if addr == lldb.LLDB_INVALID_ADDRESS or v.GetName() in found:
-                continue
-            info = self.symbolize(addr)
-            found[v.GetName()] = info if info is not None else SymbolInfo(v.GetName(), addr)
+        for m in self._modules():
+            for i in range(m.GetNumSymbols()):
+                sym = m.GetSymbolAtIndex(i)
+                name = sym.GetName()
+                if sym.GetType() != lldb.eSymbolTypeData or not name or name in found:
+                    continue
+                v = self._variable(name, [m])
+                if v is None:
+                    continue
+                ti = type_info(v.GetType())
+                if (ti.typedef or ti.name) not in wanted:
+                    continue
+                addr = v.GetLoadAddress()
+                info = self.symbolize(addr)
+                found[name] = info if info is not None else SymbolInfo(name, addr)
         return sorted(found.values(), key=lambda s: (s.address, s.name))
 
     # ---- live control ------------------------------------------------------------------------
