@@ -16,16 +16,19 @@ Per-CPU (12+) sums run over present CPUs in the true view, CPUs ``0..mp_ncpus-1`
 """
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_pointer
 from ..kernel.queue import for_each_entry
+from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..target import read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
 from ..target.layout import ARRAY
-from ..target.record import Record, read_record
+from ..target.record import read_record
 from . import probes
 from .probes import MALLOC_TYPE
 from .uma import KVM, ROW_ERRORS, TRUE, U64
@@ -118,6 +121,8 @@ class _TypeReader:
         self.mt = t.layout(MALLOC_TYPE)
         self.stats = t.layout(STATS)
         self.has_version = probes.malloc_has_version(t)
+        self.summed = [self._column(member) for member in _SUMMED]
+        self.size_column = self._column("mts_size")
         self.warnings = []
         try:
             self.zone_sizes = read_zone_sizes(t)
@@ -134,14 +139,20 @@ class _TypeReader:
             self.slots = arr.length or 0
             if self.kvm:       # libmemstat reads mp_maxcpus elements
                 self.slots = min(self.slots, self.cpus.maxcpus)
+            self.slot_runs = cpu_runs(range(self.slots))
         else:
-            self.zpcpu = Zpcpu(t)
+            self.zpcpu = Zpcpu(t, self.cpus)
             present = set(self.cpus.present)
             if self.kvm:
                 self.pcpu_cpus = tuple(range(self.cpus.ncpus))
                 self.absent_ok = frozenset(self.pcpu_cpus) - present
             else:
                 self.pcpu_cpus, self.absent_ok = self.cpus.present, frozenset()
+
+    def _column(self, member):
+        """``(offset, size, signed)`` of a ``struct malloc_type_stats`` member."""
+        f = self.stats.field(member)
+        return f.offset, f.type.size, f.type.signed
 
     def _name(self, mt, issues):
         try:
@@ -185,8 +196,8 @@ class _TypeReader:
                     sizes.append(16 << bit)
         return tuple(sizes)
 
-    def _records(self, mt):
-        """Every CPU's ``struct malloc_type_stats`` of this type."""
+    def _stats(self, mt):
+        """Every CPU's ``struct malloc_type_stats`` of this type, as strided columns."""
         t, size = self.target, self.stats.size
         if self.kind == probes.STATS_ARRAY:
             handle = mt.ptr("ks_handle")
@@ -196,8 +207,7 @@ class _TypeReader:
                 data = t.read(addr, size * self.slots)
             except MemoryFault as e:
                 raise MemoryFault(addr, size * self.slots, what) from e
-            return [Record(self.stats, data[i * size:(i + 1) * size], addr + i * size,
-                           t.byteorder, t.pointer_size) for i in range(self.slots)]
+            return Strided(data, size, t.byteorder).records(self.slot_runs)
         if self.kind == probes.STATS_HANDLE_PCPU:
             mti = read_record(t, self.mti, mt.ptr("ks_handle"),
                               f"struct malloc_type_internal of malloc type at {mt.addr:#x}")
@@ -207,22 +217,11 @@ class _TypeReader:
                                   t.byteorder)
         if not base:
             raise CorruptionError(f"malloc type at {mt.addr:#x}: mti_stats is NULL")
-        records = []
-        for cpu in self.pcpu_cpus:
-            try:
-                data = self.zpcpu.read(base, cpu, size, f"mti_stats of malloc type at {mt.addr:#x}")
-            except MemoryFault:
-                if cpu in self.absent_ok:
-                    continue
-                raise
-            records.append(Record(self.stats, data, self.zpcpu.address(base, cpu), t.byteorder,
-                                  t.pointer_size))
-        return records
+        return self.zpcpu.copies(base, size, self.pcpu_cpus, self.absent_ok,
+                                 f"mti_stats of malloc type at {mt.addr:#x}")
 
     def _sum(self, mt):
-        sums, mask = [0, 0, 0, 0], 0
-        for rec in self._records(mt):
-            for i, member in enumerate(_SUMMED):
-                sums[i] += rec.int(member)
-            mask |= rec.int("mts_size")
-        return sums, mask
+        """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
+        stats = self._stats(mt)
+        return ([sum(stats.column(*column)) for column in self.summed],
+                reduce(or_, stats.column(*self.size_column), 0))

@@ -178,7 +178,7 @@ class _ZoneReader:
         self.has_max_items = probes.zone_has_max_items(t)
         self.keg_domains = probes.keg_free_per_domain(t)
         self.clamp = self.kvm and probes.kvm_clamps_allocs(t)
-        self.zpcpu = Zpcpu(t) if self.counter9 or self.has_xdomain else None
+        self.zpcpu = Zpcpu(t, self.cpus) if self.counter9 or self.has_xdomain else None
         if self.bucket_kind in (probes.DOMAIN_POINTER, probes.DOMAINS_AFTER_CPUS):
             self.zdom = t.layout("struct uma_zone_domain")
         if self.keg_domains:
