@@ -18,11 +18,14 @@ Views (vm_images/GROUND_TRUTH.md):
 """
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import gt
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
-from ..kernel.memory import int_unpacker, read_symbol_int
+from ..kernel.memory import read_symbol_int
 from ..kernel.queue import list_foreach
+from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..target import read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
@@ -190,33 +193,34 @@ class _ZoneReader:
             self.absent_ok = frozenset(self.counter_cpus) - present
         else:
             self.counter_cpus, self.absent_ok = self.cpus.present, frozenset()
-        self._prepare_cache_unpackers()
+        self._prepare_cache_columns()
 
-    def _prepare_cache_unpackers(self):
-        """Offsets inside ``struct uma_cache`` for the per-CPU loop (no Record per CPU)."""
+    def _prepare_cache_columns(self):
+        """Where the per-CPU members sit in ``struct uma_cache``, as ``(offset, size, signed)``
+        columns of the ``uz_cpu[]`` read (no Record, and no Python step, per CPU)."""
         t, c = self.target, self.cache
-        order = t.byteorder
 
-        def unpacker(offset, type_info):
-            return offset, int_unpacker(order, type_info.size, type_info.signed)
+        def column(offset, type_info):
+            return offset, type_info.size, type_info.signed
 
-        self.uc_allocs = unpacker(c.offset("uc_allocs"), c.field("uc_allocs").type)
-        self.uc_frees = unpacker(c.offset("uc_frees"), c.field("uc_frees").type)
+        self.uc_allocs = column(c.offset("uc_allocs"), c.field("uc_allocs").type)
+        self.uc_frees = column(c.offset("uc_frees"), c.field("uc_frees").type)
         self.cpu_buckets = []
         if self.inline_buckets:
             ucb = t.layout(c.field("uc_allocbucket").type.name or "struct uma_cache_bucket")
             for member in ("uc_allocbucket", "uc_freebucket", "uc_crossbucket"):
                 if c.has(member):
                     base = c.offset(member)
-                    cnt = unpacker(base + ucb.offset("ucb_cnt"), ucb.field("ucb_cnt").type)
-                    entries = (unpacker(base + ucb.offset("ucb_entries"),
-                                        ucb.field("ucb_entries").type)
+                    cnt = column(base + ucb.offset("ucb_cnt"), ucb.field("ucb_cnt").type)
+                    entries = (column(base + ucb.offset("ucb_entries"),
+                                      ucb.field("ucb_entries").type)
                                if ucb.has("ucb_entries") else None)
                     self.cpu_buckets.append((member, cnt, entries))
         else:
             for member in ("uc_allocbucket", "uc_freebucket"):
-                self.cpu_buckets.append((member, unpacker(c.offset(member), c.field(member).type),
+                self.cpu_buckets.append((member, column(c.offset(member), c.field(member).type),
                                          None))
+        self.present_runs = cpu_runs(self.cpus.present)
         self.off_cpu = self.zone.offset("uz_cpu")
 
     # --- one zone -------------------------------------------------------------------------
@@ -312,38 +316,55 @@ class _ZoneReader:
         return z.int("uz_allocs"), z.int("uz_frees"), z.int("uz_fails")
 
     def _read_cpu_caches(self, z):
-        """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake)."""
+        """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake), as
+        the present CPUs' records."""
         n = self.cpus.maxid + 1
         addr = z.addr + self.off_cpu
         try:
-            return self.target.read(addr, n * self.cache.size)
+            data = self.target.read(addr, n * self.cache.size)
         except MemoryFault as e:
             raise MemoryFault(addr, n * self.cache.size,
                               f"{ZONE}.uz_cpu[0..{n - 1}] of zone at {z.addr:#x}") from e
+        return Strided(data, self.cache.size, self.target.byteorder).records(self.present_runs)
 
-    def _cpu_counts(self, data):
-        stride = self.cache.size
-        (oa, ua), (of, uf) = self.uc_allocs, self.uc_frees
-        allocs = frees = 0
-        for cpu in self.cpus.present:
-            base = cpu * stride
-            allocs += ua.unpack_from(data, base + oa)[0]
-            frees += uf.unpack_from(data, base + of)[0]
-        return allocs, frees
+    def _cpu_counts(self, caches):
+        """Sums of ``uc_allocs`` and ``uc_frees`` over the present CPUs."""
+        return sum(caches.column(*self.uc_allocs)), sum(caches.column(*self.uc_frees))
 
-    def _cpu_free(self, data, zone_addr):
-        stride = self.cache.size
+    def _cpu_free(self, caches, zone_addr):
+        """Items in the present CPUs' buckets: inline counts (13+) or bucket headers (<= 12)."""
+        columns = [(member, caches.column(*cnt), caches.column(*entries) if entries else None)
+                   for member, cnt, entries in self.cpu_buckets]
+        if not self.inline_buckets:
+            return self._cpu_bucket_headers(columns, zone_addr)
+        total, absurd = 0, False
+        for _, counts, limits in columns:
+            total += sum(counts)
+            if counts and (min(counts) < 0 or
+                           limits is not None and any(map(gt, counts, limits))):
+                absurd = True
+        if absurd:
+            self._raise_absurd_count(columns, zone_addr)
+        return total
+
+    def _raise_absurd_count(self, columns, zone_addr):
+        """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
+        for i, cpu in enumerate(self.cpus.present):
+            for member, counts, limits in columns:
+                _checked_count(counts[i], limits[i] if limits is not None else None,
+                               f"{CACHE}.{member} of CPU {cpu} in zone at {zone_addr:#x}: ucb_cnt")
+
+    def _cpu_bucket_headers(self, columns, zone_addr):
+        """Before 13 each per-CPU bucket is a pointer to a ``struct uma_bucket``: read each
+        non-NULL one (CPU order, then member order, so a fault names the same bucket)."""
+        present = self.cpus.present
+        buckets = sorted((i, m, pointers[i])
+                         for m, (_, pointers, _) in enumerate(columns)
+                         for i in compress(range(len(pointers)), pointers))
         total = 0
-        for cpu in self.cpus.present:
-            base = cpu * stride
-            for member, (off, unp), entries in self.cpu_buckets:
-                value = unp.unpack_from(data, base + off)[0]
-                where = f"{CACHE}.{member} of CPU {cpu} in zone at {zone_addr:#x}"
-                if self.inline_buckets:
-                    limit = entries[1].unpack_from(data, base + entries[0])[0] if entries else None
-                    total += _checked_count(value, limit, f"{where}: ucb_cnt")
-                elif value:
-                    total += self._bucket_count(value, where)
+        for i, m, addr in buckets:
+            total += self._bucket_count(
+                addr, f"{CACHE}.{columns[m][0]} of CPU {present[i]} in zone at {zone_addr:#x}")
         return total
 
     def _bucket_count(self, addr, what):
