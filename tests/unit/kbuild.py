@@ -23,10 +23,10 @@ class BucketAddr(int):
 
 class FakeKernel:
     def __init__(self, era, arch="amd64", cpus=(0, 1, 2, 3), ndomains=1, osreldate=None,
-                 version=None, maxid=None, ncpus=None):
+                 version=None, maxid=None, ncpus=None, byteorder="little"):
         self.era, self.arch, self.n = era, arch, release(era)
         self.types = declare(era, arch)
-        self.t = FakeTarget(self.types)
+        self.t = FakeTarget(self.types, byteorder=byteorder)
         self.cpus = tuple(cpus)
         self.maxid = max(cpus) if maxid is None else maxid
         self.ncpus = len(cpus) if ncpus is None else ncpus
@@ -44,11 +44,12 @@ class FakeKernel:
         t.add_symbol("mp_maxid", "u_int", self.maxid)
         t.add_symbol("mp_ncpus", "int", self.ncpus)
         t.add_symbol("mp_maxcpus", "int", self.maxcpu)
-        if n >= 9:
-            bits = bytearray(self.types.known["cpuset_t"].size)
+        if n >= 9:      # struct _cpuset { long __bits[]; }: bit c of word c / (8 * sizeof(long))
+            addr = t.add_symbol("all_cpus", "cpuset_t")
+            word = self.types.abi.long
             for c in self.cpus:
-                bits[c // 8] |= 1 << (c % 8)
-            t.add_symbol("all_cpus", "cpuset_t", bytes(bits))
+                at = addr + c // (8 * word) * word
+                t.write_int(at, word, self._int(at, word) | 1 << (c % (8 * word)))
         else:
             t.add_symbol("all_cpus", "cpumask_t", sum(1 << c for c in self.cpus))
         # struct pcpu per CPU; on amd64 13+ __pcpu is a pointer variable to them.
@@ -76,6 +77,9 @@ class FakeKernel:
             t.write_int(kz + i * stride, 4, s)
             name = f"malloc-{s}" if self.n >= 13 else str(s)
             t.write_int(kz + i * stride + t.pointer_size, t.pointer_size, t.cstring(name))
+
+    def _int(self, addr, size):
+        return int.from_bytes(self.t.read(addr, size), self.t.byteorder)
 
     # --- per-CPU memory ---------------------------------------------------------------------
 
@@ -113,7 +117,7 @@ class FakeKernel:
             for d, f in enumerate(domain_free or [free]):
                 t.put(k, "struct uma_keg", {f"uk_domain[{d}].ud_free_items": f})
         head = t.symbol_address("uma_kegs")
-        old = int.from_bytes(t.read(head, t.pointer_size), "little")
+        old = self._int(head, t.pointer_size)
         t.put(k, "struct uma_keg", {"uk_link.le_next": old})
         t.write_int(head, t.pointer_size, k)
         return k
@@ -198,7 +202,7 @@ class FakeKernel:
                                 self.bucket(cross[d]))
         if keg is None:
             head = t.symbol_address("uma_cachezones")
-            old = int.from_bytes(t.read(head, t.pointer_size), "little")
+            old = self._int(head, t.pointer_size)
             t.put(z, "struct uma_zone", {"uz_link.le_next": old})
             t.write_int(head, t.pointer_size, z)
         else:
@@ -212,7 +216,7 @@ class FakeKernel:
         ps = t.pointer_size
         at = head
         while True:
-            nxt = int.from_bytes(t.read(at, ps), "little")
+            nxt = self._int(at, ps)
             if not nxt:
                 break
             at = nxt + link_off
@@ -255,7 +259,7 @@ class FakeKernel:
             else:
                 vals["ks_mti.mti_stats"] = stored
         head = t.symbol_address("kmemstatistics")
-        vals["ks_next"] = int.from_bytes(t.read(head, t.pointer_size), "little")
+        vals["ks_next"] = self._int(head, t.pointer_size)
         t.put(mt, "struct malloc_type", vals)
         t.write_int(head, t.pointer_size, mt)
         return mt

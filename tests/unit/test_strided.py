@@ -1,0 +1,212 @@
+"""Strided columns (kernel/strided.py) and zpcpu blocks (kernel/zpcpu.py): the fast paths must
+give exactly what one read and one unpack per CPU gave, in both byte orders, with holes."""
+
+import random
+import struct
+
+import pytest
+
+from kmemdbg.alloc.malloc import KVM as MALLOC_KVM, TRUE as MALLOC_TRUE, malloc_type_stats
+from kmemdbg.alloc.uma import KVM, TRUE, uma_zone_stats
+from kmemdbg.backends.fake import PAGE
+from kmemdbg.kernel.strided import Strided, cpu_runs
+from kmemdbg.kernel.zpcpu import Zpcpu
+from kmemdbg.target.errors import MemoryFault
+
+from eras import IMAGES
+from kbuild import FakeKernel
+
+BYTEORDERS = ("little", "big")
+
+
+def test_cpu_runs():
+    assert cpu_runs((0, 1, 2, 5, 6, 9)) == ((0, 2), (5, 6), (9, 9))
+    assert cpu_runs(range(4)) == ((0, 3),)
+    assert cpu_runs(()) == ()
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+@pytest.mark.parametrize("size,signed", [(1, True), (2, True), (2, False), (4, False), (4, True),
+                                         (8, False), (8, True)])
+@pytest.mark.parametrize("offset", [0, 8, 16, 3])        # 3: misaligned for sizes > 1
+def test_column_matches_struct_unpack(byteorder, size, signed, offset):
+    stride, n = 40, 9
+    data = bytes(random.Random(size * 100 + offset).randrange(256) for _ in range(stride * n))
+    code = {1: "b", 2: "h", 4: "i", 8: "q"}[size]
+    code = code if signed else code.upper()
+    fmt = ("<" if byteorder == "little" else ">") + code
+    expect = [struct.unpack_from(fmt, data, offset + i * stride)[0] for i in range(n)]
+    s = Strided(data, stride, byteorder)
+    for cpus in ((0, 1, 2, 3, 4, 5, 6, 7, 8), (0, 2, 3, 7), (5,), ()):
+        assert list(s.column(offset, size, signed, cpu_runs(cpus))) == [expect[i] for i in cpus]
+    shifted = [struct.unpack_from(fmt, data, 8 + offset + i * stride)[0] for i in (1, 2, 6)]
+    assert list(s.records(cpu_runs((1, 2, 6)), start=8).column(offset, size, signed)) == shifted
+
+
+def _shared_page(k, per_cpu_by_offset):
+    """Several counters in one per-CPU slab page: ``{offset: {cpu: value}}`` -> stored bases."""
+    stored, base = k.pcpu_alloc(8)
+    for off, values in per_cpu_by_offset.items():
+        for cpu, v in values.items():
+            k.t.write_int(base + off + cpu * PAGE, 8, v)
+    return stored, base
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+@pytest.mark.parametrize("era,arch", [("fbsd12", "amd64"), ("fbsd14", "amd64"), ("fbsd11", "i386")])
+def test_counters_of_one_page_cost_one_read(era, arch, byteorder):
+    k = FakeKernel(era, arch, cpus=tuple(range(8)), byteorder=byteorder)
+    values = {0: {c: c + 1 for c in range(8)}, 64: {c: 1 << 40 for c in range(8)},
+              4088: {7: 3}}
+    stored, _ = _shared_page(k, values)
+    z = Zpcpu(k.t)
+    k.t.reads = 0
+    for off, v in values.items():
+        assert z.counter_fetch(stored + off, range(8)) == sum(v.values())
+        assert z.counter_fetch(stored + off, (1, 2, 5)) == sum(v.get(c, 0) for c in (1, 2, 5))
+    assert k.t.reads == 1
+
+
+@pytest.mark.parametrize("era", ["fbsd12", "fbsd13"])
+def test_unreadable_absent_cpu_pages(era):
+    # CPUs 0, 1, 3 present, mp_ncpus 3: libkvm visits 0, 1, 2; CPU 2's page is a hole.
+    k = FakeKernel(era, cpus=(0, 1, 3))
+    stored, base = _shared_page(k, {16: {0: 5, 1: 7, 3: 100}})
+    k.t.unmap(base + 2 * PAGE, PAGE)
+    z = Zpcpu(k.t)
+    assert z.counter_fetch(stored + 16, (0, 1, 3)) == 112
+    assert z.counter_fetch(stored + 16, range(3), absent_ok={2}) == 12
+    with pytest.raises(MemoryFault) as e:
+        z.counter_fetch(stored + 16, range(4), what="counter(9) x")
+    assert e.value.addr == base + 16 + 2 * PAGE and e.value.size == 8
+    assert str(e.value) == f"cannot read 8 bytes of counter(9) x (CPU 2) at {base + 16 + 2 * PAGE:#x}"
+
+
+def test_first_unreadable_cpu_is_named():
+    k = FakeKernel("fbsd14", cpus=tuple(range(6)))
+    stored, base = _shared_page(k, {0: {c: 1 for c in range(6)}})
+    for cpu in (4, 2):
+        k.t.unmap(base + cpu * PAGE, PAGE)
+    with pytest.raises(MemoryFault) as e:
+        Zpcpu(k.t).counter_fetch(stored, range(6), absent_ok={4})
+    assert "(CPU 2)" in str(e.value)
+    assert Zpcpu(k.t).counter_fetch(stored, (0, 1, 3, 5)) == 4
+
+
+def test_wholly_unmapped_block_faults_like_a_bad_pointer():
+    k = FakeKernel("fbsd14", cpus=(0, 1))
+    with pytest.raises(MemoryFault) as e:
+        Zpcpu(k.t).counter_fetch(0xdead0000 - k.pcpu_offset, (0, 1))
+    assert e.value.addr == 0xdead0000 and "(CPU 0)" in str(e.value)
+
+
+def test_object_crossing_a_page_is_read_per_cpu():
+    k = FakeKernel("fbsd12", cpus=(0, 1, 2))
+    stored, base = k.pcpu_alloc(16)
+    for cpu in range(3):
+        k.t.write_int(base + 4092 + cpu * PAGE, 8, 10 + cpu)     # straddles pages
+    copies = Zpcpu(k.t).copies(stored + 4092, 8, (0, 2))
+    assert list(copies.column(0, 8)) == [10, 12]
+
+
+def test_blocks_beyond_the_budget_are_read_again():
+    k = FakeKernel("fbsd14", cpus=tuple(range(4)))
+    a = k.counter({c: 1 for c in range(4)})
+    b = k.counter({c: 2 for c in range(4)})
+    z = Zpcpu(k.t, max_block_bytes=4 * PAGE)       # room for one block
+    k.t.reads = 0
+    assert [z.counter_fetch(x, range(4)) for x in (a, b, a, a)] == [4, 8, 4, 4]
+    assert k.t.reads == 3
+
+
+def _uma_kernel(era, arch, byteorder, cpus=(0, 1, 3, 4, 5)):
+    """Zones with per-CPU caches on sparse CPUs, counter(9) on absent and present CPUs."""
+    k = FakeKernel(era, arch, cpus=cpus, byteorder=byteorder, ncpus=len(cpus) - 1)
+    kg = k.keg(256, ipers=15, maxpages=100, free=7)
+    for i in range(3):
+        caches = {c: dict(alloc=c + i, free=1, cross=2, allocs=100 * c + 1, frees=50 * c)
+                  for c in cpus}
+        k.zone(kg, f"z{i}", allocs={c: 1000 + c for c in cpus}, frees={0: 10, 4: 20},
+               fails={5: 1 << 33}, xdomain={1: 3}, caches=caches, buckets=[5, 6])
+    return k
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_uma_views_are_byte_order_independent(era, arch):
+    for view in (TRUE, KVM):
+        little = uma_zone_stats(_uma_kernel(era, arch, "little").t, view)
+        big = uma_zone_stats(_uma_kernel(era, arch, "big").t, view)
+        assert little.zones == big.zones and little.cpus == big.cpus
+        assert not any(z.issues for z in little.zones)
+    z0 = [z for z in little.zones if z.name == "z0"][0]
+    cpu_free = sum(c + 1 + (2 if int(era[4:]) >= 13 else 0) for c in (0, 1, 3, 4, 5))
+    assert z0.free_cpu == cpu_free
+
+
+@pytest.mark.parametrize("era,arch", [(e, a) for e, a in IMAGES if int(e[4:]) >= 13])
+def test_absurd_inline_count_names_its_cpu(era, arch):
+    k = FakeKernel(era, arch, cpus=(0, 1, 2, 3))
+    k.zone(k.keg(64), "victim", caches={1: dict(alloc=9, entries=4), 3: dict(free=-1),
+                                        2: dict(alloc=2)})
+    k.zone(k.keg(64), "healthy", caches={c: dict(alloc=3, free=3, cross=0) for c in range(4)})
+    z = {s.name: s for s in uma_zone_stats(k.t).zones}
+    assert z["victim"].free_cpu is None
+    assert z["victim"].issues == (f"struct uma_cache.uc_allocbucket of CPU 1 in zone at "
+                                  f"{z['victim'].address:#x}: ucb_cnt = 9 is absurd "
+                                  f"(bucket holds 4)",)
+    assert z["healthy"].free_cpu == 24 and not z["healthy"].issues
+
+
+@pytest.mark.parametrize("era,arch", [(e, a) for e, a in IMAGES if int(e[4:]) <= 12])
+def test_bad_bucket_pointers_fault_in_cpu_order(era, arch):
+    # CPU 2's alloc bucket and CPU 1's free bucket are bad: CPU 1 is named, as before.
+    k = FakeKernel(era, arch, cpus=(0, 1, 2))
+    k.zone(k.keg(64), "victim", caches={0: dict(alloc=3, free=4),
+                                        1: dict(alloc=None, free=0xbeef0000, raw=True),
+                                        2: dict(alloc=0xdead0000, raw=True)})
+    (victim,) = uma_zone_stats(k.t).zones
+    assert victim.free_cpu is None and len(victim.issues) == 1
+    assert "uc_freebucket of CPU 1" in victim.issues[0] and "0xbeef0000" in victim.issues[0]
+
+
+def _malloc_kernel(era, arch, byteorder):
+    k = FakeKernel(era, arch, cpus=(0, 1, 3), byteorder=byteorder)
+    k.malloc_type("devbuf", {0: (4096, 1024, 10, 4, 0b1), 3: (2048, 0, 2, 0, 0b100000)})
+    k.malloc_type("temp", {1: (1 << 40, 640, 5, 5, 0b10), 2: (7, 0, 1, 0, 0b1000)})
+    return k
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_malloc_views_are_byte_order_independent(era, arch):
+    for view in (MALLOC_TRUE, MALLOC_KVM):
+        little = malloc_type_stats(_malloc_kernel(era, arch, "little").t, view)
+        big = malloc_type_stats(_malloc_kernel(era, arch, "big").t, view)
+        assert little.types == big.types
+        assert not any(m.issues for m in little.types)
+    big = malloc_type_stats(_malloc_kernel(era, arch, "big").t, MALLOC_TRUE)
+    devbuf = {m.name: m for m in big.types}["devbuf"]
+    assert (devbuf.in_use, devbuf.memory_use, devbuf.size_mask) == (8, 5120, 0b100001)
+
+
+@pytest.mark.parametrize("era", ["fbsd12", "fbsd14"])
+def test_malloc_pcpu_hole_on_absent_cpu(era):
+    # mp_ncpus 3: the kvm view visits CPU 2, absent and unmapped here; CPU 1 unmapped is an error.
+    k = FakeKernel(era, cpus=(0, 1, 3))
+    k.malloc_type("devbuf", {0: (4096, 1024, 10, 4, 0b1)})
+    bases, pcpu_alloc = [], k.pcpu_alloc
+    k.pcpu_alloc = lambda size: bases.append(pcpu_alloc(size)) or bases[-1]
+    k.malloc_type("temp", {1: (640, 0, 5, 0, 0b10), 2: (7, 0, 1, 0, 0b1000)})
+    (_, base), = bases
+
+    def temp(view):
+        return {m.name: m for m in malloc_type_stats(k.t, view).types}["temp"]
+
+    assert temp(MALLOC_KVM).requests == 6 and temp(MALLOC_KVM).size_mask == 0b1010
+    k.t.unmap(base + 2 * PAGE, PAGE)
+    t = temp(MALLOC_KVM)
+    assert (t.requests, t.size_mask, t.issues) == (5, 0b10, ())
+    assert temp(MALLOC_TRUE).requests == 5
+    k.t.unmap(base + PAGE, PAGE)
+    t = temp(MALLOC_TRUE)
+    assert t.requests is None and "mti_stats of malloc type" in t.issues[0] and "(CPU 1)" in t.issues[0]
+    assert {m.name: m for m in malloc_type_stats(k.t).types}["devbuf"].requests == 10
