@@ -10,6 +10,7 @@ from . import target_cache
 from .errors import MemoryFault
 
 PAGE = 4096
+_UNSEEN = object()
 
 
 class PageCache:
@@ -20,6 +21,9 @@ class PageCache:
         self._pages = {}
         self._max_pages = max_pages
         self.cache = target_cache(target)   # strategies outlive the run; pages do not
+        # Asked thousands of times per command; fixed for a target, so not looked up each time.
+        self.byteorder = target.byteorder
+        self.pointer_size = target.pointer_size
 
     def __getattr__(self, name):
         return getattr(self._target, name)
@@ -27,6 +31,14 @@ class PageCache:
     def read(self, addr, size):
         if size <= 0:
             return b""
+        start = addr % PAGE
+        if start + size <= PAGE:        # within one page: most reads (records, names, headers)
+            page = self._pages.get(addr // PAGE, _UNSEEN)
+            if page is _UNSEEN:
+                page = self._page(addr // PAGE)
+            if page is not None:
+                return page[start:start + size]
+            return self._target.read(addr, size)
         first, last = addr // PAGE, (addr + size - 1) // PAGE
         if last - first >= 2:           # big arrays (uz_cpu[], mti_stats[]) are read once anyway
             return self._target.read(addr, size)
@@ -35,9 +47,7 @@ class PageCache:
             # Part of the range is not readable page-wise; let the target answer exactly
             # (it may still succeed for a sub-page mapping, or raise the precise fault).
             return self._target.read(addr, size)
-        data = b"".join(pages)
-        start = addr - first * PAGE
-        return data[start:start + size]
+        return b"".join(pages)[start:start + size]
 
     def _page(self, number):
         if number in self._pages:
