@@ -48,26 +48,28 @@ class Strided:
         :param runs: ``cpu_runs()`` of the record indexes wanted, in that order.
         :returns: a sequence of ints (no Python work per element when the member is aligned).
         """
+        view = self._views.get((size, signed)) or self._view(size, signed)
         if offset % size or self.stride % size:
             return self._unpacked(offset, size, signed, runs)
-        view = self._view(size, signed)
         step = self.stride // size
         first = offset // size
-        parts = [view[first + a * step:first + b * step + 1:step] for a, b in runs]
-        return parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+        if len(runs) == 1:
+            (a, b), = runs
+            return view[first + a * step:first + b * step + 1:step]
+        return list(chain.from_iterable(view[first + a * step:first + b * step + 1:step]
+                                        for a, b in runs))
 
     def _view(self, size, signed):
+        """The buffer as host-order integers of ``size`` bytes (cast, or swapped copy)."""
         code = _CODES[size] if signed else _CODES[size].upper()
-        view = self._views.get(code)
-        if view is None:
-            usable = len(self.data) - len(self.data) % size
-            if self.byteorder == sys.byteorder:
-                view = memoryview(self.data)[:usable].cast(code)
-            else:
-                view = array(code)
-                view.frombytes(memoryview(self.data)[:usable])
-                view.byteswap()
-            self._views[code] = view
+        usable = len(self.data) - len(self.data) % size
+        if self.byteorder == sys.byteorder:
+            view = memoryview(self.data)[:usable].cast(code)
+        else:
+            view = array(code)
+            view.frombytes(memoryview(self.data)[:usable])
+            view.byteswap()
+        self._views[size, signed] = view
         return view
 
     def _unpacked(self, offset, size, signed, runs):
