@@ -41,6 +41,11 @@ if _kmemdbg_plugins is None:
     gdb.write("kmemdbg: error: cannot find plugins/gdb_kmem.py; "
               "set KMEMDBG_HOME to the kmemdbg directory\n", gdb.STDERR)
 else:
+    # gdb_kmem.py finds its directory from __file__, which gdb leaves pointing at an outer
+    # script when this file is sourced from a `-x script.py`; put the right one first.
+    import sys
+    if _kmemdbg_plugins not in sys.path:
+        sys.path.insert(0, _kmemdbg_plugins)
     gdb.execute("source " + _kmemdbg_plugins + "/gdb_kmem.py")
 del _kmemdbg_find_plugins, _kmemdbg_plugins
 end

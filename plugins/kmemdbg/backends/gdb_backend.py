@@ -105,6 +105,7 @@ class GdbTarget:
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
         self._variables = {}  # variables_of_type answers: declarations do not change
+        self._data_symbols = None
         self._resumed_at = None
         self._pointer_size = None
         self._byteorder = None
@@ -284,6 +285,23 @@ class GdbTarget:
         if key not in self._variables:
             self._variables[key] = self._find_variables(key)
         return list(self._variables[key])
+
+    def data_symbols(self):
+        """``(name, address)`` of every data and bss symbol in the ELF symbol tables.
+
+        Minimal symbols need no debug info expanded, so this is fast even on a 100 MB
+        kernel.debug, where ``variables_of_type`` takes many seconds; owner lookups read these
+        variables' values to find which globals hold a zone pointer.
+        """
+        if self._data_symbols is None:
+            try:
+                text = gdb.execute("maint print msymbols", to_string=True)
+            except gdb.error:
+                text = ""
+            self._data_symbols = [(m.group(3), int(m.group(2), 16)) for m in
+                                  re.finditer(r"^\[\s*\d+\] [DdBbSs] (0x)?([0-9a-fA-F]+) (\S+)",
+                                              text, re.M)]
+        return list(self._data_symbols)
 
     def _find_variables(self, type_names):
         # One search for all names (each search walks every symtab).  The regex is a POSIX

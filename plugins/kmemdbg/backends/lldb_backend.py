@@ -109,6 +109,7 @@ class LldbTarget:
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
         self._variables = {}  # variables_of_type answers: declarations do not change
+        self._data_symbols = None
         self._module_list = None
 
     # ---- identity ----------------------------------------------------------------------------
@@ -342,6 +343,22 @@ class LldbTarget:
         if key not in self._variables:
             self._variables[key] = self._find_variables(key)
         return list(self._variables[key])
+
+    def data_symbols(self):
+        """``(name, address)`` of every data symbol in the kernel's and modules' symbol tables
+        (fast; owner lookups read them to find which globals hold a zone pointer)."""
+        if self._data_symbols is None:
+            found = []
+            for m in self._modules():
+                for i in range(m.GetNumSymbols()):
+                    sym = m.GetSymbolAtIndex(i)
+                    if sym.GetType() != lldb.eSymbolTypeData:
+                        continue
+                    addr = sym.GetStartAddress().GetLoadAddress(self.target)
+                    if addr != lldb.LLDB_INVALID_ADDRESS:
+                        found.append((sym.GetName(), addr))
+            self._data_symbols = found
+        return list(self._data_symbols)
 
     def _find_variables(self, type_names):
         # Candidates are the data symbols of the kernel and its modules (the ELF symbol table,

@@ -30,6 +30,23 @@ def make_parser():
     return p
 
 
+def run_for(target, seconds):
+    """Let a stopped live target run for ``seconds`` and stop it again.
+
+    Backends whose debugger cannot wait for a stop inside a command (gdb) provide ``run_for``;
+    elsewhere resume, sleep, and interrupt (also on Ctrl-C, so the target is never left running
+    unattended by a dying command).
+    """
+    if hasattr(target, "run_for"):
+        target.run_for(seconds)
+        return
+    target.resume()
+    try:
+        time.sleep(seconds)
+    finally:
+        target.interrupt()
+
+
 def run_kmem_watch(target, args, out):
     threshold = parse_size(args.threshold)
     if args.interval <= 0 or args.count <= 0:
@@ -40,11 +57,7 @@ def run_kmem_watch(target, args, out):
     first, _ = take_snapshot(run_target(target))
     hot = []
     for i in range(1, args.count + 1):
-        target.resume()
-        try:
-            time.sleep(args.interval)
-        finally:
-            target.interrupt()
+        run_for(target, args.interval)
         snap, warnings = take_snapshot(run_target(target))   # a fresh page cache: memory moved
         d = diff(first, snap)
         limit = threshold if threshold is not None else auto_threshold(snap)

@@ -83,7 +83,27 @@ def malloc_type_owner(target, mtype):
 
 
 def zone_pointer_holders(target, wanted):
-    """Map zone address -> globals of a zone pointer type holding it (one scan for all zones)."""
+    """Map zone address -> globals holding it (one scan for all zones).
+
+    Backends with ``data_symbols()`` (the ELF symbol tables: fast) have every data symbol's
+    value compared; others are asked for the variables declared as zone pointers.
+    """
+    data_symbols = getattr(target, "data_symbols", None)
+    if data_symbols is None:
+        return _typed_holders(target, wanted)
+    holders, size = {}, target.pointer_size
+    for name, addr in data_symbols():
+        try:
+            value = int.from_bytes(target.read(addr, size), target.byteorder)
+        except KmemdbgError:
+            continue
+        if value in wanted:
+            info = target.symbolize(addr) or SymbolInfo(name, addr)
+            holders.setdefault(value, []).append(info)
+    return holders
+
+
+def _typed_holders(target, wanted):
     holders = {}
     for var in target.variables_of_type(ZONE_POINTER_TYPES):
         try:
