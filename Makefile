@@ -34,17 +34,24 @@ images: deps
 	$(MAKE) -C vm_images
 
 demo: images
-	@echo; echo "=== gdb: $(DEMO_DIR)/kernel + vmcore ==="
+	@echo; echo "=== gdb: the simulated router crash, $(DEMO_DIR)/kernel + vmcore ==="
 	$(GDB) -q -nx -batch \
 	  -ex 'source kgdb_scripts/kmem.gdb' \
 	  -ex 'uma-zones --sort used --top 15' \
 	  -ex 'malloc-types --sort memory-use --top 15' \
+	  -ex 'kmem-summary --top 5' \
 	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
 	@echo; echo "=== lldb-19: the same commands ==="
 	$(LLDB) -b --no-lldbinit -c $(DEMO_DIR)/vmcore $(DEMO_DIR)/kernel \
 	  -o 'command script import plugins/lldb_kmem.py' \
 	  -o 'uma-zones --sort used --top 15' \
-	  -o 'malloc-types --sort memory-use --top 15'
+	  -o 'malloc-types --sort memory-use --top 15' \
+	  -o 'kmem-summary --top 5'
+	@echo; echo "=== who is leaking: snapshot of the core at tick 30, diff against the crash ==="
+	$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore.30
+	-$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	  -ex 'kmem-diff $(DEMO_DIR)/snapshot.30.json --top 8' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
 
 unit: deps
 	$(PYTHON) -m pytest -q tests/unit $(PYTEST_ARGS)

@@ -98,3 +98,14 @@ def test_auto_threshold_scales_with_memory_in_use():
     assert auto_threshold(new) == MIN_AUTO_THRESHOLD          # ~780 KB in use: the floor
     new["zones"][1]["used"] = 400000                           # ~100 MB of mbufs
     assert auto_threshold(new) == (5000 * 128 + 400000 * 256 + 10 * 64) // 100
+
+
+def test_multi_size_type_explains_each_of_its_zones():
+    old, new = router_pair()
+    for snap, n in ((old, 800), (new, 4800)):
+        snap["malloc_types"][0]["size"] = [128, 65536]
+        snap["malloc_types"][0]["memory-use"] = n * 128 + 65536
+    d = diff(old, new)
+    z = next(g for g in d.rows if g.name == "malloc-128")
+    assert z.explained_by == [("libalias", 4000 * 128)] and z.rank_bytes == 0
+    assert [g.name for g in culprits(d, 64 * 1024)] == ["libalias"]

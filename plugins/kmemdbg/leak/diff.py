@@ -3,7 +3,9 @@
 malloc(9) memory shows twice: once per malloc type (vmstat -m) and once in the backing zone of
 each size ("128" / "malloc-128", vmstat -z).  Ranking both would double count, so a malloc zone is
 ranked by the growth its malloc types do not explain; the types themselves carry the growth, and
-the zone row names the types that grew with it.
+the zone row names the types that grew with it.  A type served by several sizes could have grown
+in any of them, so each of its zones is credited with all of its growth: a malloc zone then
+ranks only on growth no malloc type can account for.
 """
 
 from dataclasses import dataclass, field
@@ -94,7 +96,7 @@ def diff(old, new) -> Diff:
                 ((m.name, m.bytes) for m in rows
                  if m.kind == MALLOC and m.bytes > 0 and size in _sizes_of(new_m, m.name)),
                 key=lambda t: (-t[1], t[0]))
-            g.rank_bytes = g.bytes - sum(_share(new_m, name, size, b_) for name, b_ in g.explained_by)
+            g.rank_bytes = max(0, g.bytes - sum(b_ for _, b_ in g.explained_by))
         rows.append(g)
 
     if seconds:
@@ -106,16 +108,6 @@ def diff(old, new) -> Diff:
 
 def _sizes_of(keyed, name):
     return keyed.get((name, 0), {}).get("size") or []
-
-
-def _share(keyed, name, size, grown):
-    """The part of a type's growth that a malloc zone of ``size`` can hold.
-
-    A type served by one size grew entirely in that zone; with several sizes the split is
-    unknown, so the zone is credited an equal share (and the row says which types).
-    """
-    sizes = _sizes_of(keyed, name)
-    return grown if len(sizes) <= 1 else grown // len(sizes)
 
 
 def culprits(d: Diff, threshold: int):
