@@ -1,9 +1,10 @@
 """A page cache in front of ``Target.read`` for the duration of one command.
 
-Before FreeBSD 13 every per-CPU bucket is a pointer to a small ``struct uma_bucket`` header,
-and counter(9)/malloc statistics live one page apart per CPU; thousands of tiny reads hit the
-same few pages.  Reading whole pages once makes that a handful of debugger round trips.  The
-cache lives for one command only, so a live target is never shown stale memory across commands.
+Before FreeBSD 13 every per-CPU bucket is a pointer to a small ``struct uma_bucket`` header, and
+list entries, zone names and bucket headers are small reads that often share pages; reading
+whole pages once saves debugger round trips.  (Per-CPU copies one page apart are read as blocks
+by ``kernel/zpcpu.py`` instead.)  The cache lives for one command only, so a live target is never
+shown stale memory across commands.
 """
 
 from . import target_cache
@@ -32,22 +33,18 @@ class PageCache:
         if size <= 0:
             return b""
         start = addr % PAGE
-        if start + size <= PAGE:        # within one page: most reads (records, names, headers)
-            page = self._pages.get(addr // PAGE, _UNSEEN)
-            if page is _UNSEEN:
-                page = self._page(addr // PAGE)
-            if page is not None:
-                return page[start:start + size]
+        if start + size > PAGE:
+            # Across a page boundary: arrays read once per command (uz_cpu[], mti_stats[],
+            # per-CPU blocks) or a record straddling two pages; caching pages buys nothing.
             return self._target.read(addr, size)
-        first, last = addr // PAGE, (addr + size - 1) // PAGE
-        if last - first >= 2:           # big arrays (uz_cpu[], mti_stats[]) are read once anyway
-            return self._target.read(addr, size)
-        pages = [self._page(p) for p in range(first, last + 1)]
-        if any(p is None for p in pages):
-            # Part of the range is not readable page-wise; let the target answer exactly
-            # (it may still succeed for a sub-page mapping, or raise the precise fault).
-            return self._target.read(addr, size)
-        return b"".join(pages)[start:start + size]
+        page = self._pages.get(addr // PAGE, _UNSEEN)
+        if page is _UNSEEN:
+            page = self._page(addr // PAGE)
+        if page is not None:
+            return page[start:start + size]
+        # The page is not readable as a whole; the target may still have these bytes (a
+        # sub-page mapping), or raises the precise fault.
+        return self._target.read(addr, size)
 
     def _page(self, number):
         if number in self._pages:
