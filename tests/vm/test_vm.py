@@ -6,6 +6,7 @@ Skipped only where QEMU (or gdb/make/gcc) is absent.  Every QEMU is killed in a 
 """
 
 import json
+import re
 import os
 import shutil
 
@@ -13,7 +14,11 @@ import pytest
 
 from tests.vm import vmlib
 
-ERAS = ["fbsd6", "fbsd13"]          # i386 (no paging) and amd64 (long mode, higher half)
+# i386 (no paging) and amd64 (long mode, higher half); KMEMDBG_VM_ERAS=all (or a comma list)
+# runs every era the VM builds.
+ALL_ERAS = ["fbsd6", "fbsd9", "fbsd11", "fbsd11-i386", "fbsd12", "fbsd13", "fbsd14"]
+ERAS = os.environ.get("KMEMDBG_VM_ERAS", "fbsd6,fbsd13")
+ERAS = ALL_ERAS if ERAS == "all" else ERAS.split(",")
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +74,7 @@ def live_commands(snapshot):
 def check_live(out, vm, snapshot, who):
     parts = vmlib.sections(out)
     assert "tick" in parts, f"{who} did not get to the commands:\n{out[-3000:]}"
+    assert not re.search(r"vm_halt ?\(why=", out), "the VM halted:\n" + vm.serial_text()[-2000:]
     tick = vmlib.int_value(parts["tick"])
     assert vmlib.int_value(parts["idle"]) == 1, "stopped outside the quiescent point"
     ledger = vm.ledger(tick)
@@ -89,7 +95,7 @@ def test_gdb_remote(era, image, tmp_path):
     try:
         vm.start()
         out = vmlib.run(vmlib.gdb_argv(
-            kernel, ["break vm_idle_point", "continue", "continue", "delete"]
+            kernel, ["break vm_idle_point", "break vm_halt", "continue", "continue", "delete"]
             + live_commands(snap), remote=f"127.0.0.1:{vm.port}"))
         tick = check_live(out, vm, snap, "gdb")
         assert tick >= 2
@@ -107,7 +113,8 @@ def test_lldb_remote(era, image, tmp_path):
     vm = vmlib.VM(era, str(tmp_path), live_append(), paused=True)
     try:
         vm.start()
-        cmds = ["breakpoint set -n vm_idle_point", "process continue", "process continue",
+        cmds = ["breakpoint set -n vm_idle_point", "breakpoint set -n vm_halt",
+                "process continue", "process continue",
                 "breakpoint delete -f"] + [c.replace("print ", "expr ") if c.startswith("print ")
                                            else c for c in live_commands(snap)]
         out = vmlib.run(vmlib.lldb_argv(kernel, cmds, remote=f"127.0.0.1:{vm.port}"))
@@ -121,7 +128,7 @@ def test_lldb_remote(era, image, tmp_path):
 def test_dump(era, image, tmp_path):
     kernel = image(era)
     vm = vmlib.VM(era, str(tmp_path),
-                  "VM_PRINT_EVERY=1 -- --scenario router --crash --cpus 4")
+                  "VM_PRINT_EVERY=1 -- --scenario router --crash --cpus 4", ram=128)
     dump = str(tmp_path / "vmcore")
     try:
         vm.start()

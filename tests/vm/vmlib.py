@@ -57,7 +57,7 @@ def free_port():
 class VM:
     """One QEMU running a VM image; stop() always kills it."""
 
-    def __init__(self, era, workdir, append, paused=False, ram=128):
+    def __init__(self, era, workdir, append, paused=False, ram=768):
         self.era = era
         self.kernel = kernel_path(era)
         self.workdir = workdir

@@ -22,6 +22,7 @@ VM_CFLAGS	= -g -O0 -fno-omit-frame-pointer -fcommon -Wall -Wno-unused-function \
 	-ffreestanding -nostdinc -isystem $(VM_GCCINC) -I$(abspath $(VM_SRC)/shim) \
 	-I$(abspath $(SRC)/sys) -I$(abspath $(SRC)) -I$(abspath $(SRC)/sim) \
 	-fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-U__linux__ -U__linux -Ulinux -U__gnu_linux__ \
 	-DSIM_FREESTANDING=1 $(filter-out -m32,$(FLAGS_$(ERA))) $(VM_CFLAGS_$(VM_ARCH))
 
 # Every simulator source except the host ELF core writer (dumps come from QEMU) and the
@@ -55,5 +56,7 @@ $(BUILD)/vm/%/kernel: $$(VM_DEPS)
 	rm -f $(foreach m,libalias ng_nat,$(@D)/obj/$(notdir $(basename $(MOD_$(m)))).o)
 	$(CC) $(VM_CFLAGS) -nostdlib -static -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 		-Wl,-T,$(VM_SRC)/$(VM_ARCH).ld -o $@ $(@D)/obj/*.o $(VM_LIBGCC)
+	# amd64: QEMU reads load_end_addr - load_addr bytes of the flat image: pad it to _edata
 	$(if $(filter amd64,$(VM_ARCH)),objcopy -O binary -j .boot -j .text -j .rodata -j .data \
-		-j set_sim_malloc -j set_libalias_malloc -j set_ng_nat_malloc $@ $@.bin)
+		-j set_sim_malloc -j set_libalias_malloc -j set_ng_nat_malloc $@ $@.bin && \
+		truncate -s $$(( 0x$$(nm $@ | awk '/ _edata_phys$$/ {print $$1}') - 0x100000 )) $@.bin)
