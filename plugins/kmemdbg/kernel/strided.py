@@ -48,9 +48,11 @@ class Strided:
         :param runs: ``cpu_runs()`` of the record indexes wanted, in that order.
         :returns: a sequence of ints (no Python work per element when the member is aligned).
         """
-        view = self._views.get((size, signed)) or self._view(size, signed)
         if offset % size or self.stride % size:
             return self._unpacked(offset, size, signed, runs)
+        view = self._views.get((size, signed))
+        if view is None:
+            view = self._view(size, signed)
         step = self.stride // size
         first = offset // size
         if len(runs) == 1:
