@@ -5,10 +5,10 @@
 #   vm_images/vm/bisect-demo.sh [ERA]         (default fbsd6; top-level: make bisect-demo)
 #
 # History (in $DEMO, a temporary directory, removed at the end unless KEEP=1):
-#   1   import: the committed vm_images/ of this repository, with the router scenario's libalias
-#       links expired right away (no leak)
+#   1   import: the committed vm_images/ of this repository, with an expiry ring added to
+#       libalias (alias_db.c: a link is freed once 256 newer ones exist: no leak)
 #   2-5 harmless changes (comments and a tunable in other files)
-#   6   "libalias: keep alias links for reuse": links are no longer expired -> the leak
+#   6   "libalias: keep alias links for reuse": the ring no longer frees -> the leak
 #   7-10 harmless changes
 # Exit status 0 when bisect names commit 6, 1 otherwise.
 set -euo pipefail
@@ -27,22 +27,37 @@ cd "$DEMO"
 git init -q
 git config user.email demo@kmemdbg.invalid
 git config user.name "bisect demo"
-ROUTER=vm_images/simkern/sim/scenario_router.c
+ALIAS=vm_images/simkern/sys/netinet/libalias/alias_db.c
 
-# 1: no leak: every link AddLink creates is expired (DeleteLink) at once.
-python3 - "$ROUTER" <<'EOF'
+# 1: no leak: libalias expires a link once LINK_EXPIRE newer ones exist (an expiry ring).
+python3 - "$ALIAS" <<'EOF'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
-s2, n = re.subn(r"if \(sim_modops\.alias_link_new\(\) == NULL\)\n(\s*)link_fails\+\+;",
-                lambda m: ("{\n" + m.group(1) + "void *lnk = sim_modops.alias_link_new();\n\n"
-                           + m.group(1) + "if (lnk == NULL)\n" + m.group(1) + "\tlink_fails++;\n"
-                           + m.group(1) + "else\t/* the expiry sweep */\n" + m.group(1)
-                           + "\tsim_modops.alias_link_free(lnk);\n" + m.group(1)[:-1] + "}"),
-                s)
-if n != 1:
-    sys.exit("bisect-demo: cannot find the alias link loop in " + p)
-open(p, "w").write(s2)
+sweep = """
+/* bisect demo: the expiry sweep, a link lives while LINK_EXPIRE newer links are made */
+#define LINK_EXPIRE	256
+static void *expire_ring[LINK_EXPIRE];
+static unsigned int expire_next;
+static void DeleteLink(void *p);
+
+static void
+ExpireLinks(void *lnk)
+{
+	void **slot = &expire_ring[expire_next++ % LINK_EXPIRE];
+
+	if (*slot != NULL)
+		DeleteLink(*slot);
+	*slot = lnk;
+}
+
+"""
+s, n1 = re.subn(r"\nstatic void \*\nAddLink\(void\)", lambda m: sweep + m.group(0)[1:], s)
+s, n2 = re.subn(r"(\n(\s*)la_links\+\+;\n)", lambda m: m.group(1) + m.group(2)
+                + "ExpireLinks(lnk);\n", s)
+if (n1, n2) != (1, 1):
+    sys.exit(f"bisect-demo: cannot find AddLink in {p}")
+open(p, "w").write(s)
 EOF
 git add -A && git commit -qm "import simulated kernel (libalias links expire)"
 GOOD=$(git rev-parse HEAD)
@@ -57,15 +72,14 @@ harmless vm_images/simkern/sys/kern/vfs_cache.c "vfs_cache: note on negative ent
 harmless vm_images/simkern/sys/netgraph/ng_base.c "netgraph: describe the item queues"
 
 # 6: the leak.
-python3 - "$ROUTER" <<'EOF'
-import re, sys
+python3 - "$ALIAS" <<'EOF'
+import sys
 p = sys.argv[1]
 s = open(p).read()
-s, n = re.subn(r"else\t/\* the expiry sweep \*/\n(\s*)sim_modops\.alias_link_free\(lnk\);",
-               lambda m: "else\t/* keep links for reuse (expired elsewhere) */\n"
-               + m.group(1) + "(void)lnk;", s)
-if n != 1:
+old = "\tif (*slot != NULL)\n\t\tDeleteLink(*slot);\n"
+if s.count(old) != 1:
     sys.exit("bisect-demo: expiry call not found")
+s = s.replace(old, "\t/* keep expired links around for reuse */\n")
 open(p, "w").write(s)
 EOF
 git commit -qam "libalias: keep alias links for reuse"
