@@ -4,6 +4,7 @@
 #   make test     unit, contract, simulator and end-to-end tests (pytest, real debuggers)
 #   make analyze KERNEL=path/to/kernel.debug CORE=path/to/vmcore   batch crash report
 #   make bench    speed of the walks on the large "scale" images
+#   make bisect-demo   git bisect run finds a planted leak, booting each build in QEMU
 #
 # Each target installs what is missing (Debian 12 packages) first.
 
@@ -14,15 +15,17 @@ DEMO_ERA ?= fbsd14
 DEMO_DIR  = vm_images/build/$(DEMO_ERA)/router
 DEB_PKGS  = gdb lldb-19 python3-lldb-19 python3-tabulate python3-pexpect python3-pytest \
             gcc gcc-multilib libc6-dev make
+# The test VM (tests/vm, make bisect-demo) also needs QEMU.
+VM_PKGS   = qemu-system-x86
 PYTEST_ARGS ?=
 
-.PHONY: all deps images demo test unit analyze bench clean
+.PHONY: all deps images demo test unit analyze bench bisect-demo vm clean
 
 all: demo
 
 # Install the Debian packages that are missing (as root, or through sudo).
 deps:
-	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEB_PKGS) $(EXTRA_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "kmemdbg: installing:" $$missing; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -56,6 +59,7 @@ demo: images
 unit: deps
 	$(PYTHON) -m pytest -q tests/unit $(PYTEST_ARGS)
 
+test: EXTRA_PKGS = $(VM_PKGS)
 test: images
 	$(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
 
@@ -66,6 +70,10 @@ analyze: deps
 bench: deps
 	-$(MAKE) -C vm_images -k scale   # a failed image is reported (and rebuilt smaller) by run.py
 	$(PYTHON) tests/bench/run.py
+
+bisect-demo: EXTRA_PKGS = $(VM_PKGS)
+bisect-demo: deps
+	vm_images/vm/bisect-demo.sh $(or $(ERA),fbsd6)
 
 clean:
 	$(MAKE) -C vm_images clean
