@@ -125,6 +125,10 @@ def build_summary(target, top):
     }
 
 
+def _n(value):
+    return "?" if value is None else str(value)
+
+
 def render_text(s):
     k, out = s["kernel"], []
     out.append(f"{k['version'] or 'unknown kernel'} (osreldate {k['osreldate']})")
@@ -150,12 +154,12 @@ def render_text(s):
     out.append(render_rows([[z["zone"], human_bytes(z["bytes"]), ", ".join(z["types"][:6])]
                             for z in m["by_zone"] if z["bytes"]],
                            ["MALLOC ZONE", "IN USE", "TYPES OF THAT SIZE (largest first)"], numeric=[1]))
-    out.append(render_rows([[z["name"], human_bytes(z["bytes"]), str(z["used"])] for z in s["top_zones"]],
+    out.append(render_rows([[z["name"], human_bytes(z["bytes"]), _n(z["used"])] for z in s["top_zones"]],
                            ["TOP ZONES", "IN USE", "ITEMS"], numeric=[1, 2]))
-    out.append(render_rows([[t["type"], human_bytes(t["bytes"]), str(t["in-use"])]
+    out.append(render_rows([[t["type"], human_bytes(t["bytes"]), _n(t["in-use"])]
                             for t in s["top_malloc_types"]],
                            ["TOP MALLOC TYPES", "IN USE", "ALLOCS"], numeric=[1, 2]))
-    lim = [[r["zone"], str(r["used"]), str(r["limit"] or "-"), str(r["fail"]),
+    lim = [[r["zone"], _n(r["used"]), str(r["limit"] or "-"), _n(r["fail"]),
             "-" if r["sleep"] is None else str(r["sleep"]), ", ".join(r["reasons"]),
             ", ".join(o["symbol"] for o in r["owner"]) or "?", r["tunable"] or ""] for r in s["limits"]]
     out.append("LIMITS AND FAILURES")
