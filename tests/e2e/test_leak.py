@@ -31,6 +31,12 @@ ROUTER = pairs("router")
 QUIET = pairs("fileserver") + pairs("idle")
 
 
+def _build_id(path):
+    """The kernel's GNU build-id as readelf reports it (ground truth for the snapshot's)."""
+    out = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
+    return next((line.split()[-1] for line in out.splitlines() if "Build ID:" in line), None)
+
+
 def _diff(kind, early, late, tmp_path, extra=""):
     snap = tmp_path / f"{kind}-early.json"
     dbg = Debugger.open(kind, early.kernel, core=early.core)
@@ -39,6 +45,9 @@ def _diff(kind, early, late, tmp_path, extra=""):
     finally:
         dbg.close()
     assert snap.exists(), out
+    target = json.loads(snap.read_text())["target"]
+    assert target["build_id"] == _build_id(early.kernel)
+    assert target["osreldate"] == early.expected()["image"]["osreldate"]
     dbg = Debugger.open(kind, late.kernel, core=late.core)
     try:
         doc = dbg.run(f"kmem-diff {snap} --format json {extra}", timeout=180)

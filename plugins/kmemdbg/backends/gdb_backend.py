@@ -149,6 +149,15 @@ class GdbTarget:
             parts.append(f"pid {inf.pid}" if conn == "native" else f"{conn} pid {inf.pid}")
         return ", ".join(parts)
 
+    @property
+    def build_id(self):
+        """The kernel's GNU build-id (hex), or None: tells snapshots of different kernels apart."""
+        try:
+            objfile = gdb.current_progspace().objfiles()[0]
+        except (IndexError, gdb.error):
+            return None
+        return objfile.build_id
+
     # ---- memory ------------------------------------------------------------------------------
 
     def read(self, addr: int, size: int) -> bytes:
@@ -157,7 +166,7 @@ class GdbTarget:
         if size == 0:
             return b""
         try:
-            data = bytes(gdb.selected_inferior().read_memory(addr, size))
+            data = gdb.selected_inferior().read_memory(addr, size).tobytes()
         except (gdb.MemoryError, gdb.error, OverflowError, ValueError):
             raise MemoryFault(addr, size) from None
         if len(data) != size:

@@ -111,6 +111,10 @@ class LldbTarget:
         self._variables = {}  # variables_of_type answers: declarations do not change
         self._data_symbols = None
         self._module_list = None
+        # read()'s per-call lookups, made once: current_target() hands out a new instance when
+        # the process (a new core, attach or launch) or the modules change.
+        self._read_process = None
+        self._addr_limit = None
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -153,17 +157,31 @@ class LldbTarget:
             parts.append(f"pid {p.GetProcessID()}")
         return ", ".join(parts)
 
+    @property
+    def build_id(self):
+        """The kernel's GNU build-id (hex), or None: tells snapshots of different kernels apart."""
+        modules = self._modules()
+        uuid = modules[0].GetUUIDString() if modules else None
+        return uuid.replace("-", "").lower() if uuid else None
+
     # ---- memory ------------------------------------------------------------------------------
 
     def read(self, addr: int, size: int) -> bytes:
         """Read from the process (or core); what an ELF core does not hold (lldb-19 does not
         fall back to the executable's read-only sections for cores, gdb does) is read from the
         module's file through ``SBTarget.ReadMemory``."""
-        if size < 0 or addr < 0 or addr + size > 1 << (8 * self.pointer_size):
+        limit = self._addr_limit
+        if limit is None:
+            limit = self._addr_limit = 1 << (8 * self.pointer_size)
+        if size < 0 or addr < 0 or addr + size > limit:
             raise MemoryFault(addr, size)
         if size == 0:
             return b""
-        p = self.process
+        p = self._read_process
+        if p is None:
+            p = self.process
+            if p.IsValid():
+                self._read_process = p
         if p.IsValid():
             err = lldb.SBError()
             data = p.ReadMemory(addr, size, err)
