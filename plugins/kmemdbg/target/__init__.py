@@ -37,6 +37,19 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
 ``resume()``/``interrupt()``
     live targets only: let the target run, and stop it again (kmem-watch).
 
+``build_id`` (optional attribute)
+    the kernel's GNU build-id as hex, or None; snapshots record it so diffs can warn when two
+    snapshots come from different kernels.
+
+``data_symbols()`` (optional)
+    ``(name, address)`` of every data/bss symbol in the ELF symbol tables of the kernel and its
+    modules; owner lookups compare their values with zone addresses.  Far cheaper than
+    ``variables_of_type``, which is the fallback.
+
+``run_for(seconds)`` (optional)
+    let a stopped live target run for that long and stop it again, for debuggers whose
+    commands cannot wait for an asynchronous stop (gdb).
+
 ``cache`` (optional attribute)
     a dict where the debugger-neutral layers memoize what they learn once per kernel: probe
     results and the reader strategy they choose.  Backends reset it (``target.cache = {}`` or
