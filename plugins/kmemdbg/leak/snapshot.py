@@ -45,7 +45,8 @@ def make_snapshot(identity, clock, zones, mtypes, malloc_zones, taken_at):
 
 def save(snapshot, path):
     with open(path, "w") as f:
-        json.dump(snapshot, f, indent=1, sort_keys=True)
+        # json.dumps without indent runs the C encoder (json.dump and indent= do not).
+        f.write(json.dumps(snapshot, sort_keys=True, separators=(",", ":")))
         f.write("\n")
 
 
