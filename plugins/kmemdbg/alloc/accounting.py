@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..kernel.memory import read_pointer, read_symbol_int
+from ..kernel.memory import read_pointer, read_symbol_int_or_none
 from ..target import read_cstring
 from ..target.errors import KmemdbgError
 from ..target.record import read_array, read_record
@@ -106,13 +106,6 @@ def read_kegs(target, warnings):
     return kegs
 
 
-def _optional(target, name):
-    try:
-        return read_symbol_int(target, name)
-    except KmemdbgError:
-        return None
-
-
 def kmem_totals(target):
     """(limit, its source, in use, its source) as the era accounts kmem.
 
@@ -121,10 +114,10 @@ def kmem_totals(target):
     from the ``kmem_map`` of ``vm_kmem_size`` bytes, whose ``size`` member is what is mapped in it
     now (``vm.kmem_map_size``).  The first that the kernel has wins.
     """
-    limit, limit_src = _optional(target, "uma_kmem_limit"), "uma_kmem_limit"
+    limit, limit_src = read_symbol_int_or_none(target, "uma_kmem_limit"), "uma_kmem_limit"
     if not limit:
-        limit, limit_src = _optional(target, "vm_kmem_size"), "vm_kmem_size"
-    for src, read in (("uma_kmem_total", lambda: _optional(target, "uma_kmem_total")),
+        limit, limit_src = read_symbol_int_or_none(target, "vm_kmem_size"), "vm_kmem_size"
+    for src, read in (("uma_kmem_total", lambda: read_symbol_int_or_none(target, "uma_kmem_total")),
                       ("kmem_arena->vm_inuse", lambda: _member(target, "kmem_arena", "struct vmem",
                                                                "vm_inuse")),
                       ("kmem_map->size", lambda: _member(target, "kmem_map", "struct vm_map",

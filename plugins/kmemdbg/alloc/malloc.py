@@ -20,7 +20,7 @@ from functools import reduce
 from operator import or_
 from typing import Optional, Tuple
 
-from ..kernel.cpus import CpuInfo, read_cpu_info
+from ..kernel.cpus import CpuInfo, read_cpu_info, summed_cpus
 from ..kernel.memory import read_pointer
 from ..kernel.queue import for_each_entry
 from ..kernel.strided import Strided, cpu_runs
@@ -142,12 +142,7 @@ class _TypeReader:
             self.slot_runs = cpu_runs(range(self.slots))
         else:
             self.zpcpu = Zpcpu(t, self.cpus)
-            present = set(self.cpus.present)
-            if self.kvm:
-                self.pcpu_cpus = tuple(range(self.cpus.ncpus))
-                self.absent_ok = frozenset(self.pcpu_cpus) - present
-            else:
-                self.pcpu_cpus, self.absent_ok = self.cpus.present, frozenset()
+            self.pcpu_cpus, self.absent_ok = summed_cpus(self.cpus, self.kvm)
 
     def _column(self, member):
         """``(offset, size, signed)`` of a ``struct malloc_type_stats`` member."""

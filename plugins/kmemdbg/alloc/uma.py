@@ -22,7 +22,7 @@ from itertools import compress
 from operator import gt
 from typing import Optional, Tuple
 
-from ..kernel.cpus import CpuInfo, read_cpu_info
+from ..kernel.cpus import CpuInfo, read_cpu_info, summed_cpus
 from ..kernel.memory import read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
@@ -186,13 +186,7 @@ class _ZoneReader:
             self.zdom = t.layout("struct uma_zone_domain")
         if self.keg_domains:
             self.udom = t.layout("struct uma_domain")
-        # counter(9): libkvm sums CPUs 0..mp_ncpus-1; the truth is every present CPU.
-        present = set(self.cpus.present)
-        if self.kvm:
-            self.counter_cpus = tuple(range(self.cpus.ncpus))
-            self.absent_ok = frozenset(self.counter_cpus) - present
-        else:
-            self.counter_cpus, self.absent_ok = self.cpus.present, frozenset()
+        self.counter_cpus, self.absent_ok = summed_cpus(self.cpus, self.kvm)
         self._prepare_cache_columns()
 
     def _prepare_cache_columns(self):

@@ -66,7 +66,7 @@ class CTypes:
     def __init__(self, abi):
         self.abi = abi
         self.known = {}
-        p, lg = abi.pointer, abi.long
+        lg = abi.long
         for names, size, signed in (
                 (("char", "signed char", "int8_t"), 1, True),
                 (("u_char", "unsigned char", "uint8_t", "u_int8_t", "bool", "_Bool"), 1, False),

@@ -6,7 +6,7 @@ Everything here names what it read, so a fault message says ``mp_maxid`` or
 
 import struct
 
-from ..target.errors import MemoryFault
+from ..target.errors import KmemdbgError, MemoryFault
 from ..target.layout import ARRAY, STRUCT
 
 _FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
@@ -40,6 +40,15 @@ def read_symbol_int(target, name):
     if t.kind in (ARRAY, STRUCT) or t.size not in _FORMATS:
         raise MemoryFault(addr, t.size, f"{name} (not an integer: {t.name or t.kind})")
     return read_int(target, addr, t.size, t.signed and t.kind != "ptr", what=name)
+
+
+def read_symbol_int_or_none(target, name):
+    """``read_symbol_int``, or None when the kernel lacks the variable or it cannot be read
+    (clocks and kmem counters that only some eras have)."""
+    try:
+        return read_symbol_int(target, name)
+    except KmemdbgError:
+        return None
 
 
 def pointer_mask(target):

@@ -3,26 +3,18 @@ the kernel's identity and its clock."""
 
 import datetime
 
+from ..alloc.kmemzones import read_malloc_zones
 from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
 from ..alloc.uma import WHERE, uma_zone_stats
-from ..alloc.kmemzones import read_malloc_zones
-from ..kernel.memory import read_symbol_int
+from ..kernel.memory import read_symbol_int_or_none
 from ..kernel.release import read_release
-from ..target.errors import KmemdbgError
 from . import snapshot
-
-
-def _optional_int(target, name):
-    try:
-        return read_symbol_int(target, name)
-    except KmemdbgError:
-        return None
 
 
 def read_clock(target):
     """``ticks``, ``hz`` and ``time_uptime`` (seconds since boot) where the kernel has them."""
-    return {"ticks": _optional_int(target, "ticks"), "hz": _optional_int(target, "hz"),
-            "uptime": _optional_int(target, "time_uptime")}
+    return {"ticks": read_symbol_int_or_none(target, "ticks"), "hz": read_symbol_int_or_none(target, "hz"),
+            "uptime": read_symbol_int_or_none(target, "time_uptime")}
 
 
 def zone_row(z):
