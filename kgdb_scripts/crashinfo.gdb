@@ -13,13 +13,20 @@ gdb.execute("source " + next(os.path.join(d, "kmem.gdb") for d in _dirs
                              if os.path.isfile(os.path.join(d, "kmem.gdb"))))
 del _me, _dirs
 end
-echo \n==== kmem-summary: where the memory went, limits and failures ====\n
-kmem-summary
-echo \n==== top UMA zones by items in use ====\n
-uma-zones --sort used --top 25
-echo \n==== top malloc types by memory in use ====\n
-malloc-types --sort memory-use --top 25
-echo \n==== vmstat -z (as vmstat -M of this kernel's era prints it) ====\n
-uma-zones --compat kvm --format vmstat
-echo \n==== vmstat -m (as vmstat -M of this kernel's era prints it) ====\n
-malloc-types --compat kvm --format vmstat
+python
+# Every section runs even when one fails (a damaged dump): gdb stops a sourced file at the first
+# error, and a failing kmemdbg command has already printed its one-line reason.
+for _title, _cmd in (
+        ("kmem-summary: where the memory went, limits and failures", "kmem-summary"),
+        ("top UMA zones by items in use", "uma-zones --sort used --top 25"),
+        ("top malloc types by memory in use", "malloc-types --sort memory-use --top 25"),
+        ("vmstat -z (as vmstat -M of this kernel's era prints it)",
+         "uma-zones --compat kvm --format vmstat"),
+        ("vmstat -m (as vmstat -M of this kernel's era prints it)",
+         "malloc-types --compat kvm --format vmstat")):
+    gdb.write("\n==== %s ====\n" % _title)
+    try:
+        gdb.execute(_cmd)
+    except gdb.error:
+        pass
+end

@@ -1,0 +1,49 @@
+"""The batch crash report (kgdb_scripts/crashinfo.gdb / crashinfo.lldb, `make analyze`) as an
+admin runs it: every section on an intact core, and every section still attempted on a damaged one."""
+
+import os
+import subprocess
+
+import pytest
+
+from .images import ROOT, SKIP_REASON, crash_images
+
+IMAGES = [i for i in crash_images(("router",)) if i.era in ("fbsd6", "fbsd13")]
+pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
+SCRIPTS = os.path.join(ROOT, "kgdb_scripts")
+SECTIONS = ("kmem-summary: where the memory went", "top UMA zones", "top malloc types",
+            "vmstat -z (as vmstat -M", "vmstat -m (as vmstat -M")
+
+
+def crashinfo(kind, kernel, core):
+    if kind == "gdb":
+        argv = ["gdb", "-q", "-nx", "-batch", "-x", os.path.join(SCRIPTS, "crashinfo.gdb"), kernel, core]
+    else:
+        argv = ["lldb-19", "-b", "--no-lldbinit", "-c", core, kernel,
+                "-o", f"command source -e false {os.path.join(SCRIPTS, 'crashinfo.lldb')}"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+                       cwd="/")   # the scripts find the plugins from any directory
+    return p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+@pytest.mark.parametrize("image", IMAGES, ids=[i.id for i in IMAGES])
+def test_crashinfo_report(kind, image):
+    out = crashinfo(kind, image.kernel, image.core)
+    for title in SECTIONS:
+        assert f"==== {title}" in out, out[-2000:]
+    assert "reconciled" in out and "LIMITS AND FAILURES" in out and "net.graph.maxalloc" in out
+    assert "libalias" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_crashinfo_goes_on_after_a_failing_section(kind, tmp_path):
+    image = IMAGES[-1]
+    core = tmp_path / "vmcore.truncated"
+    with open(image.core, "rb") as src, open(core, "wb") as dst:
+        dst.write(src.read(os.path.getsize(image.core) // 2))
+    out = crashinfo(kind, image.kernel, str(core))
+    for title in SECTIONS:
+        assert f"==== {title}" in out, out[-2000:]
+    assert "kmemdbg: error" in out or "kmemdbg: warning" in out
+    assert "Traceback" not in out
