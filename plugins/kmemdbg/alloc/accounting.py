@@ -147,7 +147,8 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     zones = zones or uma_zone_stats(target, TRUE)
     mtypes = mtypes or malloc_type_stats(target, MALLOC_TRUE)
     malloc_zones = malloc_zones if malloc_zones is not None else read_malloc_zones(target)
-    warnings = list(zones.warnings) + list(mtypes.warnings)
+    warnings = list(zones.warnings) + list(mtypes.warnings) + [
+        f"{r.name}: {i}" for r in zones.zones + mtypes.types for i in r.issues]
     kegs = read_kegs(target, warnings)
     internal = {k.address for k in kegs if k.flags & UMA_ZFLAG_INTERNAL}
     msizes = {z["name"]: z["size"] for z in malloc_zones}

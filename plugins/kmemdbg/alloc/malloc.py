@@ -67,6 +67,7 @@ class MallocReport:
     cpus: CpuInfo
     zone_sizes: Tuple[int, ...]
     stats_kind: str
+    notes: Tuple[str, ...] = ()    # what vmstat does too (types it skips), not read failures
 
 
 def for_each_malloc_type(target):
@@ -98,18 +99,18 @@ def malloc_type_stats(target, view=TRUE):
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
     reader = _TypeReader(target, view)
-    types, warnings = [], list(reader.warnings)
+    types, warnings, notes = [], list(reader.warnings), list(reader.notes)
     try:
         for mt in for_each_malloc_type(target):
             reason = reader.skip_reason(mt)
             if reason:
-                warnings.append(reason)
+                notes.append(reason)
             else:
                 types.append(reader.type_stats(mt))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     return MallocReport(view, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
-                        reader.kind)
+                        reader.kind, tuple(notes))
 
 
 class _TypeReader:
@@ -123,12 +124,12 @@ class _TypeReader:
         self.has_version = probes.malloc_has_version(t)
         self.summed = [self._column(member) for member in _SUMMED]
         self.size_column = self._column("mts_size")
-        self.warnings = []
+        self.warnings, self.notes = [], []
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
             self.zone_sizes = ()
-            self.warnings.append(f"kmemzones: {e}; sizes shown as 16 << bit")
+            self.notes.append(f"kmemzones: {e}; sizes shown as 16 << bit, as vmstat before 14 does")
         if self.kind == probes.STATS_EMBEDDED_PCPU:
             mti = t.layout(self.mt.field("ks_mti").type.name or "struct malloc_type_internal")
             self.off_stats_ptr = self.mt.offset("ks_mti") + mti.offset("mti_stats")

@@ -220,7 +220,11 @@ class _ZoneReader:
     # --- one zone -------------------------------------------------------------------------
 
     def zone_stats(self, z, keg, first):
-        """Statistics of zone record ``z`` found at position ``first`` on ``keg`` (or None)."""
+        """Statistics of zone record ``z`` on ``keg`` (None for cache-only zones).
+
+        :param first: ``z`` is the first zone on ``keg->uk_zones``, the keg's primary zone, which
+            the true view credits with the keg's free items.
+        """
         issues = []
 
         def attempt(fn, *args):

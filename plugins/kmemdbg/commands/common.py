@@ -72,10 +72,14 @@ def row_issues(rows, name_of):
     return [f"{name_of(r)}: {issue}" for r in rows for issue in r.issues]
 
 
-def emit(out, args, rows, columns, kind, warnings, text_renderer, context):
-    """Write rows in the chosen format, then (non-JSON) a warning summary; return the status."""
+def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes=()):
+    """Write rows in the chosen format, then (non-JSON) the warnings and notes; return the status.
+
+    Warnings are read failures (status 1: a batch script must notice a damaged dump); notes are
+    things vmstat itself does, such as skipping a malloc type of another ABI version (status 0).
+    """
     if args.format == "json":
-        out.write(render_json(rows, columns, kind, warnings))
+        out.write(render_json(rows, columns, kind, warnings, notes))
     elif args.format == "csv":
         out.write(render_csv(rows, columns))
     elif args.format == "vmstat":
@@ -83,8 +87,12 @@ def emit(out, args, rows, columns, kind, warnings, text_renderer, context):
     else:
         out.write(context())
         out.write(render_table(rows, columns))
-    if warnings and args.format != "json":
-        out.write(f"kmemdbg: warning: {len(warnings)} problem(s); affected cells show '?':\n")
-        for w in warnings:
-            out.write(f"  {w}\n")
+    if args.format != "json":
+        if warnings:
+            out.write(f"kmemdbg: warning: {len(warnings)} problem(s) reading the target "
+                      "(unreadable cells show '?'):\n")
+            for w in warnings:
+                out.write(f"  {w}\n")
+        for n in notes:
+            out.write(f"kmemdbg: note: {n}\n")
     return FAILED if warnings else OK

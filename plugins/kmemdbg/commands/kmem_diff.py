@@ -32,11 +32,12 @@ def parse_size(text):
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     t = text.strip().upper().rstrip("B")
     try:
-        if t and t[-1] in units:
-            return int(float(t[:-1]) * units[t[-1]])
-        return int(t)
-    except ValueError:
+        size = int(float(t[:-1]) * units[t[-1]]) if t and t[-1] in units else int(t)
+    except (ValueError, OverflowError):
         raise CommandArgumentError(f"--threshold: not a size: {text!r}") from None
+    if size < 0:
+        raise CommandArgumentError(f"--threshold: must not be negative: {text!r}")
+    return size
 
 
 def make_parser():
@@ -59,13 +60,18 @@ def run_kmem_diff(target, args, out):
     threshold = parse_size(args.threshold)
     if args.top < 0:
         raise CommandArgumentError("--top: N must be 0 or more")
-    target = run_target(target)
     warnings = []
+    live = []          # the target behind a page cache, made only if a snapshot or owner needs it
+
+    def walked():
+        if not live:
+            live.append(run_target(target))
+        return live[0]
 
     def load(which):
         if which != "-":
             return snapshot.load(which)
-        snap, w = take_snapshot(target)
+        snap, w = take_snapshot(walked())
         warnings.extend(w)
         return snap
 
@@ -77,8 +83,11 @@ def run_kmem_diff(target, args, out):
     shown = d.rows[:args.top]
     hot = {id(g) for g in culprits(d, threshold)}
     owners = {}
-    if not args.no_owner:
-        owners = _owners(target, [g for g in shown if id(g) in hot], warnings)
+    if not args.no_owner and hot:
+        try:
+            owners = _owners(walked(), [g for g in shown if id(g) in hot], warnings)
+        except KmemdbgError as e:
+            warnings.append(f"owners not looked up: {e}")
     if args.format == "json":
         out.write(json.dumps({"kmem-diff": {
             "seconds": d.seconds, "threshold": threshold, "warnings": warnings,

@@ -44,7 +44,7 @@ def run_malloc_types(target, args, out):
         return vmstat.render_malloc(rows, vmstat.malloc_format(embedded, osreldate))
 
     return emit(out, args, rows, columns, "memory", warnings, text,
-                lambda: context_line(target, report.cpus, None, view))
+                lambda: context_line(target, report.cpus, None, view), report.notes)
 
 
 MALLOC_TYPES = command(CommandSpec("malloc-types", "malloc(9) types like vmstat -m (true, --compat kvm)",

@@ -76,6 +76,29 @@ def debug_enabled() -> bool:
     return os.environ.get("KMEMDBG_DEBUG", "") not in ("", "0")
 
 
+class LazyTarget:
+    """The debugger's target, built on first use.
+
+    ``kmem-diff old.json new.json`` needs no target at all, and lldb refuses to build one when no
+    core or process is loaded; every other command touches the target at once and never notices.
+    """
+
+    def __init__(self, factory):
+        object.__setattr__(self, "_factory", factory)
+        object.__setattr__(self, "_target", None)
+
+    def _resolve(self):
+        if self._target is None:
+            object.__setattr__(self, "_target", self._factory())
+        return self._target
+
+    def __getattr__(self, name):
+        return getattr(self._resolve(), name)
+
+    def __setattr__(self, name, value):
+        setattr(self._resolve(), name, value)
+
+
 def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     """Parse ``argv``, run ``spec`` against the target, and turn every failure into one line.
 
@@ -92,7 +115,7 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
         out.write(f"kmemdbg: error: {e}\n")
         return USAGE
     try:
-        return spec.run(target_factory(), args, out) or OK
+        return spec.run(LazyTarget(target_factory), args, out) or OK
     except KmemdbgError as e:
         if debug_enabled():
             raise

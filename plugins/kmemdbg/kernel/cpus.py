@@ -117,11 +117,6 @@ def summed_cpus(info, kvm):
     return info.present, frozenset()
 
 
-def for_each_cpu(info):
-    """Yield the present CPU ids (``CPU_FOREACH``)."""
-    yield from info.present
-
-
 def format_cpu_ids(ids):
     """``0-2,4``: compact ranges, for context lines."""
     out, ids = [], sorted(ids)

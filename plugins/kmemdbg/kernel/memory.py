@@ -4,18 +4,10 @@ Everything here names what it read, so a fault message says ``mp_maxid`` or
 ``struct uma_zone.uz_name at 0x...`` rather than a bare address.
 """
 
-import struct
-
 from ..target.errors import KmemdbgError, MemoryFault
 from ..target.layout import ARRAY, STRUCT
 
-_FORMATS = {1: "b", 2: "h", 4: "i", 8: "q"}
-
-
-def int_unpacker(byteorder, size, signed=False):
-    """A ``struct.Struct`` that unpacks one integer of ``size`` bytes."""
-    code = _FORMATS[size]
-    return struct.Struct(("<" if byteorder == "little" else ">") + (code if signed else code.upper()))
+_INT_SIZES = (1, 2, 4, 8)
 
 
 def read_int(target, addr, size, signed=False, what=None):
@@ -37,7 +29,7 @@ def read_symbol_int(target, name):
     """
     addr = target.symbol_address(name)
     t = target.symbol_type(name)
-    if t.kind in (ARRAY, STRUCT) or t.size not in _FORMATS:
+    if t.kind in (ARRAY, STRUCT) or t.size not in _INT_SIZES:
         raise MemoryFault(addr, t.size, f"{name} (not an integer: {t.name or t.kind})")
     return read_int(target, addr, t.size, t.signed and t.kind != "ptr", what=name)
 

@@ -45,8 +45,3 @@ def list_foreach(target, head_addr, layout, link, what, bound=DEFAULT_BOUND):
     """``LIST_FOREACH`` from the address of a ``LIST_HEAD``."""
     first = read_pointer(target, head_addr, f"list head {what}")
     return for_each_entry(target, first, layout, link, what, bound)
-
-
-# The forward walks of STAILQ and TAILQ have the same shape (first pointer first).
-stailq_foreach = list_foreach
-tailq_foreach = list_foreach

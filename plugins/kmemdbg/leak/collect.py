@@ -40,4 +40,10 @@ def take_snapshot(target, now=None):
                                   [zone_row(z) for z in reversed(zones.zones)],
                                   [mtype_row(m) for m in reversed(mtypes.types)],
                                   read_malloc_zones(target), now.isoformat(timespec="seconds"))
-    return snap, list(zones.warnings) + list(mtypes.warnings)
+    return snap, list(zones.warnings) + list(mtypes.warnings) + row_issues(zones, mtypes)
+
+
+def row_issues(zones, mtypes):
+    """Per-row read failures (cells left None): a snapshot or summary built on them must say so."""
+    return ([f"{z.name}: {i}" for z in zones.zones for i in z.issues] +
+            [f"{m.name}: {i}" for m in mtypes.types for i in m.issues])

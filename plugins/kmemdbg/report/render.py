@@ -15,12 +15,14 @@ FORMATS = ("table", "vmstat", "json", "csv")
 CONTAINERS = {"zone": ("memory-zone-statistics", "zone"), "memory": ("malloc-statistics", "memory")}
 
 
-def render_json(rows, columns, kind, warnings=()):
+def render_json(rows, columns, kind, warnings=(), notes=()):
     """:param kind: ``zone`` or ``memory``."""
     outer, inner = CONTAINERS[kind]
     doc = {outer: {inner: [{c.key: c.get(r) for c in columns} for r in rows]}}
     if warnings:
         doc["warnings"] = list(warnings)
+    if notes:
+        doc["notes"] = list(notes)
     return json.dumps(doc, indent=2) + "\n"
 
 

@@ -6,7 +6,7 @@ unpacks members from them with the offsets of a ``StructLayout``.
 """
 
 from .errors import FieldNotFound, MemoryFault
-from .layout import ARRAY, BOOL, ENUM, INT, PTR, StructLayout
+from .layout import BOOL, ENUM, INT, PTR, StructLayout
 
 
 class Record:
@@ -45,18 +45,6 @@ class Record:
         return raw
 
     ptr = int
-
-    def ints(self, name: str):
-        """The elements of an integer or pointer array member, as declared."""
-        f = self.layout.field(name)
-        t = f.type
-        if t.kind != ARRAY or t.element is None or not t.element.size:
-            raise FieldNotFound(self.layout.name, f"{name} (as an array)")
-        es = t.element.size
-        signed = t.element.signed and t.element.kind != PTR
-        base = f.offset
-        return [int.from_bytes(self.data[base + i * es:base + (i + 1) * es], self.byteorder,
-                               signed=signed) for i in range(t.length or 0)]
 
     def sub(self, name: str, layout: StructLayout) -> "Record":
         """A nested struct member (e.g. ``uc_allocbucket`` in 13+, ``ks_mti``)."""
