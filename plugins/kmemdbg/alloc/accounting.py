@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..kernel.memory import read_pointer, read_symbol_int_or_none
+from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
 from ..target import read_cstring
 from ..target.errors import KmemdbgError
 from ..target.record import read_array, read_record
@@ -26,7 +26,6 @@ from .kmemzones import read_malloc_zones
 from .malloc import TRUE as MALLOC_TRUE, malloc_type_stats
 from .uma import TRUE, UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
 
-PAGE_SIZE = 4096
 BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
 # UMA_ZFLAG_BUCKET moved between releases (0x02000000 in 8.x, 0x10000000 from 10.x); bucket zones
 # are recognised by their "N Bucket" names instead, which every era uses.

@@ -1,30 +1,37 @@
 """The malloc(9) backing zones as ``kmemzones[]`` lists them: name and item size."""
 
-from ..kernel.memory import read_pointer
 from ..target import read_cstring
-from ..target.errors import KmemdbgError
+from ..target.errors import CorruptionError, KmemdbgError
 from ..target.layout import ARRAY
 
 
-def read_malloc_zones(target):
-    """``[{"name", "size"}]`` of the malloc(9) backing zones, from ``kmemzones``.
+def read_kmemzones(target):
+    """``[(kz_size, kz_name pointer)]`` for every ``kmemzones[]`` element, terminator included.
 
-    The element is an anonymous ``{int kz_size; const char *kz_name; ...}``, so ``kz_name``
-    sits where C puts a pointer after an int: at the pointer's alignment (4 on i386, 8 on amd64).
-    Returns ``[]`` when the kernel has no ``kmemzones`` of the expected shape.
+    One read of the whole array; the element stride comes from the array type in the debug info
+    (``kz_zone`` is one pointer in 6.x-8.x and ``[MALLOC_DEBUG_MAXZONES]`` later).  The element is
+    an anonymous ``{int kz_size; const char *kz_name; ...}`` that DWARF cannot name, so members
+    are read where C puts them: ``kz_size`` at 0, ``kz_name`` at the pointer's alignment.
+
+    :raises CorruptionError: ``kmemzones`` is not an array in the debug info.
     """
+    t = target.symbol_type("kmemzones")
+    if t.kind != ARRAY or t.element is None or not t.length:
+        raise CorruptionError(f"kmemzones is not an array in the debug info ({t.name or t.kind})")
+    stride, ps = t.element.size, target.pointer_size
+    data = target.read(target.symbol_address("kmemzones"), stride * t.length)
+    return [(int.from_bytes(data[i * stride:i * stride + 4], target.byteorder, signed=True),
+             int.from_bytes(data[i * stride + ps:i * stride + 2 * ps], target.byteorder))
+            for i in range(t.length)]
+
+
+def read_malloc_zones(target):
+    """``[{"name", "size"}]`` of the malloc(9) backing zones, or ``[]`` when unreadable."""
     try:
-        t = target.symbol_type("kmemzones")
-        if t.kind != ARRAY or not t.length or t.element is None:
-            return []
-        base, stride = target.symbol_address("kmemzones"), t.element.size
-        data = target.read(base, stride * t.length)
         zones = []
-        for i in range(t.length):
-            size = int.from_bytes(data[i * stride:i * stride + 4], target.byteorder, signed=True)
+        for size, name_ptr in read_kmemzones(target):
             if size <= 0:
                 break
-            name_ptr = read_pointer(target, base + i * stride + target.pointer_size, "kz_name")
             zones.append({"name": read_cstring(target, name_ptr), "size": size})
         return zones
     except KmemdbgError:

@@ -27,9 +27,9 @@ from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..target import read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
-from ..target.layout import ARRAY
 from ..target.record import read_record
 from . import probes
+from .kmemzones import read_kmemzones
 from .probes import MALLOC_TYPE
 from .uma import KVM, ROW_ERRORS, TRUE, U64
 
@@ -78,19 +78,8 @@ def for_each_malloc_type(target):
 
 
 def read_zone_sizes(target):
-    """``kmemzones[i].kz_size`` for every entry (terminator included as 0).
-
-    The element stride comes from the array type in the debug info (``kz_zone`` is one pointer
-    in 8.x and ``[MALLOC_DEBUG_MAXZONES]`` later).  The element is an anonymous struct, so
-    ``kz_size`` is read where C puts a first member: at offset 0, as an ``int``.
-    """
-    t = target.symbol_type("kmemzones")
-    if t.kind != ARRAY or t.element is None or not t.length:
-        raise CorruptionError(f"kmemzones is not an array in the debug info ({t.name or t.kind})")
-    stride = t.element.size
-    data = target.read(target.symbol_address("kmemzones"), stride * t.length)
-    return tuple(int.from_bytes(data[i * stride:i * stride + 4], target.byteorder, signed=True)
-                 for i in range(t.length))
+    """``kmemzones[i].kz_size`` for every entry (terminator included as 0): bit i of mts_size."""
+    return tuple(size for size, _ in read_kmemzones(target))
 
 
 def malloc_type_stats(target, view=TRUE):

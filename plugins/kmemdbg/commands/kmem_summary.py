@@ -61,9 +61,10 @@ def _panicstr(target):
         return None
 
 
-def limit_rows(zones, holders):
-    """Zones at or near their limit, or with failures or sleeps, worst first."""
-    rows = []
+def limit_rows(target, zones):
+    """Zones at or near their limit, or with failures or sleeps, worst first, with the globals
+    holding each (one symbol-table scan for all of them)."""
+    rows, flagged = [], []
     for z in zones:
         reasons = []
         fill = (z.used or 0) / z.limit if z.limit else None
@@ -76,12 +77,14 @@ def limit_rows(zones, holders):
             reasons.append("sleeps")
         if not reasons:
             continue
-        held = holders.get(z.address, [])
+        flagged.append(z.address)
         rows.append({"zone": z.name, "size": z.size, "limit": z.limit, "used": z.used, "free": z.free,
                      "fail": z.fail, "sleep": z.sleep, "fill": None if fill is None else round(fill, 4),
-                     "reasons": reasons, "tunable": TUNABLES.get(z.name) if z.limit else None,
-                     "owner": [{"symbol": h.name, "file": source_path(h.file), "module": h.module}
-                               for h in held]})
+                     "reasons": reasons, "tunable": TUNABLES.get(z.name) if z.limit else None})
+    holders = zone_pointer_holders(target, set(flagged)) if flagged else {}
+    for row, addr in zip(rows, flagged):
+        row["owner"] = [{"symbol": h.name, "file": source_path(h.file), "module": h.module}
+                        for h in holders.get(addr, [])]
     rows.sort(key=lambda r: (-(r["fail"] or 0), -(r["sleep"] or 0), -(r["fill"] or 0), r["zone"]))
     return rows
 
@@ -92,8 +95,6 @@ def build_summary(target, top):
     malloc_zones = read_malloc_zones(target)
     acct = kmem_account(target, zones, mtypes, malloc_zones)
     rel = read_release(target)
-    flagged = [z for z in zones.zones if z.fail or z.sleep or (z.limit and (z.used or 0) >= NEAR_LIMIT * z.limit)]
-    holders = zone_pointer_holders(target, {z.address for z in flagged}) if flagged else {}
     by_zone = []
     for mz in malloc_zones:
         z = next((z for z in zones.zones if z.name == mz["name"]), None)
@@ -120,7 +121,7 @@ def build_summary(target, top):
                        "size": z.size} for z in top_zones],
         "top_malloc_types": [{"type": m.name, "bytes": m.memory_use, "in-use": m.in_use}
                              for m in top_types],
-        "limits": limit_rows(zones.zones, holders),
+        "limits": limit_rows(target, zones.zones),
         "warnings": acct.warnings,
     }
 

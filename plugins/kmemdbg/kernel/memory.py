@@ -8,6 +8,7 @@ from ..target.errors import KmemdbgError, MemoryFault
 from ..target.layout import ARRAY, STRUCT
 
 _INT_SIZES = (1, 2, 4, 8)
+PAGE_SIZE = 4096  # of i386 and amd64, the architectures kmemdbg reads
 
 
 def read_int(target, addr, size, signed=False, what=None):

@@ -20,10 +20,10 @@ from ..target import target_cache
 from ..target.errors import MemoryFault, SymbolNotFound
 from ..target.layout import PTR
 from .cpus import read_cpu_info
-from .memory import pointer_mask, read_pointer
+from .memory import PAGE_SIZE, pointer_mask, read_pointer
 from .strided import Strided, cpu_runs
 
-UMA_PCPU_ALLOC_SIZE = 4096  # PAGE_SIZE of i386 and amd64, the architectures kmemdbg reads
+UMA_PCPU_ALLOC_SIZE = PAGE_SIZE
 MAX_BLOCK_BYTES = 256 << 20  # blocks kept per command; beyond that the oldest are dropped
 
 # A block: its bytes as ``Strided`` records one page apart, and the CPUs whose page is unreadable.

@@ -124,5 +124,5 @@ def auto_threshold(snap):
     A fixed number is wrong at both ends: a 4 MB embedded kernel leaking 20 KB a minute dies in
     hours, while a 64 GB server's mbuf caches swing by megabytes between any two samples.
     """
-    in_use = sum((z.get("used") or 0) * (z.get("size") or 0) for z in snap["zones"])
+    in_use = sum(_zone_bytes(z) for z in snap["zones"])
     return max(MIN_AUTO_THRESHOLD, in_use // 100)

@@ -66,6 +66,8 @@ from .errors import (BoundExceeded, CommandArgumentError, CorruptionError, Cycle
 from .layout import Field, StructLayout, TypeInfo  # noqa: F401
 from .record import Record, read_array, read_record  # noqa: F401
 
+PAGE = 4096  # the unit in which target memory is mapped (and cached by target.pagecache)
+
 
 @dataclass(frozen=True)
 class SymbolInfo:
@@ -102,7 +104,7 @@ def read_cstring(target, addr: int, limit: int = 32) -> str:
             break
         except MemoryFault:
             # Retry up to the next page boundary only; if that fails too, the pointer is bad.
-            to_page = 4096 - (addr % 4096)
+            to_page = PAGE - (addr % PAGE)
             if size <= to_page:
                 raise MemoryFault(addr, size, "string")
             size = to_page

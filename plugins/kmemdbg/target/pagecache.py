@@ -7,10 +7,9 @@ by ``kernel/zpcpu.py`` instead.)  The cache lives for one command only, so a liv
 shown stale memory across commands.
 """
 
-from . import target_cache
+from . import PAGE, target_cache
 from .errors import MemoryFault
 
-PAGE = 4096
 _UNSEEN = object()
 
 
