@@ -6,9 +6,7 @@ on each names the FreeBSD change and the first release seen with it (see
 ``shared/reference/freebsd-kmem-abi.md`` sections 1 and 3).
 """
 
-import functools
-
-from ..target import target_cache
+from ..target import probe
 from ..target.errors import SymbolNotFound, TypeNotFound, UnsupportedLayout
 from ..target.layout import PTR, STRUCT
 
@@ -25,19 +23,6 @@ DOMAINS_AFTER_CPUS = "ZDOM_GET"          # 13.0+
 STATS_ARRAY = "mti_stats[MAXCPU]"        # 6.x-11.x
 STATS_HANDLE_PCPU = "ks_handle->mti_stats"  # 12.x
 STATS_EMBEDDED_PCPU = "ks_mti.mti_stats"    # 13.0+
-
-
-def probe(fn):
-    """Memoize a probe's answer in ``target.cache`` under ``probe:<name>``."""
-    key = "probe:" + fn.__name__
-
-    @functools.wraps(fn)
-    def wrapper(target):
-        cache = target_cache(target)
-        if key not in cache:
-            cache[key] = fn(target)
-        return cache[key]
-    return wrapper
 
 
 def _has(target, type_name, member):

@@ -8,7 +8,7 @@ of ``cpuid_to_pcpu[]`` in the debug info, which is what makes an absurd ``mp_max
 from dataclasses import dataclass
 from typing import Tuple
 
-from ..target import target_cache
+from ..target import probe
 from ..target.errors import CorruptionError, SymbolNotFound
 from ..target.layout import ARRAY, STRUCT
 from .memory import read_symbol_int
@@ -32,16 +32,13 @@ class CpuInfo:
     present: Tuple[int, ...]
 
 
+@probe
 def cpu_set_kind(target):
     """``all_cpus`` is a 32-bit ``cpumask_t`` up to 8.x and a ``cpuset_t`` bitset from 9.x on.
 
     Decided from the variable's declared type, not from the release.
     """
-    cache = target_cache(target)
-    if "cpu_set_kind" not in cache:
-        kind = target.symbol_type("all_cpus").kind
-        cache["cpu_set_kind"] = CPUSET if kind in (STRUCT, ARRAY) else CPUMASK
-    return cache["cpu_set_kind"]
+    return CPUSET if target.symbol_type("all_cpus").kind in (STRUCT, ARRAY) else CPUMASK
 
 
 def maxcpu_bound(target):

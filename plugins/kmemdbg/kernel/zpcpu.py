@@ -16,7 +16,7 @@ dozen bulk reads instead of a million 8-byte ones.
 
 from collections import namedtuple
 
-from ..target import target_cache
+from ..target import probe
 from ..target.errors import MemoryFault, SymbolNotFound
 from ..target.layout import PTR
 from .cpus import read_cpu_info
@@ -30,15 +30,13 @@ MAX_BLOCK_BYTES = 256 << 20  # blocks kept per command; beyond that the oldest a
 _Block = namedtuple("_Block", "pages missing")
 
 
+@probe
 def pcpu_base_is_pointer(target):
     """amd64 13.0 made ``__pcpu`` a ``struct pcpu *`` and zpcpu pointers offsets from it."""
-    cache = target_cache(target)
-    if "pcpu_base_is_pointer" not in cache:
-        try:
-            cache["pcpu_base_is_pointer"] = target.symbol_type("__pcpu").kind == PTR
-        except SymbolNotFound:
-            cache["pcpu_base_is_pointer"] = False
-    return cache["pcpu_base_is_pointer"]
+    try:
+        return target.symbol_type("__pcpu").kind == PTR
+    except SymbolNotFound:
+        return False
 
 
 class Zpcpu:

@@ -57,6 +57,7 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     to a target that has none.  Kernel *values* (counts, pointers) are never kept there.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Optional
 
@@ -89,6 +90,19 @@ def target_cache(target) -> dict:
         cache = {}
         target.cache = cache
     return cache
+
+
+def probe(fn):
+    """Memoize a probe's answer (a fact of the kernel's debug info) in ``target.cache``."""
+    key = "probe:" + fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(target):
+        cache = target_cache(target)
+        if key not in cache:
+            cache[key] = fn(target)
+        return cache[key]
+    return wrapper
 
 
 def read_cstring(target, addr: int, limit: int = 32) -> str:
