@@ -67,9 +67,20 @@ analyze: deps
 	@test -n "$(KERNEL)" -a -n "$(CORE)" || { echo "usage: make analyze KERNEL=kernel.debug CORE=vmcore"; exit 2; }
 	$(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.gdb $(KERNEL) $(CORE)
 
-bench: deps
+# The peer the bench compares against (drgn) lives in a private virtual environment, never in the
+# system Python the debuggers embed.
+BENCH_VENV = tests/bench/.venv
+DRGN_VERSION ?= 0.3.0
+
+bench: EXTRA_PKGS = python3-venv
+bench: deps $(BENCH_VENV)/bin/drgn-ok
 	-$(MAKE) -C vm_images -k scale   # a failed image is reported (and rebuilt smaller) by run.py
-	$(PYTHON) tests/bench/run.py
+	DRGN_PYTHON=$(BENCH_VENV)/bin/python $(PYTHON) tests/bench/run.py
+
+$(BENCH_VENV)/bin/drgn-ok:
+	rm -rf $(BENCH_VENV) && $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q drgn==$(DRGN_VERSION)
+	$(BENCH_VENV)/bin/python -c 'import drgn' && touch $@
 
 bisect-demo: EXTRA_PKGS = $(VM_PKGS)
 bisect-demo: deps

@@ -26,6 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 VM = os.path.join(ROOT, "vm_images")
 FALLBACK = os.path.join(HERE, "images")
 PYTHON = "/usr/bin/python3"
+# drgn runs in its own interpreter (make bench installs it into a private virtualenv).
+DRGN_PYTHON = os.environ.get("DRGN_PYTHON", PYTHON)
 GDB = os.environ.get("GDB", "gdb")
 LLDB = os.environ.get("LLDB", "lldb-19")
 IMAGES = ("fbsd14/scale-64", "fbsd14/scale-256", "fbsd11-i386/scale-64")
@@ -105,7 +107,7 @@ def run_worker(kind, image, tmp):
 
 
 def run_drgn(image, runs=2):
-    p = subprocess.run([PYTHON, os.path.join(HERE, "drgn_walk.py"), os.path.join(image, "kernel"),
+    p = subprocess.run([DRGN_PYTHON, os.path.join(HERE, "drgn_walk.py"), os.path.join(image, "kernel"),
                         os.path.join(image, "vmcore"), str(runs)],
                        capture_output=True, text=True, timeout=TIMEOUT)
     try:
@@ -130,7 +132,7 @@ def machine():
     model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
     mem = re.search(r"MemTotal:\s*(\d+)", open("/proc/meminfo").read())
     osrel = dict(line.rstrip().split("=", 1) for line in open("/etc/os-release") if "=" in line)
-    drgn = subprocess.run([PYTHON, "-c", "import drgn; print(drgn.__version__)"],
+    drgn = subprocess.run([DRGN_PYTHON, "-c", "import drgn; print(drgn.__version__)"],
                           capture_output=True, text=True)
     return {"cpu": model.group(1) if model else platform.processor(), "cores": os.cpu_count(),
             "ram_gib": round(int(mem.group(1)) / 2**20, 1) if mem else None,
@@ -280,6 +282,13 @@ def main():
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     log(f"\nwrote {os.path.join(HERE, 'results.json')}")
+    # A bench that silently lost its peer measures nothing it claims to: fail loudly.
+    missing = [name for name, e in results["images"].items()
+               if e.get("path") and "error" in e.get("drgn", {"error": "not run"})]
+    if missing:
+        log(f"FAILED: drgn ({results['machine']['drgn']}) could not be measured on: "
+            + ", ".join(f"{n} ({results['images'][n]['drgn'].get('error')})" for n in missing))
+        return 1
     return 0
 
 
