@@ -7,6 +7,8 @@ by ``kernel/zpcpu.py`` instead.)  The cache lives for one command only, so a liv
 shown stale memory across commands.
 """
 
+from collections import OrderedDict
+
 from . import PAGE, target_cache
 from .errors import MemoryFault
 
@@ -18,7 +20,7 @@ class PageCache:
 
     def __init__(self, target, max_pages=16384):
         self._target = target
-        self._pages = {}
+        self._pages = OrderedDict()   # page number -> bytes or None, least recently used first
         self._max_pages = max_pages
         self.cache = target_cache(target)   # strategies outlive the run; pages do not
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
@@ -36,9 +38,12 @@ class PageCache:
             # Across a page boundary: arrays read once per command (uz_cpu[], mti_stats[],
             # per-CPU blocks) or a record straddling two pages; caching pages buys nothing.
             return self._target.read(addr, size)
-        page = self._pages.get(addr // PAGE, _UNSEEN)
+        number = addr // PAGE
+        page = self._pages.get(number, _UNSEEN)
         if page is _UNSEEN:
-            page = self._page(addr // PAGE)
+            page = self._page(number)
+        else:
+            self._pages.move_to_end(number)
         if page is not None:
             return page[start:start + size]
         # The page is not readable as a whole; the target may still have these bytes (a
@@ -49,7 +54,9 @@ class PageCache:
         if number in self._pages:
             return self._pages[number]
         if len(self._pages) >= self._max_pages:
-            self._pages.clear()
+            # Bounded LRU: a long walk keeps the pages it keeps returning to (list heads, zone
+            # headers) and drops the ones it passed once.
+            self._pages.popitem(last=False)
         try:
             data = self._target.read(number * PAGE, PAGE)
         except MemoryFault:
