@@ -17,12 +17,13 @@ import time
 
 
 def proc_status():
-    """VmRSS and VmHWM of this process in KiB (the debugger itself: Python is embedded)."""
+    """VmRSS, VmHWM and the resident split (RssAnon: allocated by the debugger and Python; RssFile:
+    mapped files such as the core lldb maps) of this process in KiB (Python is embedded)."""
     out = {}
     with open("/proc/self/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(value.split()[0])
     return out
 
