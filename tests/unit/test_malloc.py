@@ -2,7 +2,8 @@
 
 import pytest
 
-from kmemdbg.alloc.malloc import KVM, TRUE, malloc_type_stats
+from kmemdbg.alloc.malloc import malloc_type_stats
+from kmemdbg.alloc.views import KVM, TRUE
 
 from eras import IMAGES, MAXCPU
 from kbuild import FakeKernel

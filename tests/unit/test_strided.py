@@ -6,8 +6,9 @@ import struct
 
 import pytest
 
-from kmemdbg.alloc.malloc import KVM as MALLOC_KVM, TRUE as MALLOC_TRUE, malloc_type_stats
-from kmemdbg.alloc.uma import KVM, TRUE, uma_zone_stats
+from kmemdbg.alloc.malloc import malloc_type_stats
+from kmemdbg.alloc.uma import uma_zone_stats
+from kmemdbg.alloc.views import KVM, TRUE
 from kmemdbg.backends.fake import PAGE
 from kmemdbg.kernel.strided import Strided, cpu_runs
 from kmemdbg.kernel.zpcpu import Zpcpu
@@ -178,12 +179,12 @@ def _malloc_kernel(era, arch, byteorder):
 
 @pytest.mark.parametrize("era,arch", IMAGES)
 def test_malloc_views_are_byte_order_independent(era, arch):
-    for view in (MALLOC_TRUE, MALLOC_KVM):
+    for view in (TRUE, KVM):
         little = malloc_type_stats(_malloc_kernel(era, arch, "little").t, view)
         big = malloc_type_stats(_malloc_kernel(era, arch, "big").t, view)
         assert little.types == big.types
         assert not any(m.issues for m in little.types)
-    big = malloc_type_stats(_malloc_kernel(era, arch, "big").t, MALLOC_TRUE)
+    big = malloc_type_stats(_malloc_kernel(era, arch, "big").t, TRUE)
     devbuf = {m.name: m for m in big.types}["devbuf"]
     assert (devbuf.in_use, devbuf.memory_use, devbuf.size_mask) == (8, 5120, 0b100001)
 
@@ -201,12 +202,12 @@ def test_malloc_pcpu_hole_on_absent_cpu(era):
     def temp(view):
         return {m.name: m for m in malloc_type_stats(k.t, view).types}["temp"]
 
-    assert temp(MALLOC_KVM).requests == 6 and temp(MALLOC_KVM).size_mask == 0b1010
+    assert temp(KVM).requests == 6 and temp(KVM).size_mask == 0b1010
     k.t.unmap(base + 2 * PAGE, PAGE)
-    t = temp(MALLOC_KVM)
+    t = temp(KVM)
     assert (t.requests, t.size_mask, t.issues) == (5, 0b10, ())
-    assert temp(MALLOC_TRUE).requests == 5
+    assert temp(TRUE).requests == 5
     k.t.unmap(base + PAGE, PAGE)
-    t = temp(MALLOC_TRUE)
+    t = temp(TRUE)
     assert t.requests is None and "mti_stats of malloc type" in t.issues[0] and "(CPU 1)" in t.issues[0]
     assert {m.name: m for m in malloc_type_stats(k.t).types}["devbuf"].requests == 10

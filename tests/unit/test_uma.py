@@ -2,7 +2,8 @@
 
 import pytest
 
-from kmemdbg.alloc.uma import KVM, TRUE, WHERE, uma_zone_stats
+from kmemdbg.alloc.uma import uma_zone_stats
+from kmemdbg.alloc.views import KVM, TRUE
 
 from eras import IMAGES
 from kbuild import UMA_ZFLAG_INTERNAL, UMA_ZONE_SECONDARY, FakeKernel
@@ -116,7 +117,7 @@ def test_kvm_used_wraps_unsigned_before_13():
 @pytest.mark.parametrize("era", ["fbsd12", "fbsd13", "fbsd14"])
 def test_two_domains(era):
     k = plant(era, "amd64", ndomains=2)
-    z = by_name(uma_zone_stats(k.t, WHERE))
+    z = by_name(uma_zone_stats(k.t, TRUE))
     assert z["mbuf"].free_zone == 5 + 6 + 9 + (2 if k.n >= 13 else 0)
     assert z["mbuf"].free_keg == (11 if k.n >= 13 else 7)
 

@@ -23,8 +23,8 @@ from ..target import read_cstring
 from ..target.errors import KmemdbgError
 from ..target.record import read_array, read_record
 from .kmemzones import read_malloc_zones
-from .malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from .uma import TRUE, UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
+from .malloc import malloc_type_stats
+from .uma import UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
 
 BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
 # UMA_ZFLAG_BUCKET moved between releases (0x02000000 in 8.x, 0x10000000 from 10.x); bucket zones
@@ -143,8 +143,8 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     :param mtypes: a ``MallocReport`` in the true view.
     :param malloc_zones: ``[{"name", "size"}]`` from ``kmemzones``.
     """
-    zones = zones or uma_zone_stats(target, TRUE)
-    mtypes = mtypes or malloc_type_stats(target, MALLOC_TRUE)
+    zones = zones or uma_zone_stats(target)
+    mtypes = mtypes or malloc_type_stats(target)
     malloc_zones = malloc_zones if malloc_zones is not None else read_malloc_zones(target)
     warnings = list(zones.warnings) + list(mtypes.warnings) + [
         f"{r.name}: {i}" for r in zones.zones + mtypes.types for i in r.issues]

@@ -1,18 +1,16 @@
 """malloc(9) types: walk of ``kmemstatistics`` and per-type statistics, as plain data.
 
 Mirrors ``sys/sys/malloc.h`` (``struct malloc_type``, ``malloc_type_internal``,
-``malloc_type_stats``) and ``kmemzones[]`` of ``sys/kern/kern_malloc.c``, and libmemstat's
-``memstat_kvm_malloc()`` for the kvm view.
+``malloc_type_stats``) and ``kmemzones[]`` of ``sys/kern/kern_malloc.c``; where the true view
+and libmemstat's ``memstat_kvm_malloc()`` differ, the walk asks its view (``views.py``).
 
 Where the per-CPU statistics are (``probes.malloc_stats_kind``):
 
 * 6.x-11.x: ``ks_handle`` -> ``struct malloc_type_internal`` holding ``mti_stats[MAXCPU]``;
-  the true view sums every slot of the array (absent CPUs are zero), the kvm view the first
-  ``mp_maxcpus`` slots, as libmemstat does.
+  the view says how many slots are summed.
 * 12.x: ``ks_handle`` -> internal struct whose ``mti_stats`` is a per-CPU (zpcpu) pointer.
-* 13.0+: the internal struct is embedded as ``ks_mti``; the kvm view skips types whose
-  ``ks_version`` is not libmemstat's M_VERSION.
-Per-CPU (12+) sums run over present CPUs in the true view, CPUs ``0..mp_ncpus-1`` in kvm.
+* 13.0+: the internal struct is embedded as ``ks_mti``; a view may skip types by ``ks_version``.
+Per-CPU (12+) sums run over the view's ``summed_cpus``.
 """
 
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from functools import reduce
 from operator import or_
 from typing import Optional, Tuple
 
-from ..kernel.cpus import CpuInfo, read_cpu_info, summed_cpus
+from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_pointer
 from ..kernel.queue import for_each_entry
 from ..kernel.strided import Strided, cpu_runs
@@ -28,12 +26,11 @@ from ..kernel.zpcpu import Zpcpu
 from ..target import read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
 from ..target.record import read_record
-from . import probes
+from . import probes, views
 from .kmemzones import read_kmemzones
 from .probes import MALLOC_TYPE
-from .uma import KVM, ROW_ERRORS, TRUE, U64
+from .uma import ROW_ERRORS
 
-M_VERSION = 2020110501
 MAX_TYPES = 100000
 STATS = "struct malloc_type_stats"
 _SUMMED = ("mts_memalloced", "mts_memfreed", "mts_numallocs", "mts_numfrees")
@@ -82,9 +79,10 @@ def read_zone_sizes(target):
     return tuple(size for size, _ in read_kmemzones(target))
 
 
-def malloc_type_stats(target, view=TRUE):
+def malloc_type_stats(target, view=views.TRUE):
     """Walk ``kmemstatistics`` and compute every type's statistics in ``view``.
 
+    :param view: ``views.TRUE`` or ``views.KVM``.
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
     reader = _TypeReader(target, view)
@@ -98,19 +96,19 @@ def malloc_type_stats(target, view=TRUE):
                 types.append(reader.type_stats(mt))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
-    return MallocReport(view, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
+    return MallocReport(view.name, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
                         reader.kind, tuple(notes))
 
 
 class _TypeReader:
     def __init__(self, target, view):
         t = self.target = target
-        self.kvm = view == KVM
+        self.view = view
         self.cpus = read_cpu_info(t)
         self.kind = probes.malloc_stats_kind(t)
         self.mt = t.layout(MALLOC_TYPE)
         self.stats = t.layout(STATS)
-        self.has_version = probes.malloc_has_version(t)
+        self.version = view.malloc_version(t)
         self.summed = [self._column(member) for member in _SUMMED]
         self.size_column = self._column("mts_size")
         self.warnings, self.notes = [], []
@@ -126,13 +124,11 @@ class _TypeReader:
             self.mti = t.layout("struct malloc_type_internal")
         if self.kind == probes.STATS_ARRAY:
             arr = self.mti.field("mti_stats").type
-            self.slots = arr.length or 0
-            if self.kvm:       # libmemstat reads mp_maxcpus elements
-                self.slots = min(self.slots, self.cpus.maxcpus)
+            self.slots = view.malloc_slots(arr.length or 0, self.cpus)
             self.slot_runs = cpu_runs(range(self.slots))
         else:
             self.zpcpu = Zpcpu(t, self.cpus)
-            self.pcpu_cpus, self.absent_ok = summed_cpus(self.cpus, self.kvm)
+            self.pcpu_cpus, self.absent_ok = view.summed_cpus(self.cpus)
 
     def _column(self, member):
         """``(offset, size, signed)`` of a ``struct malloc_type_stats`` member."""
@@ -147,10 +143,10 @@ class _TypeReader:
             return f"<malloc_type {mt.addr:#x}>"
 
     def skip_reason(self, mt):
-        """Why vmstat (kvm view, 13+) leaves this type out, or ``None``."""
-        if self.kvm and self.has_version and mt.int("ks_version") != M_VERSION:
+        """Why the view leaves this type out (a foreign ``ks_version``), or ``None``."""
+        if self.version is not None and mt.int("ks_version") != self.version:
             return (f'malloc type "{self._name(mt, [])}" at {mt.addr:#x}: ks_version '
-                    f"{mt.int('ks_version')} is not {M_VERSION}; skipped as vmstat does")
+                    f"{mt.int('ks_version')} is not {self.version}; skipped as vmstat does")
         return None
 
     def type_stats(self, mt):
@@ -163,9 +159,8 @@ class _TypeReader:
             issues.append(str(e))
             return MallocTypeStats(name, mt.addr, None, None, None, None, None, None, tuple(issues))
         memalloced, memfreed, numallocs, numfrees = sums
-        in_use, memory_use = numallocs - numfrees, memalloced - memfreed
-        if self.kvm:
-            in_use, memory_use = in_use & U64, memory_use & U64
+        in_use = self.view.difference(numallocs, numfrees)
+        memory_use = self.view.difference(memalloced, memfreed)
         return MallocTypeStats(name, mt.addr, in_use, memory_use, numallocs, numfrees, mask,
                                self._sizes(mask, issues), tuple(issues))
 

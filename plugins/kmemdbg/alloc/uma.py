@@ -1,20 +1,9 @@
 """UMA kegs and zones: walks and per-zone statistics, as plain data.
 
 Mirrors ``sys/vm/uma_int.h`` (``struct uma_keg``, ``uma_zone``, ``uma_cache``, ``uma_bucket``,
-``uma_zone_domain``, ``uma_domain``) of every era from 6.x to 15, and the accounting of
-libmemstat's ``memstat_kvm_uma()`` for the kvm view.
-
-Views (vm_images/GROUND_TRUTH.md):
-
-* ``true``  every free item counted once: per-CPU buckets (none for ``UMA_ZFLAG_INTERNAL`` kegs), the zone's (per-domain) bucket cache
-  including 13+ ``uzd_cross``, and the keg's free items on the keg's first zone only; cache-only
-  zones from ``uma_cachezones``; limit as the kernel enforces it; counters over every CPU.
-* ``where`` the true view; the breakdown ``free_cpu``/``free_zone``/``free_keg`` is always kept.
-* ``kvm``   what ``vmstat -M core -z`` of the era prints, quirks included: keg free on every
-  zone of a shared keg unless the *keg* carries ``UMA_ZONE_SECONDARY`` (only 6.x/7.x set it
-  there), no keg free at all in 13+ (libmemstat's inverted test), no per-CPU data for
-  ``UMA_ZFLAG_INTERNAL`` kegs, counter(9) summed over CPUs ``0..mp_ncpus-1``, 13+ allocs clamped
-  to frees, the ``uk_maxpages`` limit quirk, no cache-only zones.
+``uma_zone_domain``, ``uma_domain``) of every era from 6.x to 15.  Where the true view and
+libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdown
+``free_cpu``/``free_zone``/``free_keg`` (``uma-zones --where``) is always kept.
 """
 
 from dataclasses import dataclass
@@ -22,7 +11,7 @@ from itertools import compress
 from operator import gt
 from typing import Optional, Tuple
 
-from ..kernel.cpus import CpuInfo, read_cpu_info, summed_cpus
+from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
@@ -30,20 +19,15 @@ from ..kernel.zpcpu import Zpcpu
 from ..target import read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
 from ..target.record import read_array, read_record
-from . import probes
+from . import probes, views
 from .probes import CACHE, KEG, ZONE
 
-TRUE, WHERE, KVM = "true", "where", "kvm"
-VIEWS = (TRUE, WHERE, KVM)
-
-UMA_ZONE_SECONDARY = 0x200
 UMA_ZFLAG_INTERNAL = 0x20000000
 
 MAX_KEGS = 100000
 MAX_ZONES_PER_KEG = 10000
 MAX_BUCKETS = 1 << 20
 MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
-U64 = (1 << 64) - 1
 
 # Failures that damage one row or one list; anything else (missing types) is fatal.
 ROW_ERRORS = (MemoryFault, CorruptionError)
@@ -56,7 +40,7 @@ class ZoneStats:
     :param keg: ``struct uma_keg *`` the zone was found on, 0 for cache-only zones.
     :param requests: successful allocations (zone counter plus per-CPU ``uc_allocs``).
     :param frees: zone counter plus per-CPU ``uc_frees``.
-    :param used: ``requests - frees`` (unsigned 64-bit in the kvm view, like vmstat).
+    :param used: ``requests - frees`` (the view's ``difference``).
     :param free_cpu: items in per-CPU buckets; ``free_zone``: in the zone's bucket cache;
         ``free_keg``: free items in the keg's slabs attributed to this zone by the view's rule.
     :param sleep: ``uz_sleeps``, ``None`` in eras without it (6.x-8.x).
@@ -130,16 +114,15 @@ def read_ndomains(target):
     return n
 
 
-def uma_zone_stats(target, view=TRUE):
+def uma_zone_stats(target, view=views.TRUE):
     """Walk every keg and zone and compute each zone's statistics in ``view``.
 
     A damaged zone becomes a row with ``None`` cells and ``issues``; a damaged list ends that
     list with a warning; a missing symbol or type raises (not a FreeBSD kernel we understand).
 
+    :param view: ``views.TRUE`` or ``views.KVM``.
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
-    if view not in VIEWS:
-        raise ValueError(view)
     reader = _ZoneReader(target, view)
     zones, warnings = [], []
     try:
@@ -151,13 +134,13 @@ def uma_zone_stats(target, view=TRUE):
                 warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
     except ROW_ERRORS as e:
         warnings.append(f"uma_kegs: {e}")
-    if view != KVM:        # libmemstat's kvm path never visits cache-only zones
+    if view.visits_cache_zones():
         try:
             for zone in for_each_cache_zone(target):
                 zones.append(reader.zone_stats(zone, None, True))
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
-    return UmaReport(view, tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
+    return UmaReport(view.name, tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
 
 
@@ -166,7 +149,7 @@ class _ZoneReader:
 
     def __init__(self, target, view):
         t = self.target = target
-        self.kvm = view == KVM
+        self.view = view
         self.cpus = read_cpu_info(t)
         self.ndomains = read_ndomains(t)
         self.zone = t.layout(ZONE)
@@ -180,13 +163,13 @@ class _ZoneReader:
         self.has_xdomain = probes.zone_has_xdomain(t)
         self.has_max_items = probes.zone_has_max_items(t)
         self.keg_domains = probes.keg_free_per_domain(t)
-        self.clamp = self.kvm and probes.kvm_clamps_allocs(t)
+        self.clamp = view.clamps_allocs(t)
         self.zpcpu = Zpcpu(t, self.cpus) if self.counter9 or self.has_xdomain else None
         if self.bucket_kind in (probes.DOMAIN_POINTER, probes.DOMAINS_AFTER_CPUS):
             self.zdom = t.layout("struct uma_zone_domain")
         if self.keg_domains:
             self.udom = t.layout("struct uma_domain")
-        self.counter_cpus, self.absent_ok = summed_cpus(self.cpus, self.kvm)
+        self.counter_cpus, self.absent_ok = view.summed_cpus(self.cpus)
         self._prepare_cache_columns()
 
     def _prepare_cache_columns(self):
@@ -257,10 +240,8 @@ class _ZoneReader:
             if self.clamp and allocs < zfrees:
                 allocs = zfrees
             requests, frees = allocs + cpu_allocs, zfrees + cpu_frees
-            used = requests - frees
-            if self.kvm:
-                used &= U64
-            elif used < 0:
+            used = self.view.difference(requests, frees)
+            if used < 0:
                 issues.append(f"frees ({frees}) exceed allocations ({requests})")
         elif counters is not None:
             fails = counters[2]
@@ -292,13 +273,8 @@ class _ZoneReader:
             return z.int("uz_max_items")
         if keg is None:
             return 0
-        maxpages, ppera, ipers = keg.int("uk_maxpages"), keg.int("uk_ppera"), keg.int("uk_ipers")
-        if self.kvm:
-            # libmemstat (<= 12) divides pages by items per slab for multi-page slabs; reproduced.
-            if ppera > 1:
-                return maxpages // ipers if ipers else 0
-            return maxpages * ipers
-        return (maxpages // ppera) * ipers if ppera else 0
+        return self.view.limit_from_pages(keg.int("uk_maxpages"), keg.int("uk_ppera"),
+                                          keg.int("uk_ipers"))
 
     def _counter(self, z, member):
         base = z.ptr(member)
@@ -393,22 +369,19 @@ class _ZoneReader:
                                                 f'zone "{name}"')):
             total += self._bucket_list(dom.field_addr("uzd_buckets"),
                                        f'zone "{name}" domain {d} uzd_buckets')
-            if not self.kvm and dom.has("uzd_cross") and dom.ptr("uzd_cross"):
+            if self.view.counts_cross_bucket() and dom.has("uzd_cross") and dom.ptr("uzd_cross"):
                 total += self._bucket_count(dom.ptr("uzd_cross"), f'zone "{name}" uzd_cross')
         return total
 
     def _keg_free(self, keg, first):
+        """The keg's free slab items if the view credits them to this zone, else 0."""
+        if not self.view.keg_free_counted(keg.int("uk_flags"), first, self.keg_domains):
+            return 0
         if self.keg_domains:
-            if self.kvm or not first:      # libmemstat's inverted test adds nothing in 13+
-                return 0
             doms = read_array(self.target, self.udom, keg.field_addr("uk_domain"), self.ndomains,
                               what=f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")
             return sum(d.int("ud_free_items") for d in doms)
-        if self.kvm:
-            if keg.int("uk_flags") & UMA_ZONE_SECONDARY and not first:
-                return 0
-            return keg.int("uk_free")
-        return keg.int("uk_free") if first else 0
+        return keg.int("uk_free")
 
 
 def _checked_count(cnt, entries, what):

@@ -2,8 +2,8 @@
 
 import json
 
-from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from ..alloc.uma import TRUE as UMA_TRUE, uma_zone_stats
+from ..alloc.malloc import malloc_type_stats
+from ..alloc.uma import uma_zone_stats
 from ..leak import snapshot
 from ..leak.collect import take_snapshot
 from ..leak.diff import MALLOC, auto_threshold, culprits, diff
@@ -103,8 +103,8 @@ def _owners(target, rows, warnings):
     """Owner of each culprit row, looked up in the target (one walk, one holder scan)."""
     owners = {}
     try:
-        mtypes = {m.name: m for m in malloc_type_stats(target, MALLOC_TRUE).types}
-        zones = uma_zone_stats(target, UMA_TRUE).zones
+        mtypes = {m.name: m for m in malloc_type_stats(target).types}
+        zones = uma_zone_stats(target).zones
     except KmemdbgError as e:
         warnings.append(f"owners not looked up: {e}")
         return owners

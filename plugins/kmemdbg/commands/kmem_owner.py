@@ -3,8 +3,8 @@
 import json
 import re
 
-from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from ..alloc.uma import TRUE as UMA_TRUE, uma_zone_stats
+from ..alloc.malloc import malloc_type_stats
+from ..alloc.uma import uma_zone_stats
 from ..leak.owner import malloc_type_owner, source_path, zone_owner, zone_pointer_holders
 from ..target.errors import KmemdbgError
 from .common import run_target
@@ -63,11 +63,11 @@ def run_kmem_owner(target, args, out):
     owners, warnings = [], []
     try:
         owners += [malloc_type_owner(target, m)
-                   for m in reversed(malloc_type_stats(target, MALLOC_TRUE).types) if match(m.name)]
+                   for m in reversed(malloc_type_stats(target).types) if match(m.name)]
     except KmemdbgError as e:
         warnings.append(f"malloc types not searched: {e}")
     try:
-        zones = uma_zone_stats(target, UMA_TRUE).zones
+        zones = uma_zone_stats(target).zones
         hits = [z for z in reversed(zones) if match(z.name)]
         if hits:
             holders = zone_pointer_holders(target, {z.address for z in hits})

@@ -5,8 +5,8 @@ import json
 from ..alloc.accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
                                 MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, BUCKET_ZONE, kmem_account)
 from ..alloc.kmemzones import read_malloc_zones
-from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from ..alloc.uma import TRUE, uma_zone_stats
+from ..alloc.malloc import malloc_type_stats
+from ..alloc.uma import uma_zone_stats
 from ..kernel.memory import read_pointer
 from ..kernel.release import read_release
 from ..leak.owner import source_path, zone_pointer_holders
@@ -90,8 +90,8 @@ def limit_rows(target, zones):
 
 
 def build_summary(target, top):
-    zones = uma_zone_stats(target, TRUE)
-    mtypes = malloc_type_stats(target, MALLOC_TRUE)
+    zones = uma_zone_stats(target)
+    mtypes = malloc_type_stats(target)
     malloc_zones = read_malloc_zones(target)
     acct = kmem_account(target, zones, mtypes, malloc_zones)
     rel = read_release(target)

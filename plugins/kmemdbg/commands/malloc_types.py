@@ -1,7 +1,7 @@
 """``malloc-types``: ``vmstat -m`` computed from the kernel's malloc(9) type list."""
 
-from ..alloc import probes
-from ..alloc.malloc import KVM, TRUE, malloc_type_stats
+from ..alloc import probes, views
+from ..alloc.malloc import malloc_type_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import MALLOC_HELP, epilog, malloc_columns
@@ -29,7 +29,7 @@ def make_parser():
 
 def run_malloc_types(target, args, out):
     target = run_target(target)
-    view = KVM if args.compat == "kvm" else TRUE
+    view = views.for_compat(args.compat)
     report = malloc_type_stats(target, view)
     columns = malloc_columns()
     rows = list(reversed(report.types))
@@ -44,7 +44,7 @@ def run_malloc_types(target, args, out):
         return vmstat.render_malloc(rows, vmstat.malloc_format(embedded, osreldate))
 
     return emit(out, args, rows, columns, "memory", warnings, text,
-                lambda: context_line(target, report.cpus, None, view), report.notes)
+                lambda: context_line(target, report.cpus, None, view.name), report.notes)
 
 
 MALLOC_TYPES = command(CommandSpec("malloc-types", "malloc(9) types like vmstat -m (true, --compat kvm)",

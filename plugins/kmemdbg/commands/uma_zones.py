@@ -1,7 +1,7 @@
 """``uma-zones``: ``vmstat -z`` computed from the kernel's UMA structures."""
 
-from ..alloc import probes
-from ..alloc.uma import KVM, TRUE, WHERE, uma_zone_stats
+from ..alloc import probes, views
+from ..alloc.uma import uma_zone_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import ZONE_HELP, epilog, zone_columns
@@ -30,7 +30,7 @@ def make_parser():
 
 def run_uma_zones(target, args, out):
     target = run_target(target)
-    view = KVM if args.compat == "kvm" else (WHERE if args.where else TRUE)
+    view = views.for_compat(args.compat)
     report = uma_zone_stats(target, view)
     columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
     rows = select(list(reversed(report.zones)), columns, args, lambda z: z.name)
@@ -44,7 +44,8 @@ def run_uma_zones(target, args, out):
                                                             osreldate))
 
     return emit(out, args, rows, columns, "zone", warnings, text,
-                lambda: context_line(target, report.cpus, report.ndomains, view))
+                lambda: context_line(target, report.cpus, report.ndomains,
+                                     "where" if args.where and view is views.TRUE else view.name))
 
 
 UMA_ZONES = command(CommandSpec("uma-zones", "UMA zones like vmstat -z (true, --where, --compat kvm)",

@@ -99,21 +99,6 @@ def read_cpu_info(target):
     return CpuInfo(maxid, ncpus, maxcpus, present)
 
 
-def summed_cpus(info, kvm):
-    """The CPUs a per-CPU (zpcpu, counter(9)) sum visits, and those allowed to be unreadable.
-
-    libkvm sums CPUs ``0 .. mp_ncpus - 1`` whatever ``all_cpus`` says, so with sparse CPU ids
-    it reads copies of absent CPUs (tolerated) and misses the highest present ones; the truth
-    is every present CPU.
-
-    :return: ``(cpu ids, frozenset of ids whose copy may be unmapped)``
-    """
-    if kvm:
-        cpus = tuple(range(info.ncpus))
-        return cpus, frozenset(cpus) - set(info.present)
-    return info.present, frozenset()
-
-
 def format_cpu_ids(ids):
     """``0-2,4``: compact ranges, for context lines."""
     out, ids = [], sorted(ids)

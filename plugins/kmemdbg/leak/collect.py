@@ -4,8 +4,8 @@ the kernel's identity and its clock."""
 import datetime
 
 from ..alloc.kmemzones import read_malloc_zones
-from ..alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from ..alloc.uma import WHERE, uma_zone_stats
+from ..alloc.malloc import malloc_type_stats
+from ..alloc.uma import uma_zone_stats
 from ..kernel.memory import read_symbol_int_or_none
 from ..kernel.release import read_release
 from . import snapshot
@@ -30,8 +30,8 @@ def mtype_row(m):
 
 def take_snapshot(target, now=None):
     """Walk the target once and return ``(snapshot dict, warnings)``."""
-    zones = uma_zone_stats(target, WHERE)
-    mtypes = malloc_type_stats(target, MALLOC_TRUE)
+    zones = uma_zone_stats(target)
+    mtypes = malloc_type_stats(target)
     rel = read_release(target)
     identity = {"version": rel.version, "osreldate": rel.osreldate,
                 "build_id": getattr(target, "build_id", None), "description": target.description}
