@@ -29,7 +29,7 @@ from ..target.record import read_record
 from . import probes, views
 from .kmemzones import read_kmemzones
 from .probes import MALLOC_TYPE
-from .uma import ROW_ERRORS
+from .rows import ROW_ERRORS
 
 MAX_TYPES = 100000
 STATS = "struct malloc_type_stats"

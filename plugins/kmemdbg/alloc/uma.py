@@ -21,6 +21,7 @@ from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
 from ..target.record import read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
+from .rows import ROW_ERRORS
 
 UMA_ZFLAG_INTERNAL = 0x20000000
 
@@ -28,9 +29,6 @@ MAX_KEGS = 100000
 MAX_ZONES_PER_KEG = 10000
 MAX_BUCKETS = 1 << 20
 MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
-
-# Failures that damage one row or one list; anything else (missing types) is fatal.
-ROW_ERRORS = (MemoryFault, CorruptionError)
 
 
 @dataclass(frozen=True)

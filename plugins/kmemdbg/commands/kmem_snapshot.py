@@ -2,7 +2,6 @@
 
 from ..leak import snapshot
 from ..leak.collect import take_snapshot
-from .common import run_target
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -22,7 +21,7 @@ def make_parser():
 
 
 def run_kmem_snapshot(target, args, out):
-    snap, warnings = take_snapshot(run_target(target))
+    snap, warnings = take_snapshot(target)
     try:
         snapshot.save(snap, args.file)
     except OSError as e:

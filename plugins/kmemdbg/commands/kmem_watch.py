@@ -5,9 +5,9 @@ import time
 
 from ..leak.collect import take_snapshot
 from ..leak.diff import auto_threshold, culprits, diff
-from ..target.errors import CommandArgumentError, KmemdbgError
-from .common import run_target
-from .kmem_diff import AUTO, _json_row, _table, parse_size
+from ..report.diff import growth_json, growth_table
+from ..target.errors import KmemdbgError
+from .options import AUTO, count, positive_count, seconds, size
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -20,58 +20,55 @@ times.  The target runs between samples and is stopped again, as before the comm
 def make_parser():
     p = KmemArgumentParser(prog="kmem-watch", description=DESCRIPTION,
                            epilog="example:\n  kmem-watch --interval 5 --count 12 --top 5")
-    p.add_argument("--interval", metavar="SECONDS", type=float, default=5.0)
-    p.add_argument("--count", metavar="N", type=int, default=3)
-    p.add_argument("--top", metavar="N", type=int, default=10)
-    p.add_argument("--threshold", metavar="BYTES", default=AUTO,
+    p.add_argument("--interval", metavar="SECONDS", type=seconds, default=5.0)
+    p.add_argument("--count", metavar="N", type=positive_count, default=3)
+    p.add_argument("--top", metavar="N", type=count, default=10)
+    p.add_argument("--threshold", metavar="BYTES", type=size, default=AUTO,
                    help="culprit growth (default auto: 1%% of the zone bytes in use, >= 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="json: one JSON document per sample, one per line")
     return p
 
 
-def run_for(target, seconds):
-    """Let a stopped live target run for ``seconds`` and stop it again.
+def run_for(target, interval):
+    """Let a stopped live target run for ``interval`` seconds and stop it again.
 
     Backends whose debugger cannot wait for a stop inside a command (gdb) provide ``run_for``;
     elsewhere resume, sleep, and interrupt (also on Ctrl-C, so the target is never left running
     unattended by a dying command).
     """
     if hasattr(target, "run_for"):
-        target.run_for(seconds)
+        target.run_for(interval)
         return
     target.resume()
     try:
-        time.sleep(seconds)
+        time.sleep(interval)
     finally:
         target.interrupt()
 
 
 def run_kmem_watch(target, args, out):
-    threshold = parse_size(args.threshold)
-    if args.interval <= 0 or args.count <= 0:
-        raise CommandArgumentError("--interval and --count must be positive")
     if not target.is_live:
         raise KmemdbgError("kmem-watch needs a live target (a core does not change); "
                            "use kmem-snapshot and kmem-diff across cores")
-    first, _ = take_snapshot(run_target(target))
+    first, _ = take_snapshot(target)
     hot = []
     for i in range(1, args.count + 1):
         run_for(target, args.interval)
-        snap, warnings = take_snapshot(run_target(target))   # a fresh page cache: memory moved
+        snap, warnings = take_snapshot(target.fresh())   # a fresh page cache: memory moved
         d = diff(first, snap)
-        limit = threshold if threshold is not None else auto_threshold(snap)
+        limit = args.threshold if args.threshold is not None else auto_threshold(snap)
         hot = culprits(d, limit)
         shown = d.rows[:args.top]
         ids = {id(g) for g in hot}
         if args.format == "json":
             out.write(json.dumps({"kmem-watch": {"sample": i, "seconds": d.seconds,
                                                  "warnings": d.warnings + warnings,
-                                                 "rows": [_json_row(g, id(g) in ids, None)
+                                                 "rows": [growth_json(g, id(g) in ids, None)
                                                           for g in shown]}}) + "\n")
         else:
             out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
-            out.write(_table(d, shown, ids, {}, limit))
+            out.write(growth_table(d, shown, ids, {}, limit))
         if hasattr(out, "flush"):
             out.flush()
     return FAILED if hot else OK

@@ -1,11 +1,12 @@
 """``malloc-types``: ``vmstat -m`` computed from the kernel's malloc(9) type list."""
 
 from ..alloc import probes, views
+from ..alloc.rows import row_issues
 from ..alloc.malloc import malloc_type_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import MALLOC_HELP, epilog, malloc_columns
-from .common import add_output_options, context_line, emit, row_issues, run_target, select
+from .listing import add_output_options, context_line, emit, select
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -21,22 +22,21 @@ def make_parser():
     p = KmemArgumentParser(prog="malloc-types", description=DESCRIPTION,
                            epilog=epilog(MALLOC_HELP, "examples:\n  malloc-types --sort memory-use --top 10\n"
                                          "  malloc-types --compat kvm --format vmstat"))
-    add_output_options(p)
+    add_output_options(p, malloc_columns())
     p.add_argument("--all", action="store_true",
                    help="include types vmstat omits (no requests and nothing in use)")
     return p
 
 
 def run_malloc_types(target, args, out):
-    target = run_target(target)
     view = views.for_compat(args.compat)
     report = malloc_type_stats(target, view)
     columns = malloc_columns()
     rows = list(reversed(report.types))
     if not args.all:
         rows = [m for m in rows if not (m.requests == 0 and m.in_use == 0)]
-    rows = select(rows, columns, args, lambda m: m.name)
-    warnings = list(report.warnings) + row_issues(rows, lambda m: m.name)
+    rows = select(rows, columns, args)
+    warnings = list(report.warnings) + row_issues(rows)
 
     def text(rows):
         embedded = report.stats_kind == probes.STATS_EMBEDDED_PCPU

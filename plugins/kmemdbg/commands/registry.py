@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, List
 
 from ..target.errors import CommandArgumentError, KmemdbgError
+from ..target.pagecache import PageCache
 
 # Exit statuses, for batch use (gdb -batch / lldb -b and kgdb_scripts/leakcheck).
 OK, FAILED, USAGE = 0, 1, 2
@@ -102,6 +103,10 @@ class LazyTarget:
 def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     """Parse ``argv``, run ``spec`` against the target, and turn every failure into one line.
 
+    The command sees the target through one page cache for the whole run (``kmem-watch`` asks
+    it for a fresh one per sample); a usage error found while running (``kmem-owner --regex``
+    with a bad NAME) is reported like one found by argparse.
+
     :param target_factory: called lazily (after parsing, so ``-h`` works without a target).
     :return: the command's exit status: 0 ok, 1 failed or found a problem, 2 usage error.
     """
@@ -115,7 +120,10 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
         out.write(f"kmemdbg: error: {e}\n")
         return USAGE
     try:
-        return spec.run(LazyTarget(target_factory), args, out) or OK
+        return spec.run(LazyTarget(lambda: PageCache(target_factory())), args, out) or OK
+    except CommandArgumentError as e:
+        out.write(f"kmemdbg: error: {spec.name}: {e}\n")
+        return USAGE
     except KmemdbgError as e:
         if debug_enabled():
             raise

@@ -1,11 +1,12 @@
 """``uma-zones``: ``vmstat -z`` computed from the kernel's UMA structures."""
 
 from ..alloc import probes, views
+from ..alloc.rows import row_issues
 from ..alloc.uma import uma_zone_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import ZONE_HELP, epilog, zone_columns
-from .common import add_output_options, context_line, emit, row_issues, run_target, select
+from .listing import add_output_options, context_line, emit, select
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -22,30 +23,27 @@ def make_parser():
                            epilog=epilog(ZONE_HELP, "examples:\n  uma-zones --sort used --top 10\n"
                                          "  uma-zones --compat kvm --format vmstat\n"
                                          "  uma-zones --where --match '^mbuf'"))
-    add_output_options(p)
+    add_output_options(p, zone_columns(True, True, where=True))
     p.add_argument("--where", action="store_true",
                    help="add FREE-CPU, FREE-ZONE, FREE-KEG (where the free items are)")
     return p
 
 
 def run_uma_zones(target, args, out):
-    target = run_target(target)
     view = views.for_compat(args.compat)
     report = uma_zone_stats(target, view)
     columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
-    rows = select(list(reversed(report.zones)), columns, args, lambda z: z.name)
-    warnings = list(report.warnings) + row_issues(rows, lambda z: z.name)
+    rows = select(list(reversed(report.zones)), columns, args)
+    warnings = list(report.warnings) + row_issues(rows)
+    label = "where" if args.where and view is views.TRUE else view.name
 
     def text(rows):
-        osreldate = None
-        if probes.zone_has_xdomain(target):
-            osreldate = read_release(target).osreldate
+        osreldate = read_release(target).osreldate if probes.zone_has_xdomain(target) else None
         return vmstat.render_zones(rows, vmstat.zone_format(report.has_sleep, report.has_xdomain,
                                                             osreldate))
 
     return emit(out, args, rows, columns, "zone", warnings, text,
-                lambda: context_line(target, report.cpus, report.ndomains,
-                                     "where" if args.where and view is views.TRUE else view.name))
+                lambda: context_line(target, report.cpus, report.ndomains, label))
 
 
 UMA_ZONES = command(CommandSpec("uma-zones", "UMA zones like vmstat -z (true, --where, --compat kvm)",

@@ -5,6 +5,7 @@ import datetime
 
 from ..alloc.kmemzones import read_malloc_zones
 from ..alloc.malloc import malloc_type_stats
+from ..alloc.rows import row_issues
 from ..alloc.uma import uma_zone_stats
 from ..kernel.memory import read_symbol_int_or_none
 from ..kernel.release import read_release
@@ -40,10 +41,6 @@ def take_snapshot(target, now=None):
                                   [zone_row(z) for z in reversed(zones.zones)],
                                   [mtype_row(m) for m in reversed(mtypes.types)],
                                   read_malloc_zones(target), now.isoformat(timespec="seconds"))
-    return snap, list(zones.warnings) + list(mtypes.warnings) + row_issues(zones, mtypes)
+    return snap, (list(zones.warnings) + list(mtypes.warnings) + row_issues(zones.zones)
+                  + row_issues(mtypes.types))
 
-
-def row_issues(zones, mtypes):
-    """Per-row read failures (cells left None): a snapshot or summary built on them must say so."""
-    return ([f"{z.name}: {i}" for z in zones.zones for i in z.issues] +
-            [f"{m.name}: {i}" for m in mtypes.types for i in m.issues])

@@ -10,9 +10,12 @@ globals that hold its pointer (``uma_zone_t zone_mbuf``) and by the functions it
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ..alloc.malloc import malloc_type_stats
+from ..alloc.uma import uma_zone_stats
 from ..target import SymbolInfo
 from ..target.errors import KmemdbgError
 from ..target.record import read_record
+from .diff import MALLOC
 
 ZONE_POINTER_TYPES = ("uma_zone_t", "struct uma_zone *")
 # Callbacks on the zone (all eras name them uz_*) and on its keg (uk_*), in display order.
@@ -146,3 +149,48 @@ def _read_functions(target, owner, type_name, addr, members):
             sym = None
         if sym is not None:
             owner.functions[m] = sym
+
+
+def find_owners(target, match):
+    """Owners of every malloc type, then every zone, whose name ``match`` accepts (vmstat order).
+
+    :return: ``(owners, warnings)``; a walk that fails is a warning, the other still runs.
+    """
+    owners, warnings = [], []
+    try:
+        owners += [malloc_type_owner(target, m)
+                   for m in reversed(malloc_type_stats(target).types) if match(m.name)]
+    except KmemdbgError as e:
+        warnings.append(f"malloc types not searched: {e}")
+    try:
+        zones = uma_zone_stats(target).zones
+        hits = [z for z in reversed(zones) if match(z.name)]
+        if hits:
+            holders = zone_pointer_holders(target, {z.address for z in hits})
+            owners += [zone_owner(target, z, zones, holders) for z in hits]
+    except KmemdbgError as e:
+        warnings.append(f"zones not searched: {e}")
+    for o in owners:
+        warnings += o.warnings
+    return owners, warnings
+
+
+def growth_owners(target, rows, warnings):
+    """Owner of each growth row (``leak.diff.Growth``), keyed by ``id(row)``: one walk of the
+    target and one holder scan for all of them.  Failures are appended to ``warnings``."""
+    owners = {}
+    try:
+        mtypes = {m.name: m for m in malloc_type_stats(target).types}
+        zones = uma_zone_stats(target).zones
+    except KmemdbgError as e:
+        warnings.append(f"owners not looked up: {e}")
+        return owners
+    by_name = {z.name: z for z in zones}
+    wanted = {by_name[g.name].address for g in rows if g.kind != MALLOC and g.name in by_name}
+    holders = zone_pointer_holders(target, wanted) if wanted else {}
+    for g in rows:
+        if g.kind == MALLOC and g.name in mtypes:
+            owners[id(g)] = malloc_type_owner(target, mtypes[g.name])
+        elif g.name in by_name:
+            owners[id(g)] = zone_owner(target, by_name[g.name], zones, holders)
+    return owners

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, List
 
 from ..target.errors import CommandArgumentError
+from .text import kib
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,6 @@ class Column:
     get: Callable            # stats object -> value (int, str, list or None)
     numeric: bool = True
     in_table: bool = True
-
-
-def _kib(m):
-    return None if m.memory_use is None else f"{(m.memory_use + 1023) // 1024}K"
 
 
 ZONE_COLUMNS = (
@@ -88,7 +85,8 @@ def malloc_columns() -> List[Column]:
 def table_value(column, stats):
     """A cell for the table: ``?`` when unknown, lists comma-joined, MemUse in KiB."""
     if column.key == "memory-use":
-        value = _kib(stats)
+        value = kib(stats.memory_use)
+        value = None if value is None else f"{value}K"
     else:
         value = column.get(stats)
     if value is None:

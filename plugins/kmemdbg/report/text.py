@@ -1,4 +1,14 @@
-"""Plain tables and byte counts for the reports that are not vmstat tables (diff, summary, owner)."""
+"""Plain tables, byte counts and cells for every report (one formatter for unknown numbers)."""
+
+
+def number(value):
+    """A count as a cell: ``?`` when it could not be read."""
+    return "?" if value is None else str(value)
+
+
+def kib(nbytes):
+    """Bytes in KiB rounded up, as vmstat prints MemUse; ``None`` stays ``None``."""
+    return None if nbytes is None else (nbytes + 1023) // 1024
 
 
 def human_bytes(n, signed=False):

@@ -21,6 +21,7 @@ stable/13 branched, and a 13-layout dump shows the single-newline header (refere
 """
 
 from .humanize import humanize
+from .text import kib, number
 
 MAIN_OSRELDATE = 1500000
 
@@ -39,8 +40,10 @@ def malloc_format(embedded_stats, osreldate):
     return "15" if (osreldate or 0) >= MAIN_OSRELDATE else "13"
 
 
-def _n(value):
-    return "?" if value is None else str(value)
+def _cells(z, n):
+    """The first ``n`` of SIZE LIMIT USED FREE REQ FAIL SLEEP XDOMAIN, as text."""
+    values = (z.size, z.limit, z.used, z.free, z.requests, z.fail, z.sleep, z.xdomain)
+    return [number(v) for v in values[:n]]
 
 
 def render_zones(zones, fmt):
@@ -50,38 +53,26 @@ def render_zones(zones, fmt):
         out.append("%-20s %8s  %8s  %8s  %8s  %8s  %8s\n\n" % (
             "ITEM", "SIZE", "LIMIT", "USED", "FREE", "REQUESTS", "FAILURES"))
         for z in zones:
-            out.append("%-20s %8s, %8s, %8s, %8s, %8s, %8s\n" % (
-                z.name + ":", _n(z.size), _n(z.limit), _n(z.used), _n(z.free), _n(z.requests),
-                _n(z.fail)))
+            out.append("%-20s %8s, %8s, %8s, %8s, %8s, %8s\n" % (z.name + ":", *_cells(z, 6)))
         out.append("\n")
     elif fmt == "9":
         out.append("%-20s %6s %6s %8s %8s %8s %4s %4s\n\n" % (
             "ITEM", "SIZE", "LIMIT", "USED", "FREE", "REQ", "FAIL", "SLEEP"))
         for z in zones:
-            out.append("%-20s %6s, %6s,%8s,%8s,%8s,%4s,%4s\n" % (
-                z.name + ":", _n(z.size), _n(z.limit), _n(z.used), _n(z.free), _n(z.requests),
-                _n(z.fail), _n(z.sleep)))
+            out.append("%-20s %6s, %6s,%8s,%8s,%8s,%4s,%4s\n" % (z.name + ":", *_cells(z, 7)))
         out.append("\n")
     elif fmt == "13":
         out.append("%-20s %6s %6s %8s %8s %8s %8s%4s %4s\n" % (
             "ITEM", "SIZE", "LIMIT", "USED", "FREE", "REQ", "FAIL", "SLEEP", "XDOMAIN"))
         for z in zones:
-            out.append("%-20s %6s, %6s,%8s,%8s,%8s,%4s,%4s,%4s\n" % (
-                z.name + ":", _n(z.size), _n(z.limit), _n(z.used), _n(z.free), _n(z.requests),
-                _n(z.fail), _n(z.sleep), _n(z.xdomain)))
+            out.append("%-20s %6s, %6s,%8s,%8s,%8s,%4s,%4s,%4s\n" % (z.name + ":", *_cells(z, 8)))
     else:
         out.append("%-19s %7s %7s %8s %8s %8s %4s %4s %4s\n" % (
             "ITEM", "SIZE", "LIMIT", "USED", "FREE", "REQ", "FAIL", "SLEEP", "XDOM"))
         for z in zones:
             width = max(1, 26 - len(z.name))
-            out.append("%s:%*s,%7s,%8s,%8s,%8s,%4s,%4s,%4s\n" % (
-                z.name, width, _n(z.size), _n(z.limit), _n(z.used), _n(z.free), _n(z.requests),
-                _n(z.fail), _n(z.sleep), _n(z.xdomain)))
+            out.append("%s:%*s,%7s,%8s,%8s,%8s,%4s,%4s,%4s\n" % (z.name, width, *_cells(z, 8)))
     return "".join(out)
-
-
-def _kib(m):
-    return "?" if m.memory_use is None else str((m.memory_use + 1023) // 1024)
 
 
 def _bit_sizes(m):
@@ -97,13 +88,13 @@ def render_malloc(types, fmt):
             "Type", "InUse", "MemUse", "HighUse", "Requests"))
         for m in types:
             out.append("%13s %5s %5sK %7s %8s  %s\n" % (
-                m.name, _n(m.in_use), _kib(m), "-", _n(m.requests),
+                m.name, number(m.in_use), number(kib(m.memory_use)), "-", number(m.requests),
                 ",".join(str(s) for s in _bit_sizes(m))))
     elif fmt == "13":
         out.append("%13s %5s %6s %8s  Size(s)\n" % ("Type", "InUse", "MemUse", "Requests"))
         for m in types:
             out.append("%13s %5s %5sK %8s  %s\n" % (
-                m.name, _n(m.in_use), _kib(m), _n(m.requests),
+                m.name, number(m.in_use), number(kib(m.memory_use)), number(m.requests),
                 ",".join(str(s) for s in m.sizes or ())))
     else:
         out.append("%16s %4s %5s %3s Size(s)\n" % ("Type", "Use", "Memory", "Req"))

@@ -1,4 +1,5 @@
-"""A page cache in front of ``Target.read`` for the duration of one command.
+"""A page cache in front of ``Target.read`` for the duration of one command (set up by the
+command runner, ``commands.registry.run_command``).
 
 Before FreeBSD 13 every per-CPU bucket is a pointer to a small ``struct uma_bucket`` header, and
 list entries, zone names and bucket headers are small reads that often share pages; reading
@@ -26,6 +27,10 @@ class PageCache:
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
         self.byteorder = target.byteorder
         self.pointer_size = target.pointer_size
+
+    def fresh(self):
+        """An empty cache on the same target, for a live target that ran since (kmem-watch)."""
+        return PageCache(self._target, self._max_pages)
 
     def __getattr__(self, name):
         return getattr(self._target, name)

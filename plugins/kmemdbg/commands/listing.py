@@ -1,44 +1,35 @@
-"""Options and output plumbing shared by ``uma-zones`` and ``malloc-types``.
+"""Options and output of the two vmstat listings, ``uma-zones`` and ``malloc-types``.
 
 Selection order: ``--match`` (regex on the name), then ``--sort`` (names ascending, numbers
 descending, unknown values last), then ``--top``.  Without ``--sort`` rows come in vmstat's
 order, the reverse of the kernel walk (libmemstat inserts each record at its list head).
 """
 
-import re
-
 from ..kernel.cpus import format_cpu_ids
 from ..kernel.release import read_release
 from ..report.columns import find_column
 from ..report.render import FORMATS, render_csv, render_json, render_table
-from ..target.errors import CommandArgumentError
-from ..target.pagecache import PageCache
+from .options import column_name, count, regex
 from .registry import FAILED, OK
 
 
-def add_output_options(parser):
+def add_output_options(parser, columns):
+    """:param columns: every column the command can show (``--sort`` accepts their names)."""
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="table (default), vmstat (the era's own text), json, csv")
-    parser.add_argument("--sort", metavar="COLUMN", help="sort by COLUMN (see below)")
-    parser.add_argument("--top", metavar="N", type=int, help="show only the first N rows")
-    parser.add_argument("--match", metavar="REGEX", help="only rows whose name matches REGEX")
+    parser.add_argument("--sort", metavar="COLUMN", type=column_name(columns),
+                        help="sort by COLUMN (see below)")
+    parser.add_argument("--top", metavar="N", type=count, help="show only the first N rows")
+    parser.add_argument("--match", metavar="REGEX", type=regex,
+                        help="only rows whose name matches REGEX")
     parser.add_argument("--compat", choices=("kvm",),
                         help="kvm: the numbers vmstat -M core of the era prints, quirks included")
 
 
-def run_target(target):
-    """The target seen through a page cache for this one command."""
-    return PageCache(target)
-
-
-def select(rows, columns, args, name_of):
+def select(rows, columns, args):
     """Apply ``--match``, ``--sort`` and ``--top`` to rows already in vmstat order."""
     if args.match:
-        try:
-            pattern = re.compile(args.match)
-        except re.error as e:
-            raise CommandArgumentError(f"--match: bad regular expression: {e}") from None
-        rows = [r for r in rows if pattern.search(name_of(r))]
+        rows = [r for r in rows if args.match.search(r.name)]
     if args.sort:
         col = find_column(columns, args.sort)
         known = [r for r in rows if col.get(r) is not None]
@@ -49,8 +40,6 @@ def select(rows, columns, args, name_of):
             known.sort(key=lambda r: str(col.get(r)))
         rows = known + unknown
     if args.top is not None:
-        if args.top < 0:
-            raise CommandArgumentError("--top: N must be 0 or more")
         rows = rows[:args.top]
     return rows
 
@@ -66,10 +55,6 @@ def context_line(target, cpus, ndomains=None, view="true"):
         parts.append(f"{ndomains} memory domain{'s' if ndomains != 1 else ''}")
     parts.append(f"view: {view}")
     return "; ".join(parts) + "\n"
-
-
-def row_issues(rows, name_of):
-    return [f"{name_of(r)}: {issue}" for r in rows for issue in r.issues]
 
 
 def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes=()):

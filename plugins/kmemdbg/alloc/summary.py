@@ -1,0 +1,79 @@
+"""``kmem-summary``'s model: the reconciled account, top consumers and limit findings as one dict.
+
+The dict is the command's JSON document (README.md, "kmem-summary JSON"); ``report/summary.py``
+renders the same dict as text, so both formats always show the same numbers.
+"""
+
+from ..kernel.memory import read_pointer
+from ..kernel.release import read_release
+from ..leak.owner import source_path, zone_pointer_holders
+from ..target import read_cstring
+from ..target.errors import KmemdbgError
+from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
+                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account)
+from .kmemzones import read_malloc_zones
+from .limits import limit_findings
+from .malloc import malloc_type_stats
+from .uma import uma_zone_stats
+
+CATEGORY_KEYS = {MALLOC_SMALL: "malloc_small", MALLOC_LARGE: "malloc_large", ZONE_ITEMS: "zone_items",
+                 UMA_OWN: "uma_own", FREE_CPU: "free_cpu", FREE_ZONE: "free_zone",
+                 FREE_KEG: "free_keg", OVERHEAD: "overhead", CACHE_ONLY: "cache_only"}
+
+
+def read_panicstr(target):
+    """The panic message of a crash dump, ``None`` when there is none or it cannot be read."""
+    try:
+        p = read_pointer(target, target.symbol_address("panicstr"), "panicstr")
+        return read_cstring(target, p, 256) if p else None
+    except KmemdbgError:
+        return None
+
+
+def limit_rows(target, zones):
+    """``limits.limit_findings`` with the globals holding each zone (one symbol-table scan)."""
+    found = limit_findings(zones)
+    holders = zone_pointer_holders(target, {addr for addr, _ in found}) if found else {}
+    for addr, row in found:
+        row["owner"] = [{"symbol": h.name, "file": source_path(h.file), "module": h.module}
+                        for h in holders.get(addr, [])]
+    return [row for _, row in found]
+
+
+def build_summary(target, top):
+    """Walk the target once; :param top: how many top zones and malloc types to list."""
+    zones = uma_zone_stats(target)
+    mtypes = malloc_type_stats(target)
+    malloc_zones = read_malloc_zones(target)
+    acct = kmem_account(target, zones, mtypes, malloc_zones)
+    rel = read_release(target)
+    by_zone = []
+    for mz in malloc_zones:
+        z = next((z for z in zones.zones if z.name == mz["name"]), None)
+        if z is None:
+            continue
+        bit_types = sorted((m for m in mtypes.types if m.sizes and mz["size"] in m.sizes),
+                           key=lambda m: -(m.memory_use or 0))
+        by_zone.append({"zone": mz["name"], "size": mz["size"], "bytes": (z.used or 0) * mz["size"],
+                        "types": [m.name for m in bit_types]})
+    top_zones = sorted(zones.zones, key=lambda z: -((z.used or 0) * (z.size or 0)))[:top]
+    top_types = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))[:top]
+    malloc_total = sum(m.memory_use or 0 for m in mtypes.types)
+    return {
+        "kernel": {"version": rel.version, "osreldate": rel.osreldate,
+                   "panicstr": read_panicstr(target), "cpus": zones.cpus.ncpus,
+                   "mp_maxid": zones.cpus.maxid, "domains": zones.ndomains},
+        "kmem": {"limit": acct.kmem_limit, "limit_source": acct.kmem_limit_source,
+                 "in_use": acct.kmem_in_use, "in_use_source": acct.kmem_in_use_source},
+        "categories": [{"key": CATEGORY_KEYS[c], "name": c, "bytes": acct.categories[c]}
+                       for c in CATEGORIES],
+        "accounted": acct.accounted, "remainder": acct.remainder,
+        "malloc": {"total": malloc_total, "small": acct.categories[MALLOC_SMALL],
+                   "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone},
+        "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "used": z.used,
+                       "size": z.size} for z in top_zones],
+        "top_malloc_types": [{"type": m.name, "bytes": m.memory_use, "in-use": m.in_use}
+                             for m in top_types],
+        "limits": limit_rows(target, zones.zones),
+        "warnings": acct.warnings,
+    }
