@@ -5,11 +5,12 @@ import json
 
 import pytest
 
-from kmemdbg.commands import REGISTRY, run_command
+from kmemdbg.commands import REGISTRY, load_commands, run_command
 
 from eras import IMAGES
 from kbuild import FakeKernel
 
+assert load_commands() == []
 SPECS = {s.name: s for s in REGISTRY}
 
 

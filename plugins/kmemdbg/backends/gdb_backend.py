@@ -12,12 +12,12 @@ import time
 
 import gdb
 
-from ..commands.registry import REGISTRY
+from ..commands import REGISTRY, host, load_commands
 from ..target import SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
-from . import common
+from . import typenames
 
 _CODES = {
     gdb.TYPE_CODE_INT: INT, gdb.TYPE_CODE_CHAR: INT, gdb.TYPE_CODE_BOOL: BOOL,
@@ -49,20 +49,20 @@ def type_info(t) -> TypeInfo:
     size = _sizeof(t)
     if kind == PTR:
         element = type_info(t.target())
-        return TypeInfo(PTR, size, common.pointer_name(element), typedef, False, element)
+        return TypeInfo(PTR, size, typenames.pointer_name(element), typedef, False, element)
     if kind == ARRAY:
         element = type_info(t.target())
         length = 0
         if size:
             lo, hi = t.range()
             length = hi - lo + 1
-        return TypeInfo(ARRAY, size, common.array_name(element, length), typedef, False,
+        return TypeInfo(ARRAY, size, typenames.array_name(element, length), typedef, False,
                         element, length)
     if kind in (STRUCT, UNION):
-        return TypeInfo(kind, size, common.tag_name(kind, t.tag or t.name), typedef)
+        return TypeInfo(kind, size, typenames.tag_name(kind, t.tag or t.name), typedef)
     if kind == ENUM:
         signed = any(f.enumval < 0 for f in t.fields())
-        return TypeInfo(ENUM, size, common.tag_name("enum", t.tag or t.name), typedef, signed)
+        return TypeInfo(ENUM, size, typenames.tag_name("enum", t.tag or t.name), typedef, signed)
     if kind == FUNC:
         ret = type_info(t.target()) if t.target() is not None else TypeInfo(VOID, 0, "void")
         return TypeInfo(FUNC, 0, f"{ret.name} ()", typedef)
@@ -74,7 +74,7 @@ def type_info(t) -> TypeInfo:
             signed = t.is_signed
         except (gdb.error, AttributeError, ValueError):
             signed = not (t.name or "").startswith("unsigned")
-    return TypeInfo(kind, size, common.base_name(t.name or str(t)), typedef, signed)
+    return TypeInfo(kind, size, typenames.base_name(t.name or str(t)), typedef, signed)
 
 
 def _flatten(t, base_bits, out):
@@ -90,7 +90,7 @@ def _flatten(t, base_bits, out):
                 _flatten(inner, bitpos, out)
             continue
         if f.name not in out:
-            out[f.name] = common.make_field(f.name, bitpos, f.bitsize, type_info(f.type))
+            out[f.name] = typenames.make_field(f.name, bitpos, f.bitsize, type_info(f.type))
 
 
 class GdbTarget:
@@ -452,13 +452,13 @@ class KmemdbgCommand(gdb.Command):
             argv = gdb.string_to_argv(argument)
         except (gdb.error, ValueError) as e:
             raise gdb.GdbError(f"kmemdbg: error: {self.spec.name}: {e}") from None
-        status = common.host_run(self.spec, current_target, argv, _Writer())
+        status = host.host_run(self.spec, current_target, argv, _Writer())
         gdb.set_convenience_variable("kmemdbg_status", status)
         if status:
             # The reason is already printed; a GdbError makes `gdb -batch` exit non-zero and
             # stops a sourced script, like any failed gdb command.  Worded so that gdb and lldb
             # (which prefixes "error: " itself) print the same line.
-            raise gdb.GdbError(f"error: {common.status_line(self.spec, status)}")
+            raise gdb.GdbError(f"error: {host.status_line(self.spec, status)}")
 
 
 class _ReloadCommand(gdb.Command):
@@ -472,7 +472,7 @@ class _ReloadCommand(gdb.Command):
 
         self.dont_repeat()
         _disconnect_events()
-        common.reload_kmemdbg()
+        host.reload_kmemdbg()
         backend = importlib.import_module("kmemdbg.backends.gdb_backend")
         n = backend.install(reload_command=False)  # never replace the running command
         gdb.write(f"kmemdbg: reloaded, {n} commands\n")
@@ -484,12 +484,12 @@ def install(specs=None, quiet=True, reload_command=True) -> int:
     :return: the number of commands registered (``kmemdbg-reload`` not counted).
     """
     if specs is None:
-        for mod, err in common.import_command_modules():
+        for mod, err in load_commands():
             gdb.write(f"kmemdbg: warning: command module {mod} not loaded: {err}\n")
         specs = list(REGISTRY)
     for spec in specs:
         cls = type(f"Cmd_{spec.name.replace('-', '_')}", (KmemdbgCommand,),
-                   {"spec": spec, "__doc__": common.command_doc(spec)})
+                   {"spec": spec, "__doc__": host.command_doc(spec)})
         cls()
     if reload_command:
         _ReloadCommand()

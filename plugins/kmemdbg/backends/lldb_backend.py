@@ -3,7 +3,7 @@
 One of the two modules allowed to import ``lldb``.  Like the gdb backend it only asks for bytes,
 symbols and DWARF type shapes, and turns every ``SBError`` into the kmemdbg error tree
 (pwndbg's ``LLDBProcess.read_memory`` shape).  lldb-19 names C types the clang way (``entry``,
-``unsigned long``, ``bool``); ``common`` brings both debuggers to the same spelling.
+``unsigned long``, ``bool``); ``typenames`` brings both debuggers to the same spelling.
 """
 
 import os
@@ -11,12 +11,12 @@ import time
 
 import lldb
 
-from ..commands.registry import REGISTRY
+from ..commands import REGISTRY, host, load_commands
 from ..target import SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
-from . import common
+from . import typenames
 
 _SYSTEM_DIRS = ("/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
                 "/usr/lib64/", "/usr/libx32/")
@@ -39,22 +39,22 @@ def type_info(t) -> TypeInfo:
     size = t.GetByteSize() or 0
     if cls in (lldb.eTypeClassPointer, lldb.eTypeClassReference):
         element = type_info(t.GetPointeeType())
-        return TypeInfo(PTR, size, common.pointer_name(element), typedef, False, element)
+        return TypeInfo(PTR, size, typenames.pointer_name(element), typedef, False, element)
     if cls == lldb.eTypeClassArray:
         element = type_info(t.GetArrayElementType())
         if t.GetName().endswith("[]"):  # lldb-19 sizes a flexible array as one element
             size = 0
         length = size // element.size if element.size else 0
-        return TypeInfo(ARRAY, size, common.array_name(element, length), typedef, False,
+        return TypeInfo(ARRAY, size, typenames.array_name(element, length), typedef, False,
                         element, length)
     if cls in (lldb.eTypeClassStruct, lldb.eTypeClassClass, lldb.eTypeClassUnion):
         kind = UNION if cls == lldb.eTypeClassUnion else STRUCT
-        return TypeInfo(kind, size, common.tag_name(kind, t.GetName()), typedef)
+        return TypeInfo(kind, size, typenames.tag_name(kind, t.GetName()), typedef)
     if cls == lldb.eTypeClassEnumeration:
         members = t.GetEnumMembers()
         signed = any(members.GetTypeEnumMemberAtIndex(i).GetValueAsSigned() < 0
                      for i in range(members.GetSize()))
-        return TypeInfo(ENUM, size, common.tag_name("enum", t.GetName()), typedef, signed)
+        return TypeInfo(ENUM, size, typenames.tag_name("enum", t.GetName()), typedef, signed)
     if cls == lldb.eTypeClassFunction:
         ret = type_info(t.GetFunctionReturnType())
         return TypeInfo(FUNC, 0, f"{ret.name} ()", typedef)
@@ -64,9 +64,9 @@ def type_info(t) -> TypeInfo:
     if basic == lldb.eBasicTypeBool:
         return TypeInfo(BOOL, size, "_Bool", typedef)
     if basic in _FLOATS:
-        return TypeInfo(FLOAT, size, common.base_name(t.GetName()), typedef)
+        return TypeInfo(FLOAT, size, typenames.base_name(t.GetName()), typedef)
     signed = bool(t.GetTypeFlags() & lldb.eTypeIsSigned)
-    return TypeInfo(INT, size, common.base_name(t.GetName()), typedef, signed)
+    return TypeInfo(INT, size, typenames.base_name(t.GetName()), typedef, signed)
 
 
 def _flatten(t, base_bits, out):
@@ -82,7 +82,7 @@ def _flatten(t, base_bits, out):
             continue
         if name not in out:
             bits = m.GetBitfieldSizeInBits() if m.IsBitfield() else 0
-            out[name] = common.make_field(name, bitpos, bits, type_info(m.GetType()))
+            out[name] = typenames.make_field(name, bitpos, bits, type_info(m.GetType()))
 
 
 def _module_name(module):
@@ -272,7 +272,7 @@ class LldbTarget:
         typedef of the same name or a forward declaration, so the keyword is checked here
         and a complete definition preferred.
         """
-        keyword, name = common.split_struct_name(type_name)
+        keyword, name = typenames.split_struct_name(type_name)
         want = {"struct": (lldb.eTypeClassStruct, lldb.eTypeClassClass),
                 "union": (lldb.eTypeClassUnion,),
                 "enum": (lldb.eTypeClassEnumeration,)}.get(keyword)
@@ -470,23 +470,23 @@ class KmemdbgCommand:
         return self.spec.summary
 
     def get_long_help(self):
-        return common.command_doc(self.spec)
+        return host.command_doc(self.spec)
 
     def __call__(self, debugger, command, exe_ctx, result):
-        out = common.OutputBuffer()
+        out = host.OutputBuffer()
         try:
-            argv = common.lex(command)
+            argv = host.lex(command)
         except ValueError as e:
             result.SetError(f"kmemdbg: error: {self.spec.name}: {e}")
             return
-        status = common.host_run(self.spec, lambda: current_target(debugger), argv, out)
+        status = host.host_run(self.spec, lambda: current_target(debugger), argv, out)
         text = out.getvalue()
         if text:
             result.Print(text)
         if status:
             # A failed status makes `lldb -b` stop and exit non-zero.  lldb prints the error
             # as "error: ...", the same line the gdb host raises.
-            result.SetError(common.status_line(self.spec, status))
+            result.SetError(host.status_line(self.spec, status))
         else:
             result.SetStatus(lldb.eReturnStatusSuccessFinishResult)
 
@@ -503,7 +503,7 @@ class ReloadCommand:
     def __call__(self, debugger, command, exe_ctx, result):
         import importlib
 
-        common.reload_kmemdbg()
+        host.reload_kmemdbg()
         backend = importlib.import_module("kmemdbg.backends.lldb_backend")
         # Not re-adding kmemdbg-reload itself: replacing the command that is running crashes
         # lldb-19 (it frees the object executing this method).
@@ -533,7 +533,7 @@ def install(debugger, specs=None, quiet=True, reload_command=True) -> int:
     import name, so each spec gets a class attribute of this module.
     """
     if specs is None:
-        for mod, err in common.import_command_modules():
+        for mod, err in load_commands():
             print(f"kmemdbg: warning: command module {mod} not loaded: {err}")
         specs = list(REGISTRY)
     # lldb resolves the dotted class path in its script session namespace, so the module must
@@ -544,7 +544,7 @@ def install(debugger, specs=None, quiet=True, reload_command=True) -> int:
     for spec in specs:
         cls_name = "Cmd_" + spec.name.replace("-", "_")
         g[cls_name] = type(cls_name, (KmemdbgCommand,), {"spec": spec,
-                                                          "__doc__": common.command_doc(spec)})
+                                                          "__doc__": host.command_doc(spec)})
         added += _add(debugger, f"{__name__}.{cls_name}", spec.name)
     if reload_command:
         _add(debugger, f"{__name__}.ReloadCommand", "kmemdbg-reload")

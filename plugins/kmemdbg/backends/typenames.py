@@ -1,13 +1,12 @@
-"""Debugger-neutral helpers shared by the gdb and lldb backends.
+"""Type names and member positions in the same words for the gdb and lldb backends.
 
 Both backends must describe a type with the same words, or the two debuggers would print
 different reports.  gdb names base types as DWARF spells them (``long unsigned int``), lldb as
 clang does (``unsigned long``); both are brought to the clang spelling here.  Bit-field
-positions, type names of anonymous aggregates and command help text are decided here too, once.
+positions and type names of anonymous aggregates are decided here too, once.
 """
 
 import re
-import shlex
 
 from ..target.layout import Field, TypeInfo
 
@@ -96,99 +95,3 @@ def split_struct_name(type_name: str):
     if m:
         return m.group(1), m.group(2)
     return None, type_name.strip()
-
-
-def command_doc(spec) -> str:
-    """The help text both debuggers show for ``help <command>``: summary, then argparse help."""
-    return f"{spec.summary}\n\n{spec.help_text()}".rstrip() + "\n"
-
-
-def host_run(spec, target_factory, argv, out) -> int:
-    """``run_command`` with a last guard for what it lets through.
-
-    ``run_command`` turns every ``Exception`` into one line; a ``SystemExit`` (a stray
-    ``sys.exit`` or ``argparse`` exit in a command) is not an ``Exception`` and would reach the
-    debugger as a traceback or be swallowed silently, so it becomes an internal error here too.
-    ``KeyboardInterrupt`` still propagates: that is the user's Ctrl-C, and gdb/lldb handle it.
-    """
-    from ..commands.registry import FAILED, debug_enabled, run_command
-
-    try:
-        return run_command(spec, target_factory, argv, out)
-    except SystemExit as e:
-        if debug_enabled():
-            raise
-        out.write(f"kmemdbg: internal error in {spec.name}: SystemExit({e.code}) "
-                  "(set KMEMDBG_DEBUG=1 for a traceback)\n")
-        return FAILED
-
-
-def status_line(spec, status) -> str:
-    """The debugger-level error for a failed command (after its own ``kmemdbg:`` lines)."""
-    from ..commands.registry import USAGE
-
-    what = "usage error" if status == USAGE else f"exit status {status}"
-    return f"kmemdbg: {spec.name}: {what}"
-
-
-def lex(arg_string: str):
-    """Split an lldb raw argument string like a shell (gdb has ``gdb.string_to_argv``)."""
-    return shlex.split(arg_string or "")
-
-
-class OutputBuffer:
-    """A file-like ``out`` for ``run(target, args, out)`` that the host flushes to its stream."""
-
-    def __init__(self, sink=None):
-        self.parts = []
-        self.sink = sink
-
-    def write(self, text):
-        if self.sink is not None:
-            self.sink(text)
-        else:
-            self.parts.append(text)
-        return len(text)
-
-    def flush(self):
-        pass
-
-    def getvalue(self):
-        return "".join(self.parts)
-
-
-def import_command_modules():
-    """Import every module in ``kmemdbg.commands`` so that each registers its ``CommandSpec``.
-
-    Modules that fail to import are reported and skipped: one broken command must not keep the
-    others (or the debugger session) from loading.
-    :return: list of (module name, error string) for modules that failed.
-    """
-    import importlib
-    import pkgutil
-
-    from .. import commands
-
-    failed = []
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "registry":
-            continue
-        try:
-            importlib.import_module(f"{commands.__name__}.{info.name}")
-        except Exception as e:  # a broken command module must not stop the plugin loading
-            failed.append((info.name, f"{type(e).__name__}: {e}"))
-    return failed
-
-
-def reload_kmemdbg():
-    """Forget every ``kmemdbg`` module so the next import reads the files again.
-
-    FreeBSD's ``kgdb-reload`` re-imports in dependency order; dropping them all from
-    ``sys.modules`` and importing the backend again gives the same order, because each module
-    imports the layers below it first.
-    """
-    import sys
-
-    for name in sorted((n for n in sys.modules if n == "kmemdbg" or n.startswith("kmemdbg.")),
-                       key=lambda n: -n.count(".")):
-        del sys.modules[name]
