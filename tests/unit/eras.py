@@ -2,7 +2,7 @@
 
 Member names, C types, order and alignment attributes follow the FreeBSD headers of each era
 (sys/vm/uma_int.h, sys/sys/malloc.h, kern_malloc.c's kmemzones) as summarized in
-shared/reference/freebsd-kmem-abi.md; locks and other members kmemdbg never reads are stood in
+docs/freebsd-abi.md; locks and other members kmemdbg never reads are stood in
 for by opaque members of a plausible size so offsets are not trivially the ones of a toy struct.
 """
 

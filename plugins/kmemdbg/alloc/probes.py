@@ -1,9 +1,9 @@
 """Feature probes: one per ABI change of UMA and malloc(9), decided from the debug info.
 
 Each probe looks at the shape of a type (a member's presence, kind or type), never at a
-release number, and is computed once per target (memoized in ``target.cache``).  The comment
-on each names the FreeBSD change and the first release seen with it (see
-``shared/reference/freebsd-kmem-abi.md`` sections 1 and 3).
+release number, and is computed once per target (memoized in ``target.cache``).  The docstring
+of each names the FreeBSD change and the first release seen with it (docs/freebsd-abi.md
+sections 1 and 2 list them with their sources).
 """
 
 from ..target import probe

@@ -1,6 +1,6 @@
 """The exact text ``vmstat -z`` / ``vmstat -m`` of the kernel's own era prints.
 
-Formats (freebsd-kmem-abi.md sections 5 and 6):
+Formats (docs/freebsd-abi.md section 5):
 
 zones
   ``8``   6.x-8.x (no ``uz_sleeps``): ``REQUESTS``/``FAILURES``, ", " separators, blank lines
