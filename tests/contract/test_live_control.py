@@ -1,7 +1,7 @@
-"""resume()/interrupt()/run_for() on a live process, refused on a core (kmem-watch's needs).
+"""run_for() on a live process, refused on a core (kmem-watch's need).
 
-The fixture counts ``fixture_ticks`` while it runs: the count must advance inside run_for and
-between resume and interrupt, and stand still once the target is stopped again.  After the
+The fixture counts ``fixture_ticks`` while it runs: the count must advance inside each run_for
+and stand still once the target is stopped again.  After the
 debugger exits the process must be alive and running (detached, neither left stopped nor
 killed).
 """
@@ -20,7 +20,7 @@ def proc_state(pid):
 
 
 @pytest.mark.parametrize("kind", ["gdb", "lldb"])
-def test_resume_and_interrupt_live(kind, tmp_path):
+def test_run_for_live(kind, tmp_path):
     exe = harness.build(str(tmp_path), 64)
     live = harness.Live(exe)
     try:
@@ -29,7 +29,7 @@ def test_resume_and_interrupt_live(kind, tmp_path):
         r = harness.run_probe(kind, exe, str(truth), pid=live.pid, function="live_control")
         assert "probe_crashed" not in r, r["probe_crashed"]
         assert r["is_live"] is True
-        for step in ("run_for", "resume1", "resume2"):
+        for step in ("run_for1", "run_for2"):
             assert r[step]["advanced"] > 0, (step, r)
             assert r[step]["stopped"] is True, (step, r)
         assert r["still_stopped"] == {"advanced": 0, "stopped": True}
@@ -41,7 +41,7 @@ def test_resume_and_interrupt_live(kind, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["gdb", "lldb"])
-def test_resume_refused_on_core(kind, tmp_path):
+def test_run_for_refused_on_core(kind, tmp_path):
     exe = harness.build(str(tmp_path), 64)
     live = harness.Live(exe)
     try:
@@ -53,5 +53,5 @@ def test_resume_refused_on_core(kind, tmp_path):
     r = harness.run_probe(kind, exe, str(truth), core=core, function="core_control")
     assert "probe_crashed" not in r, r["probe_crashed"]
     r.pop("_seconds")
-    assert r == {"is_live": False, "resume": "TargetError", "run_for": "TargetError"}
+    assert r == {"is_live": False, "run_for": "TargetError"}
     assert os.path.exists(core)

@@ -10,7 +10,7 @@ pages fault like holes in a core), symbols and those layouts, and answers the Ta
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from ..target.errors import MemoryFault, SymbolNotFound, TypeNotFound
+from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, FUNC, INT, PTR, STRUCT, UNION, VOID, Field, StructLayout,
                              TypeInfo)
 
@@ -344,7 +344,8 @@ class FakeTarget:
                 return SymbolInfo(name, a, addr - a, size=t.size)
         return None
 
-    def variables_of_type(self, type_names):
-        from ..target import SymbolInfo
-        return [SymbolInfo(n, a, size=t.size) for n, (a, t) in self.symbols.items()
-                if t.name in type_names or t.typedef in type_names]
+    def data_symbols(self):
+        return [(n, a) for n, (a, t) in self.symbols.items() if t.kind != FUNC]
+
+    def run_for(self, seconds):
+        raise TargetError("cannot resume: not a live target")

@@ -8,7 +8,6 @@ DWARF type shapes; every gdb exception is translated into the kmemdbg error tree
 import os
 import re
 import threading
-import time
 
 import gdb
 
@@ -104,9 +103,7 @@ class GdbTarget:
         self._layouts = {}
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
-        self._variables = {}  # variables_of_type answers: declarations do not change
         self._data_symbols = None
-        self._resumed_at = None
         self._pointer_size = None
         self._byteorder = None
 
@@ -286,81 +283,25 @@ class GdbTarget:
             size = _sizeof(sym.type) or None
         return SymbolInfo(name, addr - offset, offset, file, line, module, size)
 
-    def variables_of_type(self, type_names):
-        """Global and static variables declared with one of ``type_names`` as written
-        (``uma_zone_t``, ``struct uma_zone *``), via ``info variables -t`` (gdb has no Python
-        iterator over all symbols).  Expands every symtab once: slow on a kernel."""
-        key = tuple(sorted(set(type_names)))
-        if key not in self._variables:
-            self._variables[key] = self._find_variables(key)
-        return list(self._variables[key])
-
     def data_symbols(self):
         """``(name, address)`` of every data and bss symbol in the ELF symbol tables.
 
         Minimal symbols need no debug info expanded, so this is fast even on a 100 MB
-        kernel.debug, where ``variables_of_type`` takes many seconds; owner lookups read these
-        variables' values to find which globals hold a zone pointer.
+        kernel.debug (asking the debug info for every variable of a type takes many seconds);
+        owner lookups read these variables' values to find which globals hold a zone pointer.
         """
         if self._data_symbols is None:
             try:
                 text = gdb.execute("maint print msymbols", to_string=True)
             except gdb.error:
                 text = ""
+            # D/d data, B/b bss (global/file-static); S would be PLT trampolines, T/t code.
             self._data_symbols = [(m.group(3), int(m.group(2), 16)) for m in
-                                  re.finditer(r"^\[\s*\d+\] [DdBbSs] (0x)?([0-9a-fA-F]+) (\S+)",
+                                  re.finditer(r"^\[\s*\d+\] [DdBb] (0x)?([0-9a-fA-F]+) (\S+)",
                                               text, re.M)]
         return list(self._data_symbols)
 
-    def _find_variables(self, type_names):
-        # One search for all names (each search walks every symtab).  The regex is a POSIX
-        # basic one, quoted because -t takes one word; inside quotes gdb turns "\\" into
-        # "\", so the alternation is written \\( \\| \\) and metacharacters are bracketed.
-        alternatives = [re.sub(r"([][.*$+?{}()|])", r"[\1]", name) for name in type_names]
-        regex = "^\\\\(" + "\\\\|".join(alternatives) + "\\\\)$"
-        try:
-            text = gdb.execute(f"info variables -q -t '{regex}'", to_string=True)
-        except gdb.error:
-            return []
-        found = {}
-        for decl in text.splitlines():
-            m = re.match(r"^\d+:\s+(?:static\s+)?.*?\(?\*?(\w+)\)?(?:\[.*\])*(?:\(.*\))?;$",
-                         decl)
-            if not m or m.group(1) in found:
-                continue
-            name = m.group(1)
-            try:
-                addr = self.symbol_address(name)
-            except SymbolNotFound:
-                continue
-            info = self.symbolize(addr)
-            found[name] = info if info is not None else SymbolInfo(name, addr)
-        return sorted(found.values(), key=lambda s: (s.address, s.name))
-
     # ---- live control ------------------------------------------------------------------------
-
-    def resume(self):
-        """Mark the start of a run of a stopped live target; ``interrupt()`` runs it.
-
-        gdb 13 processes target events only in its event loop, which does not turn while a
-        Python command runs: after ``continue&`` the target does run, but ``interrupt`` cannot
-        be waited for, and the next ``continue&`` is refused ("thread is running").  So the
-        pair ``resume(); sleep(n); interrupt()`` lets the target run for those ``n`` seconds
-        inside ``interrupt()`` (the command takes twice as long in wall time).  Callers that
-        can should use ``run_for(n)``.
-        """
-        if not self.is_live:
-            raise TargetError("cannot resume: not a live target")
-        if self._resumed_at is None:
-            self._resumed_at = time.monotonic()
-
-    def interrupt(self):
-        """End the run started by ``resume()`` (see there): run for as long as it lasted."""
-        if self._resumed_at is None:
-            return
-        seconds = max(time.monotonic() - self._resumed_at, 0.05)
-        self._resumed_at = None
-        self.run_for(seconds)
 
     def run_for(self, seconds: float):
         """Let a stopped live target run for ``seconds`` and stop it again.

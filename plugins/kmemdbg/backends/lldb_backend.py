@@ -108,7 +108,6 @@ class LldbTarget:
         self._layouts = {}
         self._sizes = {}
         self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
-        self._variables = {}  # variables_of_type answers: declarations do not change
         self._data_symbols = None
         self._module_list = None
         # read()'s per-call lookups, made once: current_target() hands out a new instance when
@@ -354,14 +353,6 @@ class LldbTarget:
                 size = v.GetByteSize() or size
         return SymbolInfo(name, start, addr - start, file, line, module, size)
 
-    def variables_of_type(self, type_names):
-        """Global and static variables declared with one of ``type_names`` as written
-        (typedef name, or the full spelling ``struct uma_zone *``), in every module."""
-        key = tuple(sorted(set(type_names)))
-        if key not in self._variables:
-            self._variables[key] = self._find_variables(key)
-        return list(self._variables[key])
-
     def data_symbols(self):
         """``(name, address)`` of every data symbol in the kernel's and modules' symbol tables
         (fast; owner lookups read them to find which globals hold a zone pointer)."""
@@ -378,31 +369,9 @@ class LldbTarget:
             self._data_symbols = found
         return list(self._data_symbols)
 
-    def _find_variables(self, type_names):
-        # Candidates are the data symbols of the kernel and its modules (the ELF symbol table,
-        # statics included); each is looked up in that module's debug info for its type.
-        wanted = set(type_names)
-        found = {}
-        for m in self._modules():
-            for i in range(m.GetNumSymbols()):
-                sym = m.GetSymbolAtIndex(i)
-                name = sym.GetName()
-                if sym.GetType() != lldb.eSymbolTypeData or not name or name in found:
-                    continue
-                v = self._variable(name, [m])
-                if v is None:
-                    continue
-                ti = type_info(v.GetType())
-                if (ti.typedef or ti.name) not in wanted:
-                    continue
-                addr = v.GetLoadAddress()
-                info = self.symbolize(addr)
-                found[name] = info if info is not None else SymbolInfo(name, addr)
-        return sorted(found.values(), key=lambda s: (s.address, s.name))
-
     # ---- live control ------------------------------------------------------------------------
 
-    def resume(self):
+    def _resume(self):
         """Let a stopped live process run (asynchronously; the debugger stays usable)."""
         if not self.is_live:
             raise TargetError("cannot resume: not a live target")
@@ -416,8 +385,8 @@ class LldbTarget:
         if not err.Success():
             raise TargetError(f"cannot resume: {err.GetCString()}")
 
-    def interrupt(self, timeout: float = 10.0):
-        """Stop a process that ``resume()`` let run, and wait until lldb sees it stopped."""
+    def _interrupt(self, timeout: float = 10.0):
+        """Stop a process that ``_resume()`` let run, and wait until lldb sees it stopped."""
         p = self.process
         if p.GetState() == lldb.eStateStopped:
             return
@@ -432,9 +401,11 @@ class LldbTarget:
 
     def run_for(self, seconds: float):
         """Let a stopped live process run for ``seconds`` and stop it again."""
-        self.resume()
-        time.sleep(seconds)
-        self.interrupt()
+        self._resume()
+        try:
+            time.sleep(seconds)
+        finally:
+            self._interrupt()
 
 
 # ---- one target per (target, process, modules) -------------------------------------------------

@@ -1,7 +1,6 @@
 """``kmem-watch``: sample a live kernel and print what keeps growing."""
 
 import json
-import time
 
 from ..leak.collect import take_snapshot
 from ..leak.diff import auto_threshold, culprits, diff
@@ -30,23 +29,6 @@ def make_parser():
     return p
 
 
-def run_for(target, interval):
-    """Let a stopped live target run for ``interval`` seconds and stop it again.
-
-    Backends whose debugger cannot wait for a stop inside a command (gdb) provide ``run_for``;
-    elsewhere resume, sleep, and interrupt (also on Ctrl-C, so the target is never left running
-    unattended by a dying command).
-    """
-    if hasattr(target, "run_for"):
-        target.run_for(interval)
-        return
-    target.resume()
-    try:
-        time.sleep(interval)
-    finally:
-        target.interrupt()
-
-
 def run_kmem_watch(target, args, out):
     if not target.is_live:
         raise KmemdbgError("kmem-watch needs a live target (a core does not change); "
@@ -54,7 +36,7 @@ def run_kmem_watch(target, args, out):
     first, _ = take_snapshot(target)
     hot = []
     for i in range(1, args.count + 1):
-        run_for(target, args.interval)
+        target.run_for(args.interval)
         snap, warnings = take_snapshot(target.fresh())   # a fresh page cache: memory moved
         d = diff(first, snap)
         limit = args.threshold if args.threshold is not None else auto_threshold(snap)

@@ -17,7 +17,6 @@ from ..target.errors import KmemdbgError
 from ..target.record import read_record
 from .diff import MALLOC
 
-ZONE_POINTER_TYPES = ("uma_zone_t", "struct uma_zone *")
 # Callbacks on the zone (all eras name them uz_*) and on its keg (uk_*), in display order.
 ZONE_FUNCTIONS = ("uz_ctor", "uz_dtor", "uz_init", "uz_fini", "uz_import", "uz_release")
 KEG_FUNCTIONS = ("uk_init", "uk_fini", "uk_allocf", "uk_freef")
@@ -88,14 +87,11 @@ def malloc_type_owner(target, mtype):
 def zone_pointer_holders(target, wanted):
     """Map zone address -> globals holding it (one scan for all zones).
 
-    Backends with ``data_symbols()`` (the ELF symbol tables: fast) have every data symbol's
-    value compared; others are asked for the variables declared as zone pointers.
+    Every data symbol of the kernel and its modules (the ELF symbol tables, statics included)
+    has its pointer-sized value compared with the zone addresses.
     """
-    data_symbols = getattr(target, "data_symbols", None)
-    if data_symbols is None:
-        return _typed_holders(target, wanted)
     holders, size = {}, target.pointer_size
-    for name, addr in data_symbols():
+    for name, addr in target.data_symbols():
         try:
             value = int.from_bytes(target.read(addr, size), target.byteorder)
         except KmemdbgError:
@@ -103,18 +99,6 @@ def zone_pointer_holders(target, wanted):
         if value in wanted:
             info = target.symbolize(addr) or SymbolInfo(name, addr)
             holders.setdefault(value, []).append(info)
-    return holders
-
-
-def _typed_holders(target, wanted):
-    holders = {}
-    for var in target.variables_of_type(ZONE_POINTER_TYPES):
-        try:
-            value = int.from_bytes(target.read(var.address, target.pointer_size), target.byteorder)
-        except KmemdbgError:
-            continue
-        if value in wanted:
-            holders.setdefault(value, []).append(var)
     return holders
 
 

@@ -29,26 +29,17 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     the variable or function containing ``addr``, with source file/line and module (the
     kernel or a loaded module's file name).
 
-``variables_of_type(type_names) -> list[SymbolInfo]``
-    global and static variables whose declared type (typedef as written, or resolved name) is one
-    of ``type_names``; used to find who holds a zone pointer (``uma_zone_t zone_mbuf``).
-    May be slow; only owner lookups call it.
-
-``resume()``/``interrupt()``
-    live targets only: let the target run, and stop it again (kmem-watch).
-
 ``build_id`` (optional attribute)
     the kernel's GNU build-id as hex, or None; snapshots record it so diffs can warn when two
     snapshots come from different kernels.
 
-``data_symbols()`` (optional)
+``data_symbols()``
     ``(name, address)`` of every data/bss symbol in the ELF symbol tables of the kernel and its
-    modules; owner lookups compare their values with zone addresses.  Far cheaper than
-    ``variables_of_type``, which is the fallback.
+    modules, statics included; owner lookups compare their values with zone addresses.
 
-``run_for(seconds)`` (optional)
-    let a stopped live target run for that long and stop it again, for debuggers whose
-    commands cannot wait for an asynchronous stop (gdb).
+``run_for(seconds)``
+    live targets only (``TargetError`` on a core): let the stopped target run for that long and
+    stop it again, never leaving it running (kmem-watch).
 
 ``cache`` (optional attribute)
     a dict where the debugger-neutral layers memoize what they learn once per kernel: probe
