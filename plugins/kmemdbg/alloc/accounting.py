@@ -24,6 +24,7 @@ from ..target.errors import KmemdbgError
 from ..target.record import read_array, read_record
 from .kmemzones import read_malloc_zones
 from .malloc import malloc_type_stats
+from .rows import row_issues
 from .uma import UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
 
 BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
@@ -146,8 +147,8 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     zones = zones or uma_zone_stats(target)
     mtypes = mtypes or malloc_type_stats(target)
     malloc_zones = malloc_zones if malloc_zones is not None else read_malloc_zones(target)
-    warnings = list(zones.warnings) + list(mtypes.warnings) + [
-        f"{r.name}: {i}" for r in zones.zones + mtypes.types for i in r.issues]
+    warnings = (list(zones.warnings) + list(mtypes.warnings) + row_issues(zones.zones)
+                + row_issues(mtypes.types))
     kegs = read_kegs(target, warnings)
     internal = {k.address for k in kegs if k.flags & UMA_ZFLAG_INTERNAL}
     msizes = {z["name"]: z["size"] for z in malloc_zones}
