@@ -39,6 +39,7 @@ def zone_bucket_cache_kind(target):
     ``uz_full_bucket`` LIST (6.x-9.x); ``uz_buckets`` LIST (10.0, bucket rework); per-domain
     ``uz_domain`` pointer to ``struct uma_zone_domain`` (12.0, NUMA); 13.0 dropped the member and
     places the domains right after ``uz_cpu[mp_maxid + 1]`` (``ZDOM_GET``) with STAILQ lists.
+    sys/vm/uma_int.h of each release; 12.0-era head at d1f322bddb6f (docs/freebsd-abi.md, 1).
     """
     zone = target.layout(ZONE)
     for member, kind in ((("uz_full_bucket", FULL_BUCKET_LIST)), ("uz_buckets", BUCKET_LIST),
@@ -58,7 +59,8 @@ def cache_bucket_is_struct(target):
     """13.0 replaced the per-CPU bucket pointers by inline ``struct uma_cache_bucket``.
 
     Before, ``uc_allocbucket``/``uc_freebucket`` point to ``struct uma_bucket`` (count in
-    ``ub_cnt``); from 13.0 the count is ``ucb_cnt`` inside the cache, plus ``uc_crossbucket``.
+    ``ub_cnt``); from 13.0 the count is ``ucb_cnt`` inside the cache, plus ``uc_crossbucket``
+    (sys/vm/uma_int.h; memstat_kvm_uma() of main at 17da660ad5b3 reads it inline).
     """
     kind = target.layout(CACHE).field("uc_allocbucket").type.kind
     if kind not in (PTR, STRUCT):
@@ -72,32 +74,36 @@ def zone_counters_are_counter9(target):
     """Zone ``uz_allocs``/``uz_frees``/``uz_fails`` became counter(9) per-CPU pointers.
 
     ``u_int64_t`` in 6.x-9.x, ``volatile u_long`` in 10.x-12.x (32-bit on i386, wraps),
-    ``counter_u64_t`` from the 2019 13-CURRENT head on (13.0).
+    ``counter_u64_t`` from the 2019 13-CURRENT head on (13.0).  sys/vm/uma_int.h; libmemstat
+    fetches them with kvm_counter_u64_fetch() from then on.
     """
     return target.layout(ZONE).field("uz_allocs").type.kind == PTR
 
 
 @probe
 def zone_has_sleeps(target):
-    """``uz_sleeps`` (SLEEP column) appeared between 8.3 and 9.x."""
+    """``uz_sleeps`` (SLEEP column) appeared between 8.3 and 9.x (sys/vm/uma_int.h: absent at
+    039ea811636f, 8.3; present in 9.3)."""
     return _has(target, ZONE, "uz_sleeps")
 
 
 @probe
 def zone_has_xdomain(target):
-    """``uz_xdomain`` counter (XDOMAIN column), 13.0."""
+    """``uz_xdomain`` counter (XDOMAIN column), 13.0 (sys/vm/uma_int.h)."""
     return _has(target, ZONE, "uz_xdomain")
 
 
 @probe
 def zone_has_max_items(target):
-    """``uz_max_items`` replaced the keg's ``uk_maxpages`` as the limit (13-CURRENT 2019, 13.0)."""
+    """``uz_max_items`` replaced the keg's ``uk_maxpages`` as the limit (13-CURRENT 2019, 13.0;
+    sys/vm/uma_int.h, read by memstat_kvm_uma() of main at 17da660ad5b3)."""
     return _has(target, ZONE, "uz_max_items")
 
 
 @probe
 def keg_free_per_domain(target):
-    """13.0 moved the keg's free item count from ``uk_free`` to ``uk_domain[d].ud_free_items``."""
+    """13.0 moved the keg's free item count from ``uk_free`` to ``uk_domain[d].ud_free_items``
+    (sys/vm/uma_int.h)."""
     if _has(target, "struct uma_domain", "ud_free_items") and _has(target, KEG, "uk_domain"):
         return True
     if not _has(target, KEG, "uk_free"):
@@ -107,13 +113,15 @@ def keg_free_per_domain(target):
 
 @probe
 def kvm_clamps_allocs(target):
-    """libmemstat clamps zone allocs to frees (13.0's libmemstat, which reads the 13 layout)."""
+    """libmemstat clamps zone allocs to frees (13.0's libmemstat, which reads the 13 layout):
+    memstat_kvm_uma() in lib/libmemstat/memstat_uma.c of main at 17da660ad5b3; the 12.x one
+    does not.  Asked by ``views.KvmView.clamps_allocs``."""
     return cache_bucket_is_struct(target)
 
 
 @probe
 def has_cache_zones(target):
-    """Cache-only zones (``uma_zcache_create``) on ``uma_cachezones``, 10.0."""
+    """Cache-only zones (``uma_zcache_create``) on ``uma_cachezones``, 10.0 (sys/vm/uma_core.c)."""
     try:
         target.symbol_address("uma_cachezones")
         return True
@@ -127,7 +135,8 @@ def malloc_stats_kind(target):
 
     6.x-11.x: array ``mti_stats[MAXCPU]`` in the ``malloc_type_internal`` behind ``ks_handle``;
     12.0: ``mti_stats`` became a per-CPU UMA (zpcpu) pointer; 13.0 embedded the internal struct
-    as ``ks_mti`` (with ``ks_version`` 2020110501).
+    as ``ks_mti`` (with ``ks_version`` 2020110501).  sys/sys/malloc.h of each release (8.3 at
+    039ea811636f for the array); docs/freebsd-abi.md, 2.
     """
     mt = target.layout(MALLOC_TYPE)
     if mt.has("ks_mti"):
@@ -140,5 +149,5 @@ def malloc_stats_kind(target):
 
 @probe
 def malloc_has_version(target):
-    """``ks_version`` (M_VERSION 2020110501) replaced ``ks_magic`` in 13.0."""
+    """``ks_version`` (M_VERSION 2020110501) replaced ``ks_magic`` in 13.0 (sys/sys/malloc.h)."""
     return _has(target, MALLOC_TYPE, "ks_version")
