@@ -6,9 +6,23 @@ skip with the reason, never a silent pass.
 
 import json
 import os
+import re
+
+import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("KMEMDBG_IMAGES") or os.path.join(ROOT, "vm_images", "build")
+
+
+def _makefile_list(name):
+    """``NAME := a b c`` of vm_images/Makefile: what ``make -C vm_images`` builds."""
+    with open(os.path.join(ROOT, "vm_images", "Makefile")) as f:
+        m = re.search(rf"^{name}\s*:=\s*(.*)$", f.read(), re.M)
+    return m.group(1).split() if m else []
+
+
+ERAS = _makefile_list("ERAS")
+SCENARIOS = _makefile_list("SCENARIOS")
 
 
 class Image:
@@ -21,6 +35,10 @@ class Image:
         self.expected_path = os.path.join(directory, expected)
         self.era = os.path.basename(os.path.dirname(directory))
         self.scenario = os.path.basename(directory)
+
+    @property
+    def built(self):
+        return all(os.path.exists(p) for p in (self.kernel, self.core, self.expected_path))
 
     @property
     def id(self):
@@ -44,3 +62,16 @@ def crash_images(scenarios=("router", "fileserver", "idle")):
 
 
 SKIP_REASON = "no simulated kernels in vm_images/build (run `make -C vm_images` or `make test`)"
+
+
+def image_params(scenarios=None, eras=None):
+    """Every era x scenario ``make -C vm_images`` builds, as pytest parameters; one that is not
+    built is an explicit skip naming it, never silently left out."""
+    params = []
+    for era in eras or ERAS:
+        for scenario in scenarios or SCENARIOS:
+            image = Image(os.path.join(BUILD, era, scenario))
+            marks = () if image.built else pytest.mark.skip(
+                reason=f"{image.id} not built (run `make -C vm_images`)")
+            params.append(pytest.param(image, id=image.id, marks=marks))
+    return params

@@ -6,15 +6,12 @@ import re
 import pytest
 
 from .debuggers import Debugger
-from .images import SKIP_REASON, crash_images
-
-IMAGES = crash_images(("router",))
-pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
+from .images import image_params
 PAGE = 4096
 BUCKET = re.compile(r"^\d+ Bucket$")
 
 
-@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+@pytest.fixture(scope="module", params=image_params(("router",)))
 def image(request):
     return request.param
 

@@ -6,10 +6,7 @@ import json
 import pytest
 
 from .debuggers import Debugger
-from .images import SKIP_REASON, crash_images
-
-IMAGES = crash_images()
-pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
+from .images import image_params
 
 # The command lines whose --format json output must equal expected.json's key of the same name.
 VIEWS = ["uma-zones", "uma-zones --compat kvm", "uma-zones --where",
@@ -19,7 +16,7 @@ PARITY = ["uma-zones", "uma-zones --format vmstat", "uma-zones --compat kvm --fo
           "malloc-types", "malloc-types --format vmstat --compat kvm", "uma-zones --format csv"]
 
 
-@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+@pytest.fixture(scope="module", params=image_params())
 def image(request):
     return request.param
 
