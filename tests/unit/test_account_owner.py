@@ -108,3 +108,28 @@ def test_kmem_summary_json_and_table():
     assert ("unexplained remainder: 100 (100 bytes) of uma_kmem_total not accounted for by "
             "the parts above") in lines
     assert any(line.split() == ["accounted", "16K", "16384"] for line in lines)
+
+
+def test_snapshot_then_diff_names_the_growth_and_its_owner(tmp_path):
+    k = build("fbsd13")
+    before, after = str(tmp_path / "before.json"), str(tmp_path / "after.json")
+    assert run(k, "kmem-snapshot", "save", before) == (
+        0, f"kmem-snapshot: 3 zones, 1 malloc types saved to {before}\n")
+    leak = k.malloc_type("leaky", {1: (1 << 20, 0, 1024, 0, 0)})
+    k.t.add_symbol("M_LEAKY", "struct malloc_type", addr=leak)
+    rc, text = run(k, "kmem-diff", before, "--format", "json", "--threshold", "64K")
+    d = json.loads(text)["kmem-diff"]
+    assert rc == 1 and (d["seconds"], d["threshold"]) == (None, 65536)
+    assert d["warnings"] == ["no kernel clock in one snapshot (or it did not advance): rates not shown"]
+    assert d["rows"] == [{"kind": "malloc", "name": "leaky", "bytes": 1 << 20, "items": 1024,
+                          "old-bytes": 0, "new-bytes": 1 << 20, "ranked-bytes": 1 << 20,
+                          "rate": None, "culprit": True, "explained-by": [],
+                          "owner": {"symbol": "M_LEAKY", "file": None, "line": None,
+                                    "subsystem": None, "module": None}}]
+    assert run(k, "kmem-snapshot", "save", after)[0] == 0
+    out = io.StringIO()         # two files and no owners: the target is never built
+    rc = run_command(SPECS["kmem-diff"], lambda: pytest.fail("target built"),
+                     [before, after, "--no-owner"], out)
+    text = out.getvalue()
+    assert rc == 1 and text.splitlines()[0] == "growth (time unknown); culprit threshold 64K"
+    assert text.splitlines()[3].split() == ["*", "malloc", "leaky", "+1.0M", "+1024", "1.0M"]
