@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
-from ..target import read_cstring
 from ..target.errors import KmemdbgError
 from ..target.record import read_array, read_record
 from .kmemzones import read_malloc_zones
@@ -48,11 +47,7 @@ CATEGORIES = (MALLOC_SMALL, MALLOC_LARGE, ZONE_ITEMS, UMA_OWN, FREE_CPU, FREE_ZO
 @dataclass
 class KegPages:
     address: int
-    name: str
     size: int
-    rsize: int
-    ipers: int
-    ppera: int
     pages: int
     flags: int
 
@@ -64,8 +59,6 @@ class KmemAccount:
     kmem_limit_source: Optional[str]
     kmem_in_use: Optional[int]
     kmem_in_use_source: Optional[str]
-    malloc_zone_sizes: Dict[str, int]          # malloc zone name -> item size
-    kegs: List[KegPages]
     warnings: List[str] = field(default_factory=list)
 
     @property
@@ -93,12 +86,8 @@ def read_kegs(target, warnings):
     try:
         for k in for_each_keg(target):
             try:
-                name = ""
-                if k.has("uk_name") and k.ptr("uk_name"):
-                    name = read_cstring(target, k.ptr("uk_name"))
-                kegs.append(KegPages(k.addr, name, k.int("uk_size"), k.int("uk_rsize"),
-                                     k.int("uk_ipers"), k.int("uk_ppera"),
-                                     keg_pages(target, k, ndomains), k.int("uk_flags")))
+                kegs.append(KegPages(k.addr, k.int("uk_size"), keg_pages(target, k, ndomains),
+                                     k.int("uk_flags")))
             except KmemdbgError as e:
                 warnings.append(f"keg {k.addr:#x}: {e}")
     except KmemdbgError as e:
@@ -178,4 +167,4 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
         warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
                         f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones")
     limit, limit_src, used, used_src = kmem_totals(target)
-    return KmemAccount(cat, limit, limit_src, used, used_src, msizes, kegs, warnings)
+    return KmemAccount(cat, limit, limit_src, used, used_src, warnings)

@@ -58,11 +58,9 @@ class MallocTypeStats:
 
 @dataclass(frozen=True)
 class MallocReport:
-    view: str
     types: Tuple[MallocTypeStats, ...]    # walk order: newest type first
     warnings: Tuple[str, ...]
     cpus: CpuInfo
-    zone_sizes: Tuple[int, ...]
     stats_kind: str
     notes: Tuple[str, ...] = ()    # what vmstat does too (types it skips), not read failures
 
@@ -96,8 +94,7 @@ def malloc_type_stats(target, view=views.TRUE):
                 types.append(reader.type_stats(mt))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
-    return MallocReport(view.name, tuple(types), tuple(warnings), reader.cpus, reader.zone_sizes,
-                        reader.kind, tuple(notes))
+    return MallocReport(tuple(types), tuple(warnings), reader.cpus, reader.kind, tuple(notes))
 
 
 class _TypeReader:

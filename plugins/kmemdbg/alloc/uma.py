@@ -72,7 +72,6 @@ class ZoneStats:
 class UmaReport:
     """All zones of one walk, in walk order (vmstat prints the reverse)."""
 
-    view: str
     zones: Tuple[ZoneStats, ...]
     warnings: Tuple[str, ...]
     cpus: CpuInfo
@@ -138,7 +137,7 @@ def uma_zone_stats(target, view=views.TRUE):
                 zones.append(reader.zone_stats(zone, None, True))
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
-    return UmaReport(view.name, tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
+    return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
 
 
