@@ -1,6 +1,6 @@
 /*
  * expected.json (vm_images/GROUND_TRUTH.md): image metadata, the zone and malloc views and the
- * ledger, all written from the simulator's ledgers (UMA part and kern_malloc.c), never from the
+ * ledger, all written from the simulator's ledgers (sim/uma_ledger.h and kern_malloc.c), never from the
  * kernel structures a debugger reads.
  */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Interface between the malloc/scenario part's files: the simulated kernel's subsystems
+ * Interface between the simulated kernel's subsystems
  * (sys/...), the scenarios (sim/scenario_*.c), sim/main.c and sim/expected.c.  Host-side code
  * (main.c, expected.c, scenario_*.c) must not include sys/malloc.h: it redefines malloc/free.
  */

@@ -2,13 +2,15 @@
  * The simulator's own interface: what the simulated kernel's parts offer each other beyond the
  * FreeBSD kernel APIs they imitate (uma(9), malloc(9), counter(9), zpcpu).
  *
- * Parts and owners:
+ * Files:
  *   sys/vm/ (uma.h, uma_int.h, uma_core.c), sys/sys/{pcpu.h,counter.h,queue.h,smp.h},
- *   sys/kern/subr_{pcpu,counter,smp}.c, sim/sim_vm.c      -> the UMA simulator ("uma part")
- *   sys/sys/malloc.h, sys/kern/kern_malloc.c, the subsystem files (sys/kern/kern_mbuf.c,
- *   sys/netinet/libalias/alias_db.c, sys/netgraph/..., ...), modules, scenarios, sim/main.c,
- *   sim/expected.c                                          -> the malloc/scenario part
- *   sim/sim_core.c                                          -> the ELF core writer
+ *   sys/kern/subr_{pcpu,counter,smp}.c, sim/sim_vm.c      the UMA allocator, CPUs, page arena
+ *   sim/uma_ledger.[ch], sim/uma_views.c, sim/uma_check.c  UMA ledger, its views and checks
+ *   sys/sys/malloc.h, sys/kern/kern_malloc.c               malloc(9) and its ledger
+ *   the subsystem files (sys/kern/kern_mbuf.c, sys/netgraph/..., ...), modules (libalias,
+ *   ng_nat), sim/scenario_*.c, sim/main.c                 what runs on the simulated kernel
+ *   sim/expected.c                                         expected.json
+ *   sim/sim_core.c                                         the ELF core writer
  *
  * Era: every file is compiled with -DSIM_ERA=N, N one of 6, 9, 11, 12, 13, 14 (FreeBSD major
  * release whose structures are reproduced), plus -m32 for the i386 images (fbsd6, fbsd11-i386).
@@ -89,8 +91,9 @@ void sim_uma_write_zones(FILE *f, enum sim_view view);
 /* Write the "kegs" ledger array (GROUND_TRUTH.md, ledger). */
 void sim_uma_write_kegs(FILE *f);
 /*
- * Check the UMA ledger's invariants against the ledger itself (items carved from slabs ==
- * used + every kind of free, limits respected, failures only where limits bite, per-CPU sums).
+ * Check the UMA ledger's invariants (items carved from slabs == used + every kind of free,
+ * limits respected, failures only where limits bite, per-CPU sums) and the kernel structures
+ * (bucket caches, per-CPU buckets, counters, keg free counts) against the ledger.
  * Prints each violation to `err`; returns the number of violations.
  */
 int sim_uma_check(FILE *err);

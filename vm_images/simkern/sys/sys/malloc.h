@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>	/* libc malloc/free declared before the macros below hide them */
 
-/* MAXCPU, PAGE_SIZE and the BSD typedefs of the era (sys/param.h stand-in, UMA part). */
+/* MAXCPU, PAGE_SIZE and the BSD typedefs of the era (sys/param.h stand-in). */
 #include <sys/_sim_kern.h>
 
 /* Flags of malloc(9) and uma_zalloc(9). */

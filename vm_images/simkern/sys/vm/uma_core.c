@@ -3,10 +3,10 @@
  * as the era's kernel lays them out (uma_int.h), filled by a small allocator that really runs
  * on the simulator's page arena.
  *
- * Beside the kernel structures the simulator keeps a ledger (struct lzone / struct lkeg):
- * every item movement between the keg, the zone's bucket cache, the per-CPU buckets and the
- * caller is counted there as it happens.  The expected views (GROUND_TRUTH.md) are computed
- * from the ledger only; the kernel structures are what the debugger plugins walk.
+ * Beside the kernel structures the allocator keeps a ledger (sim/uma_ledger.h): every item
+ * movement between the keg, the zone's bucket cache, the per-CPU buckets and the caller is
+ * counted there as it happens.  The expected views (sim/uma_views.c, GROUND_TRUTH.md) are
+ * computed from the ledger only; the kernel structures are what the debugger plugins walk.
  *
  * Flow of an allocation (every era): per-CPU alloc bucket -> swap with the per-CPU free bucket
  * -> a full bucket from the zone's bucket cache -> a new bucket filled from the keg's slabs
@@ -25,10 +25,10 @@
 #include <vm/uma.h>
 #include <vm/uma_int.h>
 #include "sim/sim.h"
+#include "sim/uma_ledger.h"
 
 int sim_cpu_domain(int cpu);
 void sim_cpus_ensure(void);
-int sim_uma_selftest(FILE *err);
 
 struct uma_keg;
 static const char *keg_name_of(struct uma_keg *keg) __unused;
@@ -165,103 +165,6 @@ struct uma_bucket_zone bucket_zones[] = {
 
 /* Internal: bucket allocations may not dip into the last pages of the arena (M_NOVM). */
 #define SIM_BUCKET_RESERVE()    MAX((size_t)32, sim_pages_total() / 64)
-
-/* ---- the ledger ------------------------------------------------------------------------------ */
-
-enum fail_reason { FR_NONE, FR_LIMIT, FR_NOMEM };
-
-struct lkeg;
-
-struct lzone {
-        uma_zone_t      zone;
-        struct lkeg     *lk;            /* NULL for cache-only zones */
-        const char      *name;
-        uint32_t        size;           /* item size (cache zones) */
-        int             nocache;        /* internal: no per-CPU caching */
-        int             bucketzone;     /* one of bucket_zones[] */
-        uint64_t        used;           /* items handed out, not yet freed */
-        uint64_t        zone_free;      /* items in full buckets of the bucket cache */
-        uint64_t        cross_free;     /* 13+: items in the domains' uzd_cross buckets */
-        uint64_t        imported;       /* cache zones: items held from the import function */
-        uint64_t        sleeps;
-        uint64_t        fail_limit;     /* failures at the limit */
-        uint64_t        fail_nomem;     /* failures for lack of memory */
-        uint64_t        max_items;      /* 13+: uz_max_items */
-        uint64_t        items_out;      /* 13+: uz_items (only with a limit) */
-        /* per CPU id 0..mp_maxid */
-        uint64_t        *cpu_free;      /* items in this CPU's buckets */
-        uint64_t        *uc_allocs;     /* cache counters */
-        uint64_t        *uc_frees;
-        uint64_t        *zl_allocs;     /* zone-level counter increments done on this CPU */
-        uint64_t        *zl_frees;
-        uint64_t        *zl_fails;
-        uint64_t        *zl_xdomain;
-        struct lzone    *next_cache;    /* creation order of cache zones */
-};
-
-struct lkeg {
-        uma_keg_t       keg;
-        const char      *name;
-        uint32_t        size, rsize, ipers, ppera, flags, maxpages;
-        uint64_t        pages, slabs, carved, free_items;
-        int             nzones;
-        struct lzone    *zones[16];     /* in uk_zones order: primary first */
-        int             secondary;      /* has secondary zones */
-};
-
-static struct lkeg *lkegs[4096];        /* creation order */
-static int nlkegs;
-static struct lzone *lcache_first;
-#if SIM_ERA >= 10
-static struct lzone *lcache_last;
-#endif
-static uint64_t large_count, large_bytes;
-
-/* zone -> ledger lookup (open addressing on the zone address) */
-#define LZ_HASH_SIZE    4096
-static struct lzone *lz_hash[LZ_HASH_SIZE];
-
-static unsigned
-lz_slot(const void *p)
-{
-        return ((unsigned)(((uintptr_t)p >> 6) * 2654435761u) % LZ_HASH_SIZE);
-}
-
-static struct lzone *
-lz_find(uma_zone_t z)
-{
-        unsigned i = lz_slot(z);
-
-        while (lz_hash[i] != NULL) {
-                if (lz_hash[i]->zone == z)
-                        return (lz_hash[i]);
-                i = (i + 1) % LZ_HASH_SIZE;
-        }
-        fprintf(stderr, "uma: unknown zone %p\n", (void *)z);
-        abort();
-}
-
-static struct lzone *
-lz_new(uma_zone_t z, const char *name)
-{
-        struct lzone *lz = calloc(1, sizeof(*lz));
-        size_t n = mp_maxid + 1;
-        unsigned i = lz_slot(z);
-
-        lz->zone = z;
-        lz->name = name;
-        lz->cpu_free = calloc(n, sizeof(uint64_t));
-        lz->uc_allocs = calloc(n, sizeof(uint64_t));
-        lz->uc_frees = calloc(n, sizeof(uint64_t));
-        lz->zl_allocs = calloc(n, sizeof(uint64_t));
-        lz->zl_frees = calloc(n, sizeof(uint64_t));
-        lz->zl_fails = calloc(n, sizeof(uint64_t));
-        lz->zl_xdomain = calloc(n, sizeof(uint64_t));
-        while (lz_hash[i] != NULL)
-                i = (i + 1) % LZ_HASH_SIZE;
-        lz_hash[i] = lz;
-        return (lz);
-}
 
 /* ---- small helpers ----------------------------------------------------------------------------- */
 
@@ -1467,7 +1370,6 @@ struct uma_kctor_args {
 static void
 keg_ctor(uma_keg_t keg, struct uma_kctor_args *a)
 {
-        struct lkeg *lk;
         int i;
 
         (void)i;
@@ -1511,29 +1413,7 @@ keg_ctor(uma_keg_t keg, struct uma_kctor_args *a)
 #endif
         LIST_INSERT_HEAD(&uma_kegs, keg, uk_link);
 
-        lk = calloc(1, sizeof(*lk));
-        lk->keg = keg;
-        lk->name = a->name;
-        lk->size = keg->uk_size;
-        lk->rsize = keg->uk_rsize;
-        lk->ipers = keg->uk_ipers;
-        lk->ppera = keg->uk_ppera;
-        lk->flags = keg->uk_flags;
-        if (nlkegs == (int)nitems(lkegs))
-                uma_panic("too many kegs", a->name);
-        lkegs[nlkegs++] = lk;
-}
-
-static struct lkeg *
-lk_find(uma_keg_t keg)
-{
-        int i;
-
-        for (i = nlkegs - 1; i >= 0; i--)
-                if (lkegs[i]->keg == keg)
-                        return (lkegs[i]);
-        uma_panic("unknown keg", NULL);
-        return (NULL);
+        lk_new(keg, a->name);
 }
 
 struct uma_zctor_args {
@@ -1614,11 +1494,7 @@ zone_ctor(uma_zone_t zone, struct uma_zctor_args *a)
 #endif
                 LIST_INSERT_HEAD(&uma_cachezones, zone, uz_link);
                 lz->lk = NULL;
-                if (lcache_last != NULL)
-                        lcache_last->next_cache = lz;
-                else
-                        lcache_first = lz;
-                lcache_last = lz;
+                lz_add_cache(lz);
                 goto out;
         }
 #endif
@@ -1944,8 +1820,6 @@ uma_large_malloc(vm_size_t size, int wait)
         sim_page_set_slab(mem, npages, NULL, (void *)(((uintptr_t)npages * PAGE_SIZE << 1) | 1));
         uma_kmem_total += npages * PAGE_SIZE;
 #endif
-        large_count++;
-        large_bytes += npages * PAGE_SIZE;
         return (mem);
 }
 
@@ -1980,8 +1854,6 @@ uma_large_free(void *mem)
         uma_kmem_total -= size;
 #endif
         sim_page_free(mem, size / PAGE_SIZE);
-        large_count--;
-        large_bytes -= size;
 }
 
 uma_zone_t
@@ -2403,398 +2275,4 @@ sim_uma_reclaim(void)
         for (k = nlkegs - 1; k >= 0; k--)
                 if (lkegs[k]->flags & UMA_ZFLAG_INTERNAL)
                         keg_drain(lkegs[k]);
-}
-
-/* ---- views from the ledger ------------------------------------------------------------------ */
-
-struct zrow {
-        const char      *name;
-        uint64_t        size, limit, used, free, requests, fail, sleep, xdomain;
-        uint64_t        free_cpu, free_zone, free_keg;
-};
-
-static uint64_t
-sum_cpus(const uint64_t *v, u_int upto_excl)
-{
-        uint64_t s = 0;
-        u_int i;
-
-        for (i = 0; i < upto_excl && i <= mp_maxid; i++)
-                s += v[i];
-        return (s);
-}
-
-/* Σ over CPUs present in all_cpus (libmemstat's per-CPU cache loop) */
-static uint64_t
-sum_present(const uint64_t *v)
-{
-        uint64_t s = 0;
-        u_int i;
-
-        for (i = 0; i <= mp_maxid; i++)
-                if (!CPU_ABSENT(i))
-                        s += v[i];
-        return (s);
-}
-
-static void
-row_true(struct lzone *lz, int first_on_keg, struct zrow *r)
-{
-        struct lkeg *lk = lz->lk;
-        uint64_t frees;
-
-        memset(r, 0, sizeof(*r));
-        r->name = lz->name;
-        r->size = lk ? lk->size : lz->size;
-#if SIM_ERA <= 12
-        r->limit = lk && lk->maxpages ? (uint64_t)(lk->maxpages / lk->ppera) * lk->ipers : 0;
-#else
-        r->limit = lz->max_items;
-#endif
-        r->requests = sum_cpus(lz->zl_allocs, MAXCPU) + sum_cpus(lz->uc_allocs, MAXCPU);
-        frees = sum_cpus(lz->zl_frees, MAXCPU) + sum_cpus(lz->uc_frees, MAXCPU);
-        r->used = r->requests - frees;
-        r->free_cpu = sum_cpus(lz->cpu_free, MAXCPU);
-        r->free_zone = lz->zone_free + lz->cross_free;
-        r->free_keg = (lk && first_on_keg) ? lk->free_items : 0;
-        r->free = r->free_cpu + r->free_zone + r->free_keg;
-        r->fail = sum_cpus(lz->zl_fails, MAXCPU);
-        r->sleep = lz->sleeps;
-        r->xdomain = sum_cpus(lz->zl_xdomain, MAXCPU);
-}
-
-/* What libmemstat's kvm path of the era computes (freebsd-kmem-abi.md §5, §9). */
-static void
-row_kvm(struct lzone *lz, int first_on_keg, struct zrow *r)
-{
-        struct lkeg *lk = lz->lk;
-        uint64_t allocs, frees;
-        int internal = (lk->flags & UMA_ZFLAG_INTERNAL) != 0;
-
-        memset(r, 0, sizeof(*r));
-        r->name = lz->name;
-        r->size = lk->size;
-#if SIM_ERA <= 12
-        /* the LIMIT quirk: multi-page slabs divide pages by items per slab */
-        r->limit = lk->ppera > 1 ? lk->maxpages / lk->ipers : (uint64_t)lk->maxpages * lk->ipers;
-        allocs = sum_cpus(lz->zl_allocs, MAXCPU);
-        frees = sum_cpus(lz->zl_frees, MAXCPU);
-        r->fail = sum_cpus(lz->zl_fails, MAXCPU);
-#if SIM_ERA >= 10 && !defined(__LP64__)
-        /* volatile u_long zone counters are 32 bits on i386 */
-        allocs = (uint32_t)allocs;
-        frees = (uint32_t)frees;
-        r->fail = (uint32_t)r->fail;
-#endif
-#else
-        /* counter(9) fetches of libkvm sum CPUs 0 .. mp_ncpus - 1 only */
-        r->limit = lz->max_items;
-        allocs = sum_cpus(lz->zl_allocs, mp_ncpus);
-        frees = sum_cpus(lz->zl_frees, mp_ncpus);
-        r->fail = sum_cpus(lz->zl_fails, mp_ncpus);
-        r->xdomain = sum_cpus(lz->zl_xdomain, mp_ncpus);
-        if (allocs < frees)
-                allocs = frees;
-#endif
-        if (!internal) {
-                allocs += sum_present(lz->uc_allocs);
-                frees += sum_present(lz->uc_frees);
-                r->free_cpu = sum_present(lz->cpu_free);
-        }
-        r->free_zone = lz->zone_free;           /* 13+: uzd_cross is not counted */
-#if SIM_ERA <= 12
-        /* keg free unless the keg carries the SECONDARY flag and this is not its first zone */
-        if (!((lk->flags & UMA_ZONE_SECONDARY) && !first_on_keg))
-                r->free_keg = lk->free_items;
-#endif
-        r->requests = allocs;
-        r->used = allocs - frees;
-        r->free = r->free_cpu + r->free_zone + r->free_keg;
-        r->sleep = lz->sleeps;
-}
-
-static void
-write_u64_or_null(FILE *f, const char *key, uint64_t v, int isnull)
-{
-        if (isnull)
-                fprintf(f, ", \"%s\": null", key);
-        else
-                fprintf(f, ", \"%s\": %" PRIu64, key, v);
-}
-
-static void
-write_row(FILE *f, const struct zrow *r, enum sim_view view)
-{
-        fputs("{\"name\": ", f);
-        sim_json_string(f, r->name);
-        fprintf(f, ", \"size\": %" PRIu64 ", \"limit\": %" PRIu64 ", \"used\": %" PRIu64
-            ", \"free\": %" PRIu64 ", \"requests\": %" PRIu64 ", \"fail\": %" PRIu64,
-            r->size, r->limit, r->used, r->free, r->requests, r->fail);
-        write_u64_or_null(f, "sleep", r->sleep, SIM_ERA < 9);
-        write_u64_or_null(f, "xdomain", r->xdomain, SIM_ERA < 13);
-        if (view == SIM_VIEW_WHERE)
-                fprintf(f, ", \"free-cpu\": %" PRIu64 ", \"free-zone\": %" PRIu64
-                    ", \"free-keg\": %" PRIu64, r->free_cpu, r->free_zone, r->free_keg);
-        fputc('}', f);
-}
-
-void
-sim_uma_write_zones(FILE *f, enum sim_view view)
-{
-        struct zrow *rows;
-        struct lzone *lz, *cz[1024];
-        int n = 0, k, i, ncz = 0, max = 64;
-
-        sim_uma_startup();
-        for (k = 0; k < nlkegs; k++)
-                max += lkegs[k]->nzones;
-        for (lz = lcache_first; lz != NULL; lz = lz->next_cache)
-                cz[ncz++] = lz;
-        max += ncz;
-        rows = calloc(max, sizeof(*rows));
-        /* the kernel walk: kegs newest first, each keg's zones in list order */
-        for (k = nlkegs - 1; k >= 0; k--)
-                for (i = 0; i < lkegs[k]->nzones; i++) {
-                        if (view == SIM_VIEW_KVM)
-                                row_kvm(lkegs[k]->zones[i], i == 0, &rows[n++]);
-                        else
-                                row_true(lkegs[k]->zones[i], i == 0, &rows[n++]);
-                }
-        /* the sysctl path also visits the cache-only zones, newest first */
-        if (view != SIM_VIEW_KVM)
-                for (i = ncz - 1; i >= 0; i--)
-                        row_true(cz[i], 0, &rows[n++]);
-        /* printed in reverse: libmemstat prepends each record */
-        fputc('[', f);
-        for (i = n - 1; i >= 0; i--) {
-                fputs(i == n - 1 ? "\n  " : ",\n  ", f);
-                write_row(f, &rows[i], view);
-        }
-        fputs(n ? "\n]" : "]", f);
-        free(rows);
-}
-
-void
-sim_uma_write_kegs(FILE *f)
-{
-        int k, i;
-
-        sim_uma_startup();
-        fputc('[', f);
-        for (k = nlkegs - 1; k >= 0; k--) {
-                struct lkeg *lk = lkegs[k];
-
-                fputs(k == nlkegs - 1 ? "\n  {\"name\": " : ",\n  {\"name\": ", f);
-                sim_json_string(f, lk->name);
-                fputs(", \"zones\": [", f);
-                for (i = 0; i < lk->nzones; i++) {
-                        if (i)
-                                fputs(", ", f);
-                        sim_json_string(f, lk->zones[i]->name);
-                }
-                fprintf(f, "], \"size\": %u, \"rsize\": %u, \"ipers\": %u, \"ppera\": %u"
-                    ", \"pages\": %" PRIu64 ", \"slabs\": %" PRIu64 ", \"free_items\": %" PRIu64
-                    ", \"flags\": %u, \"internal\": %s, \"secondary\": %s}",
-                    lk->size, lk->rsize, lk->ipers, lk->ppera, lk->pages, lk->slabs,
-                    lk->free_items, lk->flags,
-                    (lk->flags & UMA_ZFLAG_INTERNAL) ? "true" : "false",
-                    lk->secondary ? "true" : "false");
-        }
-        fputs(nlkegs ? "\n]" : "]", f);
-}
-
-/* ---- ledger invariants -------------------------------------------------------------------- */
-
-static int
-check_zone(FILE *err, struct lzone *lz, uint64_t *held)
-{
-        int bad = 0;
-        uint64_t allocs, frees, cpufree;
-        u_int i;
-
-        allocs = sum_cpus(lz->zl_allocs, MAXCPU) + sum_cpus(lz->uc_allocs, MAXCPU);
-        frees = sum_cpus(lz->zl_frees, MAXCPU) + sum_cpus(lz->uc_frees, MAXCPU);
-        cpufree = sum_cpus(lz->cpu_free, MAXCPU);
-        if (allocs - frees != lz->used) {
-                fprintf(err, "zone %s: used %" PRIu64 " != requests %" PRIu64 " - frees %" PRIu64 "\n",
-                    lz->name, lz->used, allocs, frees);
-                bad++;
-        }
-        for (i = 0; i <= mp_maxid; i++)
-                if (CPU_ABSENT(i) && (lz->cpu_free[i] || lz->uc_allocs[i] || lz->zl_allocs[i])) {
-                        fprintf(err, "zone %s: activity on absent CPU %u\n", lz->name, i);
-                        bad++;
-                }
-        if (lz->nocache && (cpufree || sum_cpus(lz->uc_allocs, MAXCPU) || lz->zone_free)) {
-                fprintf(err, "zone %s: internal zone with cached items\n", lz->name);
-                bad++;
-        }
-        if (sum_cpus(lz->zl_fails, MAXCPU) != lz->fail_limit + lz->fail_nomem) {
-                fprintf(err, "zone %s: fails not explained\n", lz->name);
-                bad++;
-        }
-#if SIM_ERA <= 12
-        if (lz->fail_limit && (lz->lk == NULL || lz->lk->maxpages == 0)) {
-#else
-        if (lz->fail_limit && lz->max_items == 0 && lz->lk != NULL) {
-#endif
-                fprintf(err, "zone %s: limit failures without a limit\n", lz->name);
-                bad++;
-        }
-#if SIM_ERA >= 13
-        if (lz->max_items && lz->items_out != lz->used + cpufree + lz->zone_free + lz->cross_free) {
-                fprintf(err, "zone %s: uz_items %" PRIu64 " != items outside the keg\n",
-                    lz->name, lz->items_out);
-                bad++;
-        }
-        if (lz->max_items && lz->items_out > lz->max_items) {
-                fprintf(err, "zone %s: %" PRIu64 " items over the limit %" PRIu64 "\n",
-                    lz->name, lz->items_out, lz->max_items);
-                bad++;
-        }
-#endif
-        *held = lz->used + cpufree + lz->zone_free + lz->cross_free;
-        return (bad);
-}
-
-int
-sim_uma_check(FILE *err)
-{
-        int bad = 0, k, i;
-        struct lzone *lz;
-        uint64_t held;
-
-        sim_uma_startup();
-        for (k = 0; k < nlkegs; k++) {
-                struct lkeg *lk = lkegs[k];
-                uint64_t out = 0;
-
-                for (i = 0; i < lk->nzones; i++) {
-                        bad += check_zone(err, lk->zones[i], &held);
-                        out += held;
-                }
-                if (lk->carved != lk->free_items + out) {
-                        fprintf(err, "keg %s: %" PRIu64 " items carved != %" PRIu64 " free + %"
-                            PRIu64 " in use or cached\n", lk->name, lk->carved, lk->free_items, out);
-                        bad++;
-                }
-                if (lk->carved != lk->slabs * lk->ipers || lk->pages != lk->slabs * lk->ppera) {
-                        fprintf(err, "keg %s: slab arithmetic\n", lk->name);
-                        bad++;
-                }
-                if (lk->maxpages && lk->pages > lk->maxpages) {
-                        fprintf(err, "keg %s: %" PRIu64 " pages over the limit %u\n",
-                            lk->name, lk->pages, lk->maxpages);
-                        bad++;
-                }
-        }
-        for (lz = lcache_first; lz != NULL; lz = lz->next_cache) {
-                bad += check_zone(err, lz, &held);
-                if (held != lz->imported) {
-                        fprintf(err, "cache zone %s: %" PRIu64 " imported != %" PRIu64 " held\n",
-                            lz->name, lz->imported, held);
-                        bad++;
-                }
-        }
-        return (bad);
-}
-
-/* ---- debug self-test: the kernel structures against the ledger -------------------------- */
-
-static uint64_t
-bucket_list_items(uma_zone_t z)
-{
-        uint64_t n = 0;
-        uma_bucket_t b;
-        int d = 0, nd = 1;
-
-        (void)d; (void)nd;
-#if SIM_ERA <= 9
-        LIST_FOREACH(b, &z->uz_full_bucket, ub_link)
-                n += b->ub_cnt;
-#elif SIM_ERA <= 11
-        LIST_FOREACH(b, &z->uz_buckets, ub_link)
-                n += b->ub_cnt;
-#else
-        nd = vm_ndomains;
-        for (d = 0; d < nd; d++) {
-#if SIM_ERA == 12
-                LIST_FOREACH(b, &zdom_get(z, d)->uzd_buckets, ub_link)
-                        n += b->ub_cnt;
-#else
-                STAILQ_FOREACH(b, &zdom_get(z, d)->uzd_buckets, ub_link)
-                        n += b->ub_cnt;
-#endif
-        }
-#endif
-        return (n);
-}
-
-/*
- * Debug only: recount what the structures hold (as a plugin would) and compare with the
- * ledger.  Returns the number of mismatches.
- */
-int
-sim_uma_selftest(FILE *err)
-{
-        int bad = 0, k, i;
-        u_int cpu;
-
-        for (k = 0; k < nlkegs; k++) {
-                struct lkeg *lk = lkegs[k];
-                uma_keg_t keg = lk->keg;
-                uint64_t kfree;
-
-#if SIM_ERA >= 13
-                int d;
-
-                kfree = 0;
-                for (d = 0; d < vm_ndomains; d++)
-                        kfree += keg->uk_domain[d].ud_free_items;
-#else
-                kfree = keg->uk_free;
-#endif
-                if (kfree != lk->free_items) {
-                        fprintf(err, "selftest keg %s: free %" PRIu64 " vs ledger %" PRIu64 "\n",
-                            lk->name, kfree, lk->free_items);
-                        bad++;
-                }
-                for (i = 0; i < lk->nzones; i++) {
-                        struct lzone *lz = lk->zones[i];
-                        uma_zone_t z = lz->zone;
-                        uint64_t zl, al = 0, fr = 0;
-
-                        if (bucket_list_items(z) != lz->zone_free) {
-                                fprintf(err, "selftest zone %s: bucket cache\n", lz->name);
-                                bad++;
-                        }
-                        for (cpu = 0; cpu <= mp_maxid && !lz->nocache; cpu++) {
-                                uma_cache_t c = &z->uz_cpu[cpu];
-                                uint64_t n = cb_cnt(c, CB_ALLOC) + cb_cnt(c, CB_FREE);
-
-#if SIM_ERA >= 13
-                                n += cb_cnt(c, CB_CROSS);
-#endif
-                                if (n != lz->cpu_free[cpu] || c->uc_allocs != lz->uc_allocs[cpu] ||
-                                    c->uc_frees != lz->uc_frees[cpu]) {
-                                        fprintf(err, "selftest zone %s: cpu %u cache\n", lz->name, cpu);
-                                        bad++;
-                                }
-                        }
-#if SIM_ERA >= 13
-                        al = counter_u64_fetch(z->uz_allocs);
-                        fr = counter_u64_fetch(z->uz_frees);
-#else
-                        al = z->uz_allocs;
-                        fr = z->uz_frees;
-#endif
-                        zl = sum_cpus(lz->zl_allocs, MAXCPU);
-                        if (al != zl || fr != sum_cpus(lz->zl_frees, MAXCPU)) {
-                                fprintf(err, "selftest zone %s: zone counters %" PRIu64 "/%" PRIu64
-                                    " vs ledger %" PRIu64 "\n", lz->name, al, fr, zl);
-                                bad++;
-                        }
-                }
-        }
-        return (bad);
 }

@@ -2,7 +2,7 @@
  * Kernel virtual memory accounting as the era exposes it.  6.x-9.x carve malloc(9) and UMA
  * pages out of kmem_map, a submap of kernel_map whose `size` is vm.kmem_map_size; 10.x and
  * 11.x use the kmem_arena vmem (subr_vmem.c); 12.x and later account with uma_kmem_total /
- * uma_kmem_limit (UMA part).  The simulated struct vm_map carries the members used for that
+ * uma_kmem_limit (sys/vm/uma_core.c).  The simulated struct vm_map carries the members used for that
  * accounting only.
  */
 #include <sys/malloc.h>
