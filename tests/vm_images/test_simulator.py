@@ -95,6 +95,22 @@ def test_keg_items_add_up(images, era, scenario):
 
 
 @pytest.mark.parametrize("era,scenario", CASES)
+def test_kmem_summary_reconciles(images, era, scenario):
+    """The kmem-summary categories add up to the kmem the kernel accounts, with no remainder,
+    and malloc(9)'s bytes are exactly its small part plus its large part."""
+    exp = load(era, scenario)
+    summary, kmem = exp["kmem-summary"], exp["ledger"]["kmem"]
+    cat = summary["categories"]
+    assert summary["accounted"] == sum(cat.values())
+    in_use = next(kmem[k] for k in ("uma_kmem_total", "kmem_arena_inuse", "kmem_map_size")
+                  if k in kmem)
+    assert summary["accounted"] == in_use
+    assert cat["malloc_large"] == exp["ledger"]["malloc_large"]["bytes"]
+    assert cat["malloc_small"] + cat["malloc_large"] == sum(m["memory-use"] for m in mtypes(exp))
+    assert min(cat.values()) >= 0 and cat["overhead"] > 0
+
+
+@pytest.mark.parametrize("era,scenario", CASES)
 def test_malloc_types(images, era, scenario):
     exp = load(era, scenario)
     true = mtypes(exp)

@@ -103,7 +103,9 @@ sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t see
 		sc->write_leak(f);
 	else
 		fputs("null", f);
-	fputs("}}\n", f);
+	fputs("},\n\"kmem-summary\": ", f);
+	sim_write_kmem_summary(f);
+	fputs("}\n", f);
 	if (fclose(f) != 0) {
 		perror(path);
 		exit(1);

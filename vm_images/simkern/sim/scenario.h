@@ -49,8 +49,15 @@ uint64_t sim_malloc_type_inuse(const char *name);
 unsigned long sim_malloc_zone_size(unsigned long size);
 /* Name of that zone ("128" or "malloc-128"). */
 const char *sim_malloc_zone_name(unsigned long size);
+/* Whether `zone` (a uma_zone_t) is one of kmemzones[]' zones. */
+int sim_malloc_is_zone(const void *zone);
 /* Bytes of live large allocations (malloc ledger). */
 unsigned long sim_malloc_large_bytes(void);
+/*
+ * The "kmem-summary" object of expected.json: the kmem-summary categories from the UMA and
+ * malloc ledgers (sim/kmem_summary.c).
+ */
+void sim_write_kmem_summary(FILE *f);
 /* kmem in use from the ledgers: keg slab pages + large allocations. */
 unsigned long sim_kmem_ledger_bytes(void);
 /* Update kmem_map->size / kmem_arena->vm_inuse from the page arena (before a dump). */

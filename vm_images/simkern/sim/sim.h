@@ -9,7 +9,7 @@
  *   sys/sys/malloc.h, sys/kern/kern_malloc.c               malloc(9) and its ledger
  *   the subsystem files (sys/kern/kern_mbuf.c, sys/netgraph/..., ...), modules (libalias,
  *   ng_nat), sim/scenario_*.c, sim/main.c                 what runs on the simulated kernel
- *   sim/expected.c                                         expected.json
+ *   sim/expected.c, sim/kmem_summary.c                     expected.json
  *   sim/sim_core.c                                         the ELF core writer
  *
  * Era: every file is compiled with -DSIM_ERA=N, N one of 6, 9, 11, 12, 13, 14 (FreeBSD major

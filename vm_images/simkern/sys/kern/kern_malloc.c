@@ -552,6 +552,17 @@ sim_malloc_zone_name(unsigned long size)
 	return (i < 0 ? NULL : kmemzones[i].kz_name);
 }
 
+int
+sim_malloc_is_zone(const void *zone)
+{
+	int i;
+
+	for (i = 0; i < NKMEMZONES; i++)
+		if ((const void *)KZ_ZONE(i) == zone)
+			return (1);
+	return (0);
+}
+
 uint64_t
 sim_malloc_type_inuse(const char *name)
 {
