@@ -8,16 +8,18 @@ for by opaque members of a plausible size so offsets are not trivially the ones 
 
 from kmemdbg.backends.fake import ILP32, LP64, CTypes
 
-ERAS = ("fbsd6", "fbsd9", "fbsd11", "fbsd12", "fbsd13", "fbsd14")
+ERAS = ("fbsd6", "fbsd9", "fbsd11", "fbsd12", "fbsd13", "fbsd14", "fbsd15")
 # (era, arch) pairs with images; fbsd6 is i386 only, fbsd11 exists for both.
 IMAGES = (("fbsd6", "i386"), ("fbsd9", "amd64"), ("fbsd11", "amd64"), ("fbsd11", "i386"),
-          ("fbsd12", "amd64"), ("fbsd13", "amd64"), ("fbsd14", "amd64"))
+          ("fbsd12", "amd64"), ("fbsd13", "amd64"), ("fbsd14", "amd64"), ("fbsd15", "amd64"))
 MAXCPU = {("fbsd6", "i386"): 16, ("fbsd9", "amd64"): 64, ("fbsd11", "amd64"): 256,
           ("fbsd11", "i386"): 32, ("fbsd12", "amd64"): 256, ("fbsd13", "amd64"): 256,
-          ("fbsd14", "amd64"): 256}
+          ("fbsd14", "amd64"): 1024, ("fbsd15", "amd64"): 1024}
 MALLOC_DEBUG_MAXZONES = 8
 OSRELDATE = {"fbsd6": 604000, "fbsd9": 903000, "fbsd11": 1104000, "fbsd12": 1201000,
-             "fbsd13": 1302001, "fbsd14": 1400097}
+             "fbsd13": 1302001, "fbsd14": 1400097, "fbsd15": 1500068}
+# sys/sys/malloc.h M_VERSION (struct malloc_type's ks_version, 13+)
+M_VERSION = {"fbsd13": 2020110501, "fbsd14": 2020110501, "fbsd15": 2024073001}
 KMEMZONE_SIZES = {
     "old": (16, 32, 64, 128, 256, 512, 1024, 2048, 4096),
     "12": (16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536),

@@ -7,14 +7,15 @@ zpcpu pointers stored as offsets from ``__pcpu``).  Tests plant numbers and comp
 expect themselves; nothing here reads the structures back.
 """
 
+import re
+
 from kmemdbg.backends.fake import PAGE, FakeTarget
 
-from eras import MAXCPU, OSRELDATE, declare, kmemzone_sizes, release
+from eras import M_VERSION, MAXCPU, OSRELDATE, declare, kmemzone_sizes, release
 
 UMA_ZONE_SECONDARY = 0x200
 UMA_ZFLAG_INTERNAL = 0x20000000
 M_MAGIC = 877983977
-M_VERSION = 2020110501
 
 
 class BucketAddr(int):
@@ -224,8 +225,9 @@ class FakeKernel:
 
     # --- malloc(9) -----------------------------------------------------------------------------
 
-    def malloc_type(self, name, stats, version=M_VERSION):
-        """A malloc type pushed at the head of ``kmemstatistics``.
+    def malloc_type(self, name, stats, version=None, symbol=None):
+        """A malloc type pushed at the head of ``kmemstatistics``, defined as the variable
+        ``symbol`` (default ``M_<NAME>``, as MALLOC_DEFINE names them: "devbuf" is M_DEVBUF).
 
         :param stats: ``{cpu: (memalloced, memfreed, numallocs, numfrees, size_mask)}``; for
             the array eras a cpu key is an array slot.
@@ -235,7 +237,7 @@ class FakeKernel:
         mt = t.new("struct malloc_type")
         vals = {"ks_shortdesc": t.cstring(name)}
         if "ks_version" in ml.fields:
-            vals["ks_version"] = version
+            vals["ks_version"] = version or M_VERSION[self.era]
         else:
             vals["ks_magic"] = M_MAGIC
         st = ty.known["struct malloc_type_stats"].size
@@ -262,4 +264,7 @@ class FakeKernel:
         vals["ks_next"] = self._int(head, t.pointer_size)
         t.put(mt, "struct malloc_type", vals)
         t.write_int(head, t.pointer_size, mt)
+        symbol = symbol or "M_" + re.sub(r"\W", "_", name.upper())
+        if symbol not in t.symbols:
+            t.add_symbol(symbol, "struct malloc_type", addr=mt)
         return mt

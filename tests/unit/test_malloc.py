@@ -5,7 +5,7 @@ import pytest
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.views import KVM, TRUE
 
-from eras import IMAGES, MAXCPU
+from eras import IMAGES, M_VERSION, MAXCPU
 from kbuild import FakeKernel
 
 
@@ -56,16 +56,41 @@ def test_array_kvm_reads_mp_maxcpus_slots(era, arch):
     assert by_name(malloc_type_stats(k.t, TRUE))["pcb"].requests == 2
 
 
-@pytest.mark.parametrize("era", ["fbsd13", "fbsd14"])
-def test_kvm_skips_foreign_ks_version(era):
+@pytest.mark.parametrize("era", ["fbsd13", "fbsd14", "fbsd15"])
+def test_kvm_skips_module_type_of_another_version(era):
+    """vmstat skips types whose ks_version is not its M_VERSION, which is the kernel's own."""
     k = FakeKernel(era)
-    k.malloc_type("oldmod", {0: (16, 0, 1, 0, 1)}, version=2019000000)
+    own = M_VERSION[era]
+    other = M_VERSION["fbsd15"] if own != M_VERSION["fbsd15"] else M_VERSION["fbsd14"]
+    k.malloc_type("devbuf", {0: (16, 0, 1, 0, 1)})
+    k.malloc_type("oldmod", {0: (16, 0, 1, 0, 1)}, version=other)
     k.malloc_type("good", {0: (16, 0, 1, 0, 1)})
     r = malloc_type_stats(k.t, KVM)
-    assert list(by_name(r)) == ["good"]
+    assert list(by_name(r)) == ["good", "devbuf"]
     # vmstat skips it too: a note, not a read failure (no failing status for batch use)
-    assert "oldmod" in r.notes[0] and "2019000000" in r.notes[0] and r.warnings == ()
-    assert set(by_name(malloc_type_stats(k.t, TRUE))) == {"good", "oldmod"}
+    assert "oldmod" in r.notes[0] and str(other) in r.notes[0] and str(own) in r.notes[0]
+    assert r.warnings == ()
+    assert set(by_name(malloc_type_stats(k.t, TRUE))) == {"good", "oldmod", "devbuf"}
+
+
+@pytest.mark.parametrize("era", ["fbsd14", "fbsd15"])
+def test_kvm_version_comes_from_the_kernel_not_a_constant(era):
+    """A kernel whose own types all carry another value: vmstat built for it shows them all."""
+    k = FakeKernel(era)
+    for name in ("devbuf", "temp", "pcb"):
+        k.malloc_type(name, {0: (16, 0, 1, 0, 1)}, version=1234567890)
+    r = malloc_type_stats(k.t, KVM)
+    assert set(by_name(r)) == {"devbuf", "temp", "pcb"} and not r.notes and not r.warnings
+
+
+def test_kvm_version_unknown_without_kernel_types():
+    """No M_DEVBUF/M_TEMP to read: every type shown, with a warning saying why."""
+    k = FakeKernel("fbsd15")
+    k.malloc_type("pcb", {0: (16, 0, 1, 0, 1)})
+    r = malloc_type_stats(k.t, KVM)
+    assert list(by_name(r)) == ["pcb"]
+    assert len(r.warnings) == 1 and "M_VERSION is unknown" in r.warnings[0]
+    assert "M_DEVBUF" in r.warnings[0] and "M_TEMP" in r.warnings[0]
 
 
 @pytest.mark.parametrize("era,arch", IMAGES)

@@ -43,7 +43,7 @@ def test_image_metadata(images, era, scenario):
     assert img["scenario"] == scenario
     assert img["panicstr"]
     assert img["osreldate"] == {6: 604000, 9: 903000, 11: 1104000, 12: 1201000,
-                                13: 1302000, 14: 1401000}[era_major(era)]
+                                13: 1302000, 14: 1401000, 15: 1500068}[era_major(era)]
     assert img["version"].startswith("FreeBSD %d." % era_major(era))
     assert img["mp_maxid"] == max(img["cpus"])
     assert img["mp_ncpus"] == len(img["cpus"])
@@ -214,7 +214,7 @@ ERA_MEMBERS = {
                ("struct malloc_type_internal", ["mti_stats", "mti_spare"], [])],
 }
 ERA_MEMBERS["fbsd11-i386"] = ERA_MEMBERS["fbsd11"]
-ERA_MEMBERS["fbsd14"] = ERA_MEMBERS["fbsd13"]
+ERA_MEMBERS["fbsd14"] = ERA_MEMBERS["fbsd15"] = ERA_MEMBERS["fbsd13"]
 
 
 def _has_member(text, member):
@@ -286,6 +286,25 @@ def test_globals_in_core_gdb(images, era):
         assert "uma_zone_t kz_zone;" in out
     else:
         assert "kz_zone[1];" in out
+
+
+# 14+ amd64 kernels are built with MAXCPU 1024; 13 with 256.
+MAXCPU_AMD64 = {13: 256, 14: 1024, 15: 1024}
+# sys/sys/malloc.h M_VERSION, the ks_version of every type a kernel registers.
+M_VERSION = {13: 2020110501, 14: 2020110501, 15: 2024073001}
+
+
+@pytest.mark.parametrize("era", ["fbsd13", "fbsd14", "fbsd15"])
+def test_maxcpu_and_m_version_gdb(images, era):
+    """cpuid_to_pcpu[MAXCPU], a MAXCPU-bit all_cpus and the types' ks_version of the release."""
+    if not shutil.which("gdb"):
+        pytest.skip("gdb not installed")
+    n = era_major(era)
+    out = _gdb(era, "print sizeof(cpuid_to_pcpu)/sizeof(cpuid_to_pcpu[0])",
+               "print sizeof(all_cpus)*8", "print M_DEVBUF[0].ks_version",
+               "print M_TEMP[0].ks_version")
+    assert out.split().count("%d" % MAXCPU_AMD64[n]) == 2, out
+    assert out.split().count("%d" % M_VERSION[n]) == 2, out
 
 
 def test_fbsd13_absent_cpu_kvm_view(images):

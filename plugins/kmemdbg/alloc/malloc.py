@@ -105,10 +105,10 @@ class _TypeReader:
         self.kind = probes.malloc_stats_kind(t)
         self.mt = t.layout(MALLOC_TYPE)
         self.stats = t.layout(STATS)
-        self.version = view.malloc_version(t)
+        self.version, why = view.malloc_version(t)
         self.summed = [self._column(member) for member in _SUMMED]
         self.size_column = self._column("mts_size")
-        self.warnings, self.notes = [], []
+        self.warnings, self.notes = ([why] if why else []), []
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -143,7 +143,8 @@ class _TypeReader:
         """Why the view leaves this type out (a foreign ``ks_version``), or ``None``."""
         if self.version is not None and mt.int("ks_version") != self.version:
             return (f'malloc type "{self._name(mt, [])}" at {mt.addr:#x}: ks_version '
-                    f"{mt.int('ks_version')} is not {self.version}; skipped as vmstat does")
+                    f"{mt.int('ks_version')} is not the kernel's {self.version}; skipped as "
+                    "vmstat does")
         return None
 
     def type_stats(self, mt):

@@ -14,11 +14,14 @@ internal zones have no per-CPU caches in either, and counters of 32-bit members 
 width (``volatile u_long`` zone counters on i386) because both views read the member as declared.
 """
 
+from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
+from ..target.record import read_record
 from . import probes
 
 U64 = (1 << 64) - 1
 UMA_ZONE_SECONDARY = 0x200
-M_VERSION = 2020110501      # sys/malloc.h of 13.0-14.x; libmemstat compares ks_version with it
+# The kernel's own malloc types (kern_malloc.c): their ks_version is the kernel's M_VERSION.
+KERNEL_TYPES = ("M_DEVBUF", "M_TEMP")
 
 
 class TrueView:
@@ -61,8 +64,8 @@ class TrueView:
         return declared
 
     def malloc_version(self, target):
-        """Every malloc type is shown whatever its ``ks_version``: ``None``, no filter."""
-        return None
+        """Every malloc type is shown whatever its ``ks_version``: ``(None, None)``, no filter."""
+        return None, None
 
 
 class KvmView:
@@ -122,8 +125,22 @@ class KvmView:
 
     def malloc_version(self, target):
         """memstat_kvm_malloc() of 13.0 on skips a type whose ``ks_version`` is not the
-        ``M_VERSION`` vmstat was built with (sys/malloc.h); ``None`` before ``ks_version``."""
-        return M_VERSION if probes.malloc_has_version(target) else None
+        ``M_VERSION`` vmstat was built with (sys/malloc.h: 2020110501 in 13.x/14.x, 2024073001
+        in 15).  A vmstat matching the kernel has the kernel's own value, the ``ks_version`` of
+        its ``M_DEVBUF`` (or ``M_TEMP``), read here rather than taken from a release table.
+
+        :returns: ``(version, None)``; ``(None, None)`` before ``ks_version``; ``(None, why)``
+            when no kernel type is readable (then nothing is skipped).
+        """
+        if not probes.malloc_has_version(target):
+            return None, None
+        layout, errors = target.layout(probes.MALLOC_TYPE), []
+        for symbol in KERNEL_TYPES:
+            try:
+                return read_record(target, layout, target.symbol_address(symbol)).int("ks_version"), None
+            except (SymbolNotFound, MemoryFault, CorruptionError) as e:
+                errors.append(f"{symbol}: {e}")
+        return None, f"the kernel's M_VERSION is unknown ({'; '.join(errors)}); no type skipped"
 
 
 TRUE, KVM = TrueView(), KvmView()

@@ -25,6 +25,8 @@
 #define SIM_ERA_NAME "fbsd13"
 #elif SIM_ERA == 14
 #define SIM_ERA_NAME "fbsd14"
+#elif SIM_ERA == 15
+#define SIM_ERA_NAME "fbsd15"
 #else
 #error "unknown SIM_ERA"
 #endif

@@ -12,7 +12,7 @@
  *   sim/expected.c, sim/kmem_summary.c                     expected.json
  *   sim/sim_core.c                                         the ELF core writer
  *
- * Era: every file is compiled with -DSIM_ERA=N, N one of 6, 9, 11, 12, 13, 14 (FreeBSD major
+ * Era: every file is compiled with -DSIM_ERA=N, N one of 6, 9, 11, 12, 13, 14, 15 (FreeBSD major
  * release whose structures are reproduced), plus -m32 for the i386 images (fbsd6, fbsd11-i386).
  * SIM_MAXCPU may be set by the build (scale images); otherwise each era's MAXCPU applies.
  */
@@ -33,6 +33,11 @@
  * kmem map/arena of the era) is exhausted; the caller counts the failure.
  */
 void *sim_page_alloc(size_t npages);
+/*
+ * Memory the kernel takes at boot outside kmem (the pmap bootstrap's physical pages, e.g. the
+ * amd64 13+ pcpu area): zeroed pages of their own mapping, never freed, not counted as kmem.
+ */
+void *sim_boot_alloc(size_t npages);
 void sim_page_free(void *va, size_t npages);
 size_t sim_pages_in_use(void);
 

@@ -40,6 +40,15 @@ static struct sim_page *pages;
 #define SIM_ARENA_DEFAULT_PAGES (24 * 1024)     /* 96 MiB */
 #endif
 
+void *
+sim_boot_alloc(size_t npages)
+{
+        void *p = mmap(NULL, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        return (p == MAP_FAILED ? NULL : p);
+}
+
 void
 sim_page_arena_init(size_t npages)
 {

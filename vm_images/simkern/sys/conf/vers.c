@@ -14,8 +14,10 @@ char version[] = "FreeBSD 11.4-RELEASE #0 r362094: Fri Jun 12 18:27:15 UTC 2020\
 char version[] = "FreeBSD 12.1-RELEASE r354233 GENERIC\n";
 #elif SIM_ERA == 13
 char version[] = "FreeBSD 13.2-RELEASE releng/13.2-n254617 GENERIC\n";
-#else
+#elif SIM_ERA == 14
 char version[] = "FreeBSD 14.1-RELEASE releng/14.1-n267679 GENERIC\n";
+#else
+char version[] = "FreeBSD 15.0-RELEASE releng/15.0-n280995 GENERIC\n";
 #endif
 
 const char *

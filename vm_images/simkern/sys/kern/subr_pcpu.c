@@ -69,8 +69,8 @@ sim_pcpu_setup(void)
         int ids[MAXCPU], n, i;
 
 #if SIM_ERA >= 13 && SIM_AMD64
-        /* MAXCPU pages, one struct pcpu each, from kernel memory */
-        __pcpu = sim_page_alloc(MAXCPU * sizeof(struct pcpu) / PAGE_SIZE);
+        /* MAXCPU pages, one struct pcpu each, allocated at boot before kmem exists */
+        __pcpu = sim_boot_alloc(MAXCPU * sizeof(struct pcpu) / PAGE_SIZE);
         if (__pcpu == NULL) {
                 fprintf(stderr, "sim_pcpu_setup: no memory for the pcpu area\n");
                 exit(1);

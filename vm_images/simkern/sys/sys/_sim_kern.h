@@ -3,7 +3,7 @@
  * <machine/param.h> and <sys/cdefs.h> facts the simulated kernel headers need (page size,
  * cache line, MAXCPU, BSD integer typedefs, __aligned), per era and architecture.
  *
- * Compile with -DSIM_ERA=N (6, 9, 11, 12, 13, 14); -m32 selects i386.  SIM_MAXCPU overrides
+ * Compile with -DSIM_ERA=N (6, 9, 11, 12, 13, 14, 15); -m32 selects i386.  SIM_MAXCPU overrides
  * MAXCPU (scale images).
  */
 #ifndef _SYS__SIM_KERN_H_
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #ifndef SIM_ERA
-#error "compile with -DSIM_ERA=6|9|11|12|13|14"
+#error "compile with -DSIM_ERA=6|9|11|12|13|14|15"
 #endif
 
 #if defined(__x86_64__)
@@ -61,8 +61,8 @@ typedef __vm_size_t     vm_size_t;
 #define CACHE_LINE_SIZE (1 << CACHE_LINE_SHIFT)
 
 /*
- * MAXCPU of the era's SMP kernel config: i386 16 (6.x) and 32 (10.x/11.x); amd64 64 (9.x)
- * and 256 (11.x and later).
+ * MAXCPU of the era's SMP kernel config: i386 16 (6.x) and 32 (10.x/11.x); amd64 64 (9.x),
+ * 256 (11.x-13.x) and 1024 (14.x and later: cpuid_to_pcpu[1024], 1024-bit cpusets).
  */
 #ifdef SIM_MAXCPU
 #define MAXCPU          SIM_MAXCPU
@@ -72,8 +72,10 @@ typedef __vm_size_t     vm_size_t;
 #define MAXCPU          32
 #elif SIM_ERA <= 9
 #define MAXCPU          64
-#else
+#elif SIM_ERA <= 13
 #define MAXCPU          256
+#else
+#define MAXCPU          1024
 #endif
 
 /* Memory domains (12+ on amd64: MAXMEMDOM 8). */

@@ -10,8 +10,8 @@
  *   SIM_ERA 9, 11    compact malloc_type { ks_next, ks_magic, ks_shortdesc, ks_handle };
  *                    malloc_type_internal { mti_probes[2], mti_zone, mti_stats[MAXCPU] }.
  *   SIM_ERA 12       as 9/11, but mti_stats is a pointer to a per-CPU (zpcpu) allocation.
- *   SIM_ERA 13, 14   malloc_type_internal is embedded as ks_mti, ks_magic became ks_version,
- *                    mti_stats per-CPU pointer followed by mti_spare[8].
+ *   SIM_ERA 13-15    malloc_type_internal is embedded as ks_mti, ks_magic became ks_version,
+ *                    mti_stats per-CPU pointer followed by mti_spare[8]; 15 raised M_VERSION.
  *
  * The kernel entry points are reached through function-like macros (malloc(size, type, flags),
  * free(addr, type)): the simulator is a user process linked against libc, and an exported
@@ -40,8 +40,10 @@
 
 #if SIM_ERA <= 12
 #define M_MAGIC		877983977	/* checked in ks_magic */
-#else
+#elif SIM_ERA <= 14
 #define M_VERSION	2020110501	/* checked in ks_version; libmemstat filters on it */
+#else
+#define M_VERSION	2024073001	/* 15.0: the structure is unchanged, the version is not */
 #endif
 
 /* Per-CPU statistics of one malloc type; 64 bytes in every era. */
