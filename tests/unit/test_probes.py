@@ -13,12 +13,13 @@ EXPECTED = {
     "fbsd12": (probes.DOMAIN_POINTER, False, False, True, False, False, False, probes.STATS_HANDLE_PCPU, True),
     "fbsd13": (probes.DOMAINS_AFTER_CPUS, True, True, True, True, True, True, probes.STATS_EMBEDDED_PCPU, True),
     "fbsd14": (probes.DOMAINS_AFTER_CPUS, True, True, True, True, True, True, probes.STATS_EMBEDDED_PCPU, True),
+    "fbsd15": (probes.DOMAINS_AFTER_CPUS, True, True, True, True, True, True, probes.STATS_EMBEDDED_PCPU, True),
 }
 
 
 @pytest.mark.parametrize("era,arch", [("fbsd6", "i386"), ("fbsd9", "amd64"), ("fbsd11", "amd64"),
                                       ("fbsd11", "i386"), ("fbsd12", "amd64"), ("fbsd13", "amd64"),
-                                      ("fbsd14", "amd64")])
+                                      ("fbsd14", "amd64"), ("fbsd15", "amd64")])
 def test_probes_per_era(era, arch):
     t = FakeKernel(era, arch).t
     got = (probes.zone_bucket_cache_kind(t), probes.cache_bucket_is_struct(t),

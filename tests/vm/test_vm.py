@@ -16,7 +16,7 @@ from tests.vm import vmlib
 
 # i386 (no paging) and amd64 (long mode, higher half); KMEMDBG_VM_ERAS=all (or a comma list)
 # runs every era the VM builds.
-ALL_ERAS = ["fbsd6", "fbsd9", "fbsd11", "fbsd11-i386", "fbsd12", "fbsd13", "fbsd14"]
+ALL_ERAS = ["fbsd6", "fbsd9", "fbsd11", "fbsd11-i386", "fbsd12", "fbsd13", "fbsd14", "fbsd15"]
 ERAS = os.environ.get("KMEMDBG_VM_ERAS", "fbsd6,fbsd13")
 ERAS = ALL_ERAS if ERAS == "all" else ERAS.split(",")
 

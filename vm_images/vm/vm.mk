@@ -1,6 +1,6 @@
 # kmemdbg VM images: the simulator sources built freestanding, booted by QEMU (multiboot).
 #
-#   make -C vm_images vm ERA=fbsd6|fbsd11-i386|fbsd9|fbsd11|fbsd12|fbsd13|fbsd14 [SCENARIO=router]
+#   make -C vm_images vm ERA=fbsd6|fbsd11-i386|fbsd9|fbsd11|fbsd12|fbsd13|fbsd14|fbsd15 [SCENARIO=router]
 #
 # Output: build/vm/<era>/kernel      ELF with debug info (the debugger's executable; on i386 also
 #                                     what QEMU loads)
