@@ -11,6 +11,9 @@ from .images import image_params
 # The command lines whose --format json output must equal expected.json's key of the same name.
 VIEWS = ["uma-zones", "uma-zones --compat kvm", "uma-zones --where",
          "malloc-types", "malloc-types --compat kvm"]
+# The vmstat text of the era (-z, -m as `vmstat -M vmcore` prints it) the ledger also holds.
+VMSTAT_TEXT = {"uma-zones --compat kvm --format vmstat": "vmstat -z",
+               "malloc-types --format vmstat --compat kvm": "vmstat -m"}
 # Text outputs that gdb and lldb must print identically.
 PARITY = ["uma-zones", "uma-zones --format vmstat", "uma-zones --compat kvm --format vmstat",
           "malloc-types", "malloc-types --format vmstat --compat kvm", "uma-zones --format csv"]
@@ -69,3 +72,15 @@ def test_gdb_and_lldb_print_identical_text(outputs, cmd):
     assert "error" not in gdb_text.lower(), gdb_text[:500]
     assert gdb_text.strip(), f"gdb printed nothing for {cmd}"
     assert gdb_text == lldb_text, f"gdb and lldb differ on: {cmd}"
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+@pytest.mark.parametrize("cmd", list(VMSTAT_TEXT))
+def test_vmstat_text_equals_ledger(outputs, image, cmd, kind):
+    """--format vmstat prints, line for line, what the era's vmstat prints for that state."""
+    want = image.expected()[VMSTAT_TEXT[cmd]].rstrip("\n").split("\n")
+    got = outputs[kind][("text", cmd)].rstrip("\n").split("\n")
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, f"{kind} {cmd}: line {i + 1} differs"
+    assert len(got) == len(want), f"{kind} {cmd}: {len(got)} lines, vmstat prints {len(want)}"
+

@@ -34,6 +34,24 @@ sim_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* `write(f)`'s output as one JSON string. */
+static void
+write_text(FILE *f, void (*write)(FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (m == NULL) {
+		perror("open_memstream");
+		exit(1);
+	}
+	write(m);
+	fclose(m);
+	sim_json_string(f, text);
+	free(text);
+}
+
 static void
 write_image(FILE *f, const struct sim_scenario *sc, uint64_t seed, int tick, int ndomains)
 {
@@ -105,6 +123,10 @@ sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t see
 		fputs("null", f);
 	fputs("},\n\"kmem-summary\": ", f);
 	sim_write_kmem_summary(f);
+	fputs(",\n\"vmstat -z\": ", f);
+	write_text(f, sim_uma_write_vmstat);
+	fputs(",\n\"vmstat -m\": ", f);
+	write_text(f, sim_malloc_write_vmstat);
 	fputs("}\n", f);
 	if (fclose(f) != 0) {
 		perror(path);

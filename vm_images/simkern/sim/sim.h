@@ -93,6 +93,8 @@ enum sim_view { SIM_VIEW_TRUE, SIM_VIEW_WHERE, SIM_VIEW_KVM };
  * computed from the UMA ledger, never from the kernel structures.
  */
 void sim_uma_write_zones(FILE *f, enum sim_view view);
+/* Write the text `vmstat -M core -z` of the era prints for the kvm view. */
+void sim_uma_write_vmstat(FILE *f);
 /* Write the "kegs" ledger array (GROUND_TRUTH.md, ledger). */
 void sim_uma_write_kegs(FILE *f);
 /*
@@ -107,6 +109,25 @@ int sim_uma_check(FILE *err);
 
 /* Write the JSON array of malloc type rows for `view` (SIM_VIEW_TRUE or SIM_VIEW_KVM). */
 void sim_malloc_write_types(FILE *f, enum sim_view view);
+/* Write the text `vmstat -M core -m` of the era prints (kvm view, on a terminal). */
+void sim_malloc_write_vmstat(FILE *f);
+
+/* ---- vmstat text (sim/vmstat_text.c) ------------------------------------------------------- */
+
+/* One row as vmstat's libmemstat computed it; rows are given in print order. */
+struct sim_vmstat_zone {
+        const char      *name;
+        uint64_t        size, limit, used, free, requests, fail, sleep, xdomain;
+};
+struct sim_vmstat_type {
+        const char      *name;
+        uint64_t        in_use, bytes, requests;
+        uint64_t        size_mask;      /* bit i: kmemzones[i] was used */
+};
+/* The era's vmstat -z / -m text of `rows`; `zone_sizes` are kmemzones[].kz_size (n_sizes). */
+void sim_vmstat_zones(FILE *f, const struct sim_vmstat_zone *rows, int n);
+void sim_vmstat_malloc(FILE *f, const struct sim_vmstat_type *rows, int n,
+    const int *zone_sizes, int n_sizes);
 int sim_malloc_check(FILE *err);
 
 /* ---- cores ------------------------------------------------------------------------------------ */

@@ -121,8 +121,9 @@ write_row(FILE *f, const struct zrow *r, enum sim_view view)
         fputc('}', f);
 }
 
-void
-sim_uma_write_zones(FILE *f, enum sim_view view)
+/* The rows of `view` in the kernel walk's order (vmstat prints them reversed); returns n. */
+static int
+zone_rows(enum sim_view view, struct zrow **out)
 {
         struct zrow *rows;
         struct lzone *lz, *cz[1024];
@@ -147,6 +148,16 @@ sim_uma_write_zones(FILE *f, enum sim_view view)
         if (view != SIM_VIEW_KVM)
                 for (i = ncz - 1; i >= 0; i--)
                         row_true(cz[i], 0, &rows[n++]);
+        *out = rows;
+        return (n);
+}
+
+void
+sim_uma_write_zones(FILE *f, enum sim_view view)
+{
+        struct zrow *rows;
+        int n = zone_rows(view, &rows), i;
+
         /* printed in reverse: libmemstat prepends each record */
         fputc('[', f);
         for (i = n - 1; i >= 0; i--) {
@@ -184,4 +195,23 @@ sim_uma_write_kegs(FILE *f)
                     lk->secondary ? "true" : "false");
         }
         fputs(nlkegs ? "\n]" : "]", f);
+}
+
+void
+sim_uma_write_vmstat(FILE *f)
+{
+        struct zrow *rows;
+        struct sim_vmstat_zone *v;
+        int n = zone_rows(SIM_VIEW_KVM, &rows), i;
+
+        v = calloc(n + 1, sizeof(*v));
+        for (i = 0; i < n; i++) {
+                const struct zrow *r = &rows[n - 1 - i];
+
+                v[i] = (struct sim_vmstat_zone){ r->name, r->size, r->limit, r->used, r->free,
+                    r->requests, r->fail, r->sleep, r->xdomain };
+        }
+        sim_vmstat_zones(f, v, n);
+        free(v);
+        free(rows);
 }

@@ -590,13 +590,16 @@ view_counts_cpu(enum sim_view view, int cpu)
 	return (1);
 }
 
-void
-sim_malloc_write_types(FILE *f, enum sim_view view)
+/*
+ * The rows of `view` in vmstat's order (kmemstatistics is newest first, vmstat prints its list
+ * reversed: registration order), without the types vmstat omits; returns their count.
+ */
+static int
+type_rows(enum sim_view view, struct sim_vmstat_type **out)
 {
-	int i, c, b, first = 1, firstsz;
+	struct sim_vmstat_type *rows = calloc(nledger + 1, sizeof(*rows));
+	int i, c, n = 0;
 
-	fputc('[', f);
-	/* kmemstatistics is newest first; vmstat prints its list reversed: registration order. */
 	for (i = 0; i < nledger; i++) {
 		struct mt_ledger *l = &ledger[i];
 		uint64_t allocs = 0, frees = 0, ba = 0, bf = 0, bits = 0;
@@ -614,20 +617,47 @@ sim_malloc_write_types(FILE *f, enum sim_view view)
 		}
 		if (allocs == 0 && allocs - frees == 0)
 			continue;
-		fprintf(f, "%s\n{\"type\": ", first ? "" : ",");
-		first = 0;
-		sim_json_string(f, l->type->ks_shortdesc);
+		rows[n++] = (struct sim_vmstat_type){ l->type->ks_shortdesc, allocs - frees,
+		    ba - bf, allocs, bits };
+	}
+	*out = rows;
+	return (n);
+}
+
+void
+sim_malloc_write_types(FILE *f, enum sim_view view)
+{
+	struct sim_vmstat_type *rows;
+	int n = type_rows(view, &rows), i, b, firstsz;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s\n{\"type\": ", i == 0 ? "" : ",");
+		sim_json_string(f, rows[i].name);
 		fprintf(f, ", \"in-use\": %llu, \"memory-use\": %llu, \"high-use\": null, "
-		    "\"requests\": %llu, \"size\": [", (unsigned long long)(allocs - frees),
-		    (unsigned long long)(ba - bf), (unsigned long long)allocs);
+		    "\"requests\": %llu, \"size\": [", (unsigned long long)rows[i].in_use,
+		    (unsigned long long)rows[i].bytes, (unsigned long long)rows[i].requests);
 		for (b = 0, firstsz = 1; b < NKMEMZONES; b++)
-			if (bits & (1ull << b)) {
+			if (rows[i].size_mask & (1ull << b)) {
 				fprintf(f, "%s%d", firstsz ? "" : ", ", kmemzones[b].kz_size);
 				firstsz = 0;
 			}
 		fputs("]}", f);
 	}
 	fputs("]", f);
+	(free)(rows);
+}
+
+void
+sim_malloc_write_vmstat(FILE *f)
+{
+	struct sim_vmstat_type *rows;
+	int n = type_rows(SIM_VIEW_KVM, &rows), sizes[NKMEMZONES], i;
+
+	for (i = 0; i < NKMEMZONES; i++)
+		sizes[i] = kmemzones[i].kz_size;
+	sim_vmstat_malloc(f, rows, n, sizes, NKMEMZONES);
+	(free)(rows);
 }
 
 void
