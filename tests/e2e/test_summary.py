@@ -49,6 +49,21 @@ def test_summary_categories_match_ledger(summaries, image, kind):
 
 
 @pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_malloc_zones_grouped_by_size(summaries, image, kind):
+    """Each malloc size is one row over every zone of that name (8 on a MALLOC_DEBUG_MAXZONES=8
+    kernel), and the rows add up to the small malloc(9) part exactly."""
+    s, _ = summaries[kind]
+    zones = image.expected()["uma-zones"]["memory-zone-statistics"]["zone"]
+    by_zone = s["malloc"]["by_zone"]
+    for row in by_zone:
+        same = [z for z in zones if z["name"] == row["zone"]]
+        assert row["zones"] == len(same)
+        assert row["bytes"] == sum(z["used"] for z in same) * row["size"], row["zone"]
+    assert sum(r["bytes"] for r in by_zone) == image.expected()["kmem-summary"]["categories"]["malloc_small"]
+    assert len({r["zone"] for r in by_zone}) == len(by_zone)
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
 def test_summary_reconciles_with_kmem_total(summaries, image, kind):
     s, text = summaries[kind]
     kmem = image.expected()["ledger"]["kmem"]

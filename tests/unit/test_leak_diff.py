@@ -109,3 +109,12 @@ def test_multi_size_type_explains_each_of_its_zones():
     z = next(g for g in d.rows if g.name == "malloc-128")
     assert z.explained_by == [("libalias", 4000 * 128)] and z.rank_bytes == 0
     assert [g.name for g in culprits(d, 64 * 1024)] == ["libalias"]
+
+
+def test_diff_pairs_zones_of_one_name_by_occurrence():
+    """MALLOC_DEBUG_MAXZONES kernels have 8 "malloc-128" zones: the Nth one of the old snapshot
+    is compared with the Nth of the new one, never summed or mixed up."""
+    old = snap([zone("malloc-128", 128, n) for n in (10, 20, 30)], [], uptime=100)
+    new = snap([zone("malloc-128", 128, n) for n in (10, 25, 130)], [], uptime=200)
+    rows = [(g.name, g.items, g.old_bytes) for g in diff(old, new).rows]
+    assert sorted(rows) == [("malloc-128", 5, 20 * 128), ("malloc-128", 100, 30 * 128)]

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VM_IMAGES = ROOT / "vm_images"
 BUILD = VM_IMAGES / "build"
 
-ERAS = ["fbsd6", "fbsd9", "fbsd11", "fbsd11-i386", "fbsd12", "fbsd13", "fbsd14", "fbsd15"]
+ERAS = ["fbsd6", "fbsd9", "fbsd11", "fbsd11-i386", "fbsd12", "fbsd13", "fbsd14", "fbsd15", "fbsd15-debug"]
 SCENARIOS = ["router", "fileserver", "idle"]
 
 

@@ -49,12 +49,14 @@ def build_summary(target, top):
     rel = read_release(target)
     by_zone = []
     for mz in malloc_zones:
-        z = next((z for z in zones.zones if z.name == mz["name"]), None)
-        if z is None:
+        # every zone of that size: MALLOC_DEBUG_MAXZONES kernels have several of the same name
+        same = [z for z in zones.zones if z.name == mz["name"]]
+        if not same:
             continue
         bit_types = sorted((m for m in mtypes.types if m.sizes and mz["size"] in m.sizes),
                            key=lambda m: -(m.memory_use or 0))
-        by_zone.append({"zone": mz["name"], "size": mz["size"], "bytes": (z.used or 0) * mz["size"],
+        by_zone.append({"zone": mz["name"], "size": mz["size"], "zones": len(same),
+                        "bytes": sum(z.used or 0 for z in same) * mz["size"],
                         "types": [m.name for m in bit_types]})
     top_zones = sorted(zones.zones, key=lambda z: -((z.used or 0) * (z.size or 0)))[:top]
     top_types = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))[:top]

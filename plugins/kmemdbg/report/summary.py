@@ -25,7 +25,8 @@ def render_summary(s):
     m = s["malloc"]
     out.append(f"\nmalloc(9): {human_bytes(m['total'])} in use = {human_bytes(m['small'])} in malloc "
                f"zones + {human_bytes(m['large'])} large")
-    out.append(render_rows([[z["zone"], human_bytes(z["bytes"]), ", ".join(z["types"][:6])]
+    out.append(render_rows([[z["zone"] + (f" ({z['zones']} zones)" if z["zones"] > 1 else ""),
+                             human_bytes(z["bytes"]), ", ".join(z["types"][:6])]
                             for z in m["by_zone"] if z["bytes"]],
                            ["MALLOC ZONE", "IN USE", "TYPES OF THAT SIZE (largest first)"], numeric=[1]))
     out.append(render_rows([[z["name"], human_bytes(z["bytes"]), number(z["used"])]

@@ -16,6 +16,10 @@ char version[] = "FreeBSD 12.1-RELEASE r354233 GENERIC\n";
 char version[] = "FreeBSD 13.2-RELEASE releng/13.2-n254617 GENERIC\n";
 #elif SIM_ERA == 14
 char version[] = "FreeBSD 14.1-RELEASE releng/14.1-n267679 GENERIC\n";
+#elif defined(SIM_CURRENT)
+/* a -CURRENT snapshot's debug kernel (GENERIC of main: INVARIANTS, MALLOC_DEBUG_MAXZONES=8) */
+char version[] = "FreeBSD 15.0-CURRENT #0 main-n271337-2ba7a1b1ce3b: Thu Aug  1 06:21:08 UTC 2024\n"
+    "    root@releng3.nyi.freebsd.org:/usr/obj/usr/src/amd64.amd64/sys/GENERIC\n";
 #else
 char version[] = "FreeBSD 15.0-RELEASE releng/15.0-n280995 GENERIC\n";
 #endif

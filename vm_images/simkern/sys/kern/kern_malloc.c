@@ -95,10 +95,44 @@ struct {
 #define NKMEMZONES	((int)(sizeof(kmemzones) / sizeof(kmemzones[0])) - 1)
 
 #if SIM_ERA <= 6
-#define KZ_ZONE(i)	(kmemzones[i].kz_zone)
+#define KZ_ZONE(i, sub)	(kmemzones[i].kz_zone)
+#define NSUBZONES	1
 #else
-#define KZ_ZONE(i)	(kmemzones[i].kz_zone[0])	/* mti_zone is always 0 (one sub-zone) */
+/* Sub-zone `sub` of size i: -CURRENT's MALLOC_DEBUG_MAXZONES=8 keeps 8 per size. */
+#define KZ_ZONE(i, sub)	(kmemzones[i].kz_zone[sub])
+#define NSUBZONES	numzones
 #endif
+
+/*
+ * The sub-zone a type allocates from (kern_malloc.c mtp_set_subzone): with more than one,
+ * the character of the type's name at (zone_offset = __FreeBSD_version) modulo its length,
+ * modulo numzones; with one, 0.
+ */
+static u_int
+mtp_subzone_of(const char *desc)
+{
+#if SIM_ERA >= 9 && MALLOC_DEBUG_MAXZONES > 1
+	size_t len = desc != NULL ? strlen(desc) : 0;
+
+	return (len == 0 ? 0 : (u_char)desc[(u_int)sim_osreldate() % len] % numzones);
+#else
+	(void)desc;
+	return (0);
+#endif
+}
+
+static u_int
+mtp_get_subzone(struct malloc_type *mtp)
+{
+#if SIM_ERA <= 6
+	(void)mtp;
+	return (0);
+#elif SIM_ERA <= 12
+	return (((struct malloc_type_internal *)mtp->ks_handle)->mti_zone);
+#else
+	return (mtp->ks_mti.mti_zone);
+#endif
+}
 
 #if SIM_ERA >= 13
 static u_int vm_malloc_zone_count __attribute__((used)) = sizeof(kmemzones) / sizeof(kmemzones[0]);
@@ -347,7 +381,7 @@ kern_malloc(size_t size, struct malloc_type *mtp, int flags)
 		if (size & KMEM_ZMASK)
 			size = (size & ~KMEM_ZMASK) + KMEM_ZBASE;
 		indx = kmemsize[size >> KMEM_ZSHIFT];
-		zone = KZ_ZONE(indx);
+		zone = KZ_ZONE(indx, mtp_get_subzone(mtp));
 		va = uma_zalloc(zone, flags);
 		if (va != NULL)
 			size = kmemzones[indx].kz_size;
@@ -380,13 +414,13 @@ kern_free(void *addr, struct malloc_type *mtp)
 
 	if (addr == NULL)
 		return;
-	/* The kernel finds the zone from the slab (vtoslab); the ledger knows it directly. */
+	/* The kernel finds the zone from the slab (vtozoneslab); so does this. */
 	if (!live_remove((uintptr_t)addr, &a)) {
 		fprintf(stderr, "panic: free: address %p has not been allocated.\n", addr);
 		abort();
 	}
 	if (a.zindx >= 0) {
-		uma_zfree(KZ_ZONE(a.zindx), addr);
+		uma_zfree(uma_sim_item_zone(addr), addr);
 	} else {
 		uma_large_free(addr);
 		large_count--;
@@ -421,6 +455,9 @@ malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
 	if (mtip == NULL)
 		malloc_init_nomem(mtp);
 	memset(mtip, 0, sizeof(*mtip));
+#if SIM_ERA >= 9
+	mtip->mti_zone = mtp_subzone_of(mtp->ks_shortdesc);
+#endif
 #if SIM_ERA == 12
 	mtip->mti_stats = uma_zalloc_pcpu(mt_stats_zone, M_WAITOK | M_ZERO);
 	if (mtip->mti_stats == NULL)
@@ -436,7 +473,7 @@ malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
 	mtp->ks_mti.mti_stats = uma_zalloc_pcpu(pcpu_zone_64, M_WAITOK | M_ZERO);
 	if (mtp->ks_mti.mti_stats == NULL)
 		malloc_init_nomem(mtp);
-	mtp->ks_mti.mti_zone = 0;
+	mtp->ks_mti.mti_zone = mtp_subzone_of(mtp->ks_shortdesc);
 #endif
 	ledger_add(mtp, symbol, file, module);
 	mtp->ks_next = kmemstatistics;
@@ -508,10 +545,11 @@ sim_malloc_startup(void)
 	    NULL, NULL, UMA_ALIGN_PTR, UMA_ZONE_PCPU);
 #endif
 	for (i = 0, indx = 0; kmemzones[indx].kz_size != 0; indx++) {
-		int size = kmemzones[indx].kz_size;
+		int size = kmemzones[indx].kz_size, sub;
 
-		KZ_ZONE(indx) = uma_zcreate(kmemzones[indx].kz_name, size, NULL, NULL, NULL, NULL,
-		    UMA_ALIGN_PTR, UMA_ZONE_MALLOC);
+		for (sub = 0; sub < NSUBZONES; sub++)
+			KZ_ZONE(indx, sub) = uma_zcreate(kmemzones[indx].kz_name, size, NULL, NULL,
+			    NULL, NULL, UMA_ALIGN_PTR, UMA_ZONE_MALLOC);
 		for (; i <= size && i <= KMEM_ZMAX; i += KMEM_ZBASE)
 			kmemsize[i >> KMEM_ZSHIFT] = indx;
 	}
@@ -555,11 +593,12 @@ sim_malloc_zone_name(unsigned long size)
 int
 sim_malloc_is_zone(const void *zone)
 {
-	int i;
+	int i, sub;
 
 	for (i = 0; i < NKMEMZONES; i++)
-		if ((const void *)KZ_ZONE(i) == zone)
-			return (1);
+		for (sub = 0; sub < NSUBZONES; sub++)
+			if ((const void *)KZ_ZONE(i, sub) == zone)
+				return (1);
 	return (0);
 }
 
