@@ -60,6 +60,9 @@ class KmemAccount:
     kmem_in_use: Optional[int]
     kmem_in_use_source: Optional[str]
     warnings: List[str] = field(default_factory=list)
+    # zones with cells that could not be read (e.g. a bucket on a page a minidump left out):
+    # [{"zone", "address", "missing": [parts]}]; what they hold is in OVERHEAD
+    unreadable: List[dict] = field(default_factory=list)
 
     @property
     def accounted(self):
@@ -143,7 +146,13 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     msizes = {z["name"]: z["size"] for z in malloc_zones}
     cat = dict.fromkeys(CATEGORIES, 0)
     items_by_keg = {}
+    unreadable = []
     for z in zones.zones:
+        missing = [part for part, v in (("used", z.used), ("free-cpu", z.free_cpu),
+                                        ("free-zone", z.free_zone), ("free-keg", z.free_keg))
+                   if v is None]
+        if missing:
+            unreadable.append({"zone": z.name, "address": z.address, "missing": missing})
         size = z.size or 0
         used, fc, fz, fk = (z.used or 0), (z.free_cpu or 0), (z.free_zone or 0), (z.free_keg or 0)
         if z.cache_only or not z.keg:
@@ -167,4 +176,4 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
         warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
                         f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones")
     limit, limit_src, used, used_src = kmem_totals(target)
-    return KmemAccount(cat, limit, limit_src, used, used_src, warnings)
+    return KmemAccount(cat, limit, limit_src, used, used_src, warnings, unreadable)

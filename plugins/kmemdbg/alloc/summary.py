@@ -69,7 +69,7 @@ def build_summary(target, top):
                  "in_use": acct.kmem_in_use, "in_use_source": acct.kmem_in_use_source},
         "categories": [{"key": CATEGORY_KEYS[c], "name": c, "bytes": acct.categories[c]}
                        for c in CATEGORIES],
-        "accounted": acct.accounted, "remainder": acct.remainder,
+        "accounted": acct.accounted, "remainder": acct.remainder, "unreadable": acct.unreadable,
         "malloc": {"total": malloc_total, "small": acct.categories[MALLOC_SMALL],
                    "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone},
         "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "used": z.used,

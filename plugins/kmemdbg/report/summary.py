@@ -22,6 +22,10 @@ def render_summary(s):
     else:
         out.append(f"unexplained remainder: {human_bytes(s['remainder'])} ({s['remainder']} bytes) of "
                    f"{km['in_use_source']} not accounted for by the parts above")
+    overhead = next((c["name"] for c in s["categories"] if c["key"] == "overhead"), "overhead")
+    for u in s["unreadable"]:
+        out.append(f"unreadable: zone {u['zone']!r} at {u['address']:#x} ({', '.join(u['missing'])}): "
+                   f"those items are counted in \"{overhead}\"")
     m = s["malloc"]
     out.append(f"\nmalloc(9): {human_bytes(m['total'])} in use = {human_bytes(m['small'])} in malloc "
                f"zones + {human_bytes(m['large'])} large")

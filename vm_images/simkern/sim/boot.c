@@ -28,6 +28,7 @@ void nchinit(void *);
 void ffs_init(void *);
 void bus_attach_sim(int);
 void if_attach_sim(int);
+void intel_gas_init_sim(int);
 
 #if SIM_ERA >= 12
 struct uma_zone;
@@ -56,6 +57,9 @@ sim_kernel_sysinit(void)
 #endif
 	tcp_init(NULL);			/* SI_SUB_PROTO_DOMAIN */
 	ngb_mod_init(NULL);		/* netgraph (compiled in) */
+#if SIM_ERA >= 12 && defined(__x86_64__)
+	intel_gas_init_sim(48);		/* SI_SUB_DRIVERS: DMAR, the devices' boot mappings */
+#endif
 	bus_attach_sim(40);		/* SI_SUB_CONFIGURE */
 	if_attach_sim(3);
 }

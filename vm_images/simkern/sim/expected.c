@@ -88,7 +88,7 @@ write_image(FILE *f, const struct sim_scenario *sc, uint64_t seed, int tick, int
 
 void
 sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t seed, int tick,
-    int ndomains)
+    int ndomains, void (*extra)(FILE *))
 {
 	FILE *f = fopen(path, "w");
 
@@ -127,6 +127,10 @@ sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t see
 	write_text(f, sim_uma_write_vmstat);
 	fputs(",\n\"vmstat -m\": ", f);
 	write_text(f, sim_malloc_write_vmstat);
+	if (extra != NULL) {
+		fputs(",\n\"sparse\": ", f);
+		extra(f);
+	}
 	fputs("}\n", f);
 	if (fclose(f) != 0) {
 		perror(path);

@@ -2,7 +2,7 @@
  * The simulated kernel program:
  *
  *   kernel --scenario S [--ticks N] [--seed N] [--cpus N] [--absent IDS] [--domains N]
- *          [--snapshot-at T[,T...]] [--crash] [--live [--interval SEC]] [--out DIR]
+ *          [--snapshot-at T[,T...]] [--crash [--sparse]] [--live [--interval SEC]] [--out DIR]
  *          [--zones N] [--types N]
  *
  * It boots (CPUs, UMA, malloc, subsystems, modules), then runs the scenario tick by tick.  At
@@ -27,7 +27,7 @@
 #include "scenario.h"
 
 void sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t seed,
-    int tick, int ndomains);
+    int tick, int ndomains, void (*extra)(FILE *));
 
 extern unsigned long vm_kmem_size;		/* kern_malloc.c */
 
@@ -95,17 +95,24 @@ check_or_die(void)
 }
 
 static void
-write_expected_atomic(const char *name)
+write_expected_atomic(const char *name, void (*extra)(FILE *))
 {
 	char path[4096], tmp[4200];
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	sim_write_expected(tmp, sc, seed, cur_tick, ndomains);
+	sim_write_expected(tmp, sc, seed, cur_tick, ndomains, extra);
 	if (rename(tmp, path) != 0) {
 		perror(path);
 		exit(1);
 	}
+}
+
+/* expected.sparse.json: expected.json plus the "sparse" object `extra` writes. */
+static void
+write_sparse_expected(void (*extra)(FILE *))
+{
+	write_expected_atomic("expected.sparse.json", extra);
 }
 
 static void
@@ -115,7 +122,7 @@ dump(const char *core, const char *json)
 
 	sim_kmem_sync();
 	check_or_die();
-	write_expected_atomic(json);
+	write_expected_atomic(json, NULL);
 	snprintf(path, sizeof(path), "%s/%s", outdir, core);
 	if (sim_dump_core(path) != 0) {
 		fprintf(stderr, "kernel: dumping %s: %s\n", path, strerror(errno));
@@ -128,7 +135,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: kernel --scenario router|fileserver|idle|scale [--ticks N] "
 	    "[--seed N] [--cpus N]\n    [--absent ID[,ID...]] [--domains N] "
-	    "[--snapshot-at T[,T...]] [--crash]\n    [--live [--interval SEC]] [--out DIR] "
+	    "[--snapshot-at T[,T...]] [--crash [--sparse]]\n    [--live [--interval SEC]] [--out DIR] "
 	    "[--zones N] [--types N]\n");
 	exit(64);
 }
@@ -162,6 +169,7 @@ main(int argc, char **argv)
 		{ "domains", required_argument, NULL, 'd' },
 		{ "snapshot-at", required_argument, NULL, 'n' },
 		{ "crash", no_argument, NULL, 'C' },
+		{ "sparse", no_argument, NULL, 'P' },
 		{ "live", no_argument, NULL, 'L' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "out", required_argument, NULL, 'o' },
@@ -170,7 +178,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *snaps = "";
-	int ticks = -1, ncpus = -1, crash = 0, live = 0, ch, t, i, panicked = 0;
+	int ticks = -1, ncpus = -1, crash = 0, live = 0, sparse = 0, ch, t, i, panicked = 0;
 	double interval = 1.0;
 	unsigned long kmem_size;
 	uint64_t absent = 0;
@@ -186,6 +194,7 @@ main(int argc, char **argv)
 		case 'd': ndomains = atoi(optarg); break;
 		case 'n': snaps = optarg; break;
 		case 'C': crash = 1; break;
+		case 'P': sparse = 1; break;
 		case 'L': live = 1; break;
 		case 'i': interval = atof(optarg); break;
 		case 'o': outdir = optarg; break;
@@ -247,7 +256,7 @@ main(int argc, char **argv)
 				sim_uma_tick();
 			sim_kmem_sync();
 			check_or_die();
-			write_expected_atomic("expected.json");
+			write_expected_atomic("expected.json", NULL);
 			printf("tick %d\n", t);
 			fflush(stdout);
 			usleep((useconds_t)(interval * 1e6));
@@ -281,6 +290,10 @@ main(int argc, char **argv)
 		if (sim_panicstr() == NULL)
 			sc->crash();
 		dump("vmcore", "expected.json");
+		if (sparse) {
+			snprintf(fname, sizeof(fname), "%s/vmcore.sparse", outdir);
+			sim_write_sparse(fname, write_sparse_expected);
+		}
 	}
 	return (0);
 }

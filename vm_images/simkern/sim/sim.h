@@ -40,6 +40,11 @@ void *sim_page_alloc(size_t npages);
 void *sim_boot_alloc(size_t npages);
 void sim_page_free(void *va, size_t npages);
 size_t sim_pages_in_use(void);
+/*
+ * The arena's page ranges [start, end) whose pages `pick(used, zone of the slab)` selects,
+ * adjacent pages merged, into out[max]; returns the number of ranges (more than max: cut).
+ */
+size_t sim_page_ranges(int (*pick)(int used, void *zone), uintptr_t (*out)[2], size_t max);
 
 /*
  * CPUs: `ncpus` present CPUs; ids listed in `absent` (bitmask over ids < 64, may be 0) are
@@ -141,6 +146,17 @@ int sim_malloc_check(FILE *err);
  * The process keeps running afterwards.  Returns 0, or -1 with errno set.
  */
 int sim_dump_core(const char *path);
+/*
+ * The same core without the address ranges [holes[i][0], holes[i][1]) (page aligned): no
+ * PT_LOAD covers them, so a debugger cannot read there, as in a minidump (sim/sparse.c).
+ */
+int sim_dump_core_sparse(const char *path, const uintptr_t (*holes)[2], size_t nholes);
+
+/*
+ * Write `core` as a minidump would hold it (sim/sparse.c) and have `write_expected` write its
+ * ground truth, passing the writer of the "sparse" object to add.
+ */
+void sim_write_sparse(const char *core, void (*write_expected)(void (*extra)(FILE *)));
 
 /* ---- helpers ---------------------------------------------------------------------------------- */
 

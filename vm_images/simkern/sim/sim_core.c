@@ -335,7 +335,7 @@ copy_mapping(int memfd, int out, struct mapping *m, unsigned char *buf)
 }
 
 static __attribute__((noinline)) int
-write_core(const char *path, const ucontext_t *uc)
+write_core(const char *path, const ucontext_t *uc, const uintptr_t (*holes)[2], size_t nholes)
 {
 	struct user_regs_struct regs;
 	char exe_dir[4096], tmp[4096], auxv[8192], comm[64], cmdline[ELF_PRARGSZ];
@@ -369,11 +369,13 @@ write_core(const char *path, const ucontext_t *uc)
 		return -1;
 	for (size_t i = 0; i < maps_len; i++)
 		nmax += maps[i] == '\n';
-	m_size = round_page((nmax + 1) * sizeof(*m));
+	m_size = round_page((nmax + 1 + nholes) * sizeof(*m));
 	if ((m = scratch(m_size)) == NULL)
 		goto fail;
 	n = parse_maps(maps, m, nmax);
 	n = clip_out(m, n, (uintptr_t)maps, (uintptr_t)maps + maps_cap);
+	for (size_t h = 0; h < nholes; h++)		/* pages a minidump would not hold */
+		n = clip_out(m, n, holes[h][0], holes[h][1]);
 	choose(m, n, exe_dir);
 
 	/* NT_FILE: count, page size, {start, end, offset in pages} per file mapping, the names. */
@@ -565,5 +567,15 @@ sim_dump_core(const char *path)
 
 	if (getcontext(&uc) != 0)
 		return -1;
-	return write_core(path, &uc);
+	return write_core(path, &uc, NULL, 0);
+}
+
+int
+sim_dump_core_sparse(const char *path, const uintptr_t (*holes)[2], size_t nholes)
+{
+	ucontext_t uc;
+
+	if (getcontext(&uc) != 0)
+		return -1;
+	return write_core(path, &uc, holes, nholes);
 }

@@ -124,6 +124,29 @@ sim_page_free(void *va, size_t npages)
 }
 
 size_t
+sim_page_ranges(int (*pick)(int used, void *zone), uintptr_t (*out)[2], size_t max)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < arena_pages; i++) {
+                uintptr_t va = (uintptr_t)arena + i * PAGE_SIZE;
+
+                if (!pick(pages[i].used, pages[i].zone))
+                        continue;
+                if (n > 0 && n <= max && out[n - 1][1] == va)
+                        out[n - 1][1] = va + PAGE_SIZE;
+                else {
+                        if (n < max) {
+                                out[n][0] = va;
+                                out[n][1] = va + PAGE_SIZE;
+                        }
+                        n++;
+                }
+        }
+        return (n);
+}
+
+size_t
 sim_pages_in_use(void)
 {
         return (arena_used);
