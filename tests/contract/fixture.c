@@ -6,6 +6,7 @@
  *   fixture            print ground truth, then sleep until killed
  *   fixture CORE       print ground truth, write CORE with sim_dump_core (if linked in), exit
  */
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/types.h>
 #include <stddef.h>
@@ -70,6 +71,11 @@ const char *fixture_name = "fixture-name";
 uint64_t fixture_counter_storage[4] = { 1, 2, 3, 4 };
 counter_u64_t fixture_counter = fixture_counter_storage;
 long fixture_array[5] = { 10, 20, 30, 40, 50 };
+/*
+ * Four read-only pages, only the last 8 bytes of the first one non-zero: its own mapping whose
+ * zero tail a core writer may leave out of the file (p_filesz < p_memsz), read back as zeros.
+ */
+static unsigned char *zero_tail;
 volatile unsigned long fixture_ticks;		/* advances while the process runs (resume tests) */
 
 static struct entry e1, e2;
@@ -146,6 +152,11 @@ main(int argc, char **argv)
 	zone_bar = &e2;
 	zone_static = &e1;
 	fixture_func();
+	zero_tail = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (zero_tail == MAP_FAILED)
+		return (1);
+	memset(zero_tail + 4096 - 8, 0xab, 8);
+	mprotect(zero_tail, 4 * 4096, PROT_READ);
 
 	printf("{\"pointer_size\": %zu, ", sizeof(void *));
 	printf("\"layouts\": {\"struct entry\": {\"size\": %zu, \"fields\": {", sizeof(struct entry));
@@ -216,6 +227,7 @@ main(int argc, char **argv)
 	SYM("e1_name_literal", e1.e_name);
 	SYM("e_flags", e1.e_flags);
 	SYM("e_kind", e1.e_kind);
+	SYM("zero_tail", zero_tail);
 	printf(", \"e_signed\": %d", e1.e_signed);
 	printf("}, \"lines\": {\"fixture_func\": %d, \"fixmod_func\": %d}}\n",
 	    fixture_func_line, fixmod_func_line());

@@ -92,6 +92,11 @@ def run(target):
                                                 target.byteorder, signed=True)
                                  for i in range(5)])
 
+    # Across the end of the first page of zero_tail (8 x 0xab, then zeros) and inside its tail.
+    out["zero_tail"] = {
+        "across": _try(lambda: target.read(vals["zero_tail"] + 4096 - 8, 32).hex()),
+        "inside": _try(lambda: target.read(vals["zero_tail"] + 2 * 4096, 16).hex())}
+
     def fault(addr, size):
         try:
             target.read(addr, size)

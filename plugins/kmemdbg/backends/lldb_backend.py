@@ -7,6 +7,7 @@ symbols and DWARF type shapes, and turns every ``SBError`` into the kmemdbg erro
 """
 
 import os
+import struct
 import time
 
 import lldb
@@ -89,6 +90,35 @@ def _module_name(module):
     return module.GetFileSpec().GetFilename() if module and module.IsValid() else None
 
 
+def _elf_zero_fill(path):
+    """``[(start, end)]`` of every PT_LOAD of the ELF core at ``path`` whose memory size exceeds
+    its file size: the part ``[p_vaddr + p_filesz, p_vaddr + p_memsz)``; [] if not ELF."""
+    try:
+        with open(path, "rb") as f:
+            ident = f.read(16)
+            if ident[:4] != b"\x7fELF" or ident[4] not in (1, 2) or ident[5] not in (1, 2):
+                return []
+            wide, end = ident[4] == 2, "<" if ident[5] == 1 else ">"
+            f.seek(32 if wide else 28)
+            phoff, = struct.unpack(end + ("Q" if wide else "I"), f.read(8 if wide else 4))
+            f.seek(54 if wide else 42)
+            phentsize, phnum = struct.unpack(end + "HH", f.read(4))
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+    except (OSError, TypeError, struct.error):
+        return []
+    gaps = []
+    for i in range(phnum):
+        ph = table[i * phentsize:(i + 1) * phentsize]
+        if wide:
+            p_type, _, _, vaddr, _, filesz, memsz = struct.unpack(end + "IIQQQQQ", ph[:48])
+        else:
+            p_type, _, vaddr, _, filesz, memsz = struct.unpack(end + "IIIIII", ph[:24])
+        if p_type == 1 and memsz > filesz:
+            gaps.append((vaddr + filesz, vaddr + memsz))
+    return gaps
+
+
 def _path(filespec):
     if not filespec or not filespec.IsValid() or not filespec.GetFilename():
         return None
@@ -114,6 +144,7 @@ class LldbTarget:
         # the process (a new core, attach or launch) or the modules change.
         self._read_process = None
         self._addr_limit = None
+        self._zero_fill = None
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -149,9 +180,7 @@ class LldbTarget:
         parts = [f"kernel {exe}"]
         p = self.process
         if self._is_core():
-            core = _path(self.target.GetCoreFile()) if hasattr(self.target, "GetCoreFile") \
-                else None
-            parts.append(f"core {core or '?'}")
+            parts.append(f"core {self._core_path() or '?'}")
         elif p.IsValid() and p.GetProcessID():
             parts.append(f"pid {p.GetProcessID()}")
         return ", ".join(parts)
@@ -182,14 +211,46 @@ class LldbTarget:
             if p.IsValid():
                 self._read_process = p
         if p.IsValid():
-            err = lldb.SBError()
-            data = p.ReadMemory(addr, size, err)
-            if err.Success() and data is not None and len(data) == size:
-                return bytes(data)
+            data = self._read_process_memory(p, addr, size)
+            if data is not None:
+                return data
         data = self._read_file_section(addr, size)
         if data is not None:
             return data
         raise MemoryFault(addr, size)
+
+    def _read_process_memory(self, p, addr, size):
+        """``size`` bytes from the process or core, or None.  Where a core segment's memory
+        size exceeds its file size lldb-19 returns nothing (or a short read); the memory there
+        is zeros, as gdb reads it, so the read goes on across such gaps."""
+        out = bytearray()
+        while len(out) < size:
+            at, want = addr + len(out), size - len(out)
+            gap = self._zero_gap(at)
+            if gap:
+                out += bytes(min(want, gap))
+                continue
+            err = lldb.SBError()
+            data = p.ReadMemory(at, want, err)
+            if not err.Success() or not data:
+                return None
+            out += data
+        return bytes(out)
+
+    def _core_path(self):
+        p = self.process
+        spec = p.GetCoreFile() if p.IsValid() and hasattr(p, "GetCoreFile") else None
+        return _path(spec) if spec is not None else None
+
+    def _zero_gap(self, addr):
+        """Bytes of zeros from ``addr`` to the end of its core segment's zero-filled tail
+        (``p_filesz .. p_memsz`` of an ELF core's PT_LOAD), or 0."""
+        if self._zero_fill is None:
+            self._zero_fill = _elf_zero_fill(self._core_path()) if self._is_core() else []
+        for start, end in self._zero_fill:
+            if start <= addr < end:
+                return end - addr
+        return 0
 
     def _read_file_section(self, addr, size):
         """The bytes of a loaded module's section as stored in its file (.rodata, .text), or
