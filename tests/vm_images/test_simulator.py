@@ -203,8 +203,13 @@ def test_fileserver_plateau(images, scenario):
 ERA_MEMBERS = {
     "fbsd6": [("struct uma_zone", ["uz_keg", "uz_full_bucket", "uz_cpu"], ["uz_kegs", "uz_sleeps"]),
               ("struct malloc_type", ["ks_handle", "_ks_memuse", "ks_magic"], ["ks_mti"]),
-              ("struct malloc_type_internal", ["mti_stats"], ["mti_probes", "mti_zone"])],
+              ("struct malloc_type_internal", ["mti_stats"], ["mti_probes", "mti_zone"]),
+              # 6.x locks: lock_object with class, type and a TAILQ link; mtx_recurse
+              ("struct lock_object", ["lo_class", "lo_name", "lo_type", "lo_list", "lo_witness"],
+               ["lo_data"]),
+              ("struct mtx", ["mtx_object", "mtx_lock", "mtx_recurse"], ["lock_object"])],
     "fbsd9": [("struct uma_zone", ["uz_kegs", "uz_full_bucket", "uz_sleeps"], ["uz_buckets"]),
+              ("struct mtx", ["lock_object", "mtx_lock"], ["mtx_recurse", "mtx_object"]),
               ("struct malloc_type", ["ks_handle", "ks_magic"], ["_ks_memuse", "ks_mti"]),
               ("struct malloc_type_internal", ["mti_probes", "mti_zone", "mti_stats"], [])],
     "fbsd11": [("struct uma_zone", ["uz_buckets", "uz_kegs"], ["uz_full_bucket", "uz_domain"]),
@@ -295,6 +300,16 @@ def test_globals_in_core_gdb(images, era):
 MAXCPU_AMD64 = {13: 256, 14: 1024, 15: 1024}
 # sys/sys/malloc.h M_VERSION, the ks_version of every type a kernel registers.
 M_VERSION = {13: 2020110501, 14: 2020110501, 15: 2024073001}
+
+
+def test_fbsd6_mutex_is_36_bytes_gdb(images):
+    """Real 6.x i386: struct mtx is 36 bytes, so keg members after uk_lock sit 16 bytes later
+    than with the 20-byte mutex of 7.x and later."""
+    if not shutil.which("gdb"):
+        pytest.skip("gdb not installed")
+    out = _gdb("fbsd6", "print sizeof(struct mtx)", "print sizeof(struct lock_object)",
+               "print (int)&((struct uma_keg *)0)->uk_hash - (int)&((struct uma_keg *)0)->uk_lock")
+    assert [line.split()[-1] for line in out.splitlines() if line.startswith("$")] == ["36", "28", "36"]
 
 
 def test_debug_kernel_has_8_malloc_zones_per_size(images):

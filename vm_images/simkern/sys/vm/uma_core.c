@@ -1392,7 +1392,7 @@ keg_ctor(uma_keg_t keg, struct uma_kctor_args *a)
                 LIST_INIT(&keg->uk_domain[i].ud_free_slab);
                 LIST_INIT(&keg->uk_domain[i].ud_full_slab);
 #if SIM_ERA >= 13
-                keg->uk_domain[i].ud_lock.lock_object.lo_name = a->name;
+                SIM_MTX_NAME(&keg->uk_domain[i].ud_lock) = a->name;
 #endif
         }
 #else
@@ -1401,7 +1401,7 @@ keg_ctor(uma_keg_t keg, struct uma_kctor_args *a)
         LIST_INIT(&keg->uk_full_slab);
 #endif
 #if SIM_ERA <= 12
-        keg->uk_lock.lock_object.lo_name = a->name;
+        SIM_MTX_NAME(&keg->uk_lock) = a->name;
         if (keg->uk_flags & KF_OFFPAGE)
                 keg->uk_slabzone = slabzone;
         /* off-page kegs found by hash get the first hash table from "UMA Hash" */
