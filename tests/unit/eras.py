@@ -27,8 +27,17 @@ KMEMZONE_SIZES = {
 }
 
 
+# 13-CURRENT of late 2019 (between stable/12 and the 13.0 layout): 12.x's keg, caches, bucket
+# cache behind a uz_domain pointer and ks_handle malloc statistics, but counter(9) zone
+# statistics, uz_max_items and uz_keg in an anonymous union instead of the keg links.
+CURRENT_2019 = "fbsd13-2019"
+OSRELDATE[CURRENT_2019] = 1300063
+MAXCPU[(CURRENT_2019, "amd64")] = 256
+
+
 def release(era):
-    return int(era[4:])
+    """The release whose layout the fake builds (the 2019 13-CURRENT builds on 12.x's)."""
+    return 12 if era == CURRENT_2019 else int(era[4:])
 
 
 def kmemzone_sizes(era):
@@ -135,7 +144,30 @@ def declare(era, arch):
               (ct.func_ptr(), "uz_fini")]
     if 8 <= n <= 12:
         ct.struct("uma_klink", [(ct.list_entry("uma_klink"), "kl_link"), ("struct uma_keg *", "kl_keg")])
-    if n == 6:
+    if era == CURRENT_2019:
+        ct.struct("uma_zone_domain", [(ct.list_head("uma_bucket"), "uzd_buckets"),
+                                      ("long", "uzd_nitems"), ("long", "uzd_imax"),
+                                      ("long", "uzd_imin"), ("long", "uzd_wss")])
+        ct.struct("uma_zone", [(ct.union(None, [("struct uma_keg *", "uz_keg"),
+                                                ("void *", "uz_hash")]), None),
+                               ("struct uma_zone_domain *", "uz_domain"),
+                               ("uint32_t", "uz_flags"), ("uint32_t", "uz_size"),
+                               (ct.func_ptr(), "uz_ctor"), (ct.func_ptr(), "uz_dtor"),
+                               ("uint64_t", "uz_items"), ("uint64_t", "uz_max_items"),
+                               ("uint32_t", "uz_sleepers"), ("uint16_t", "uz_bucket_size"),
+                               ("uint16_t", "uz_bucket_size_max"), (ct.func_ptr(), "uz_import"),
+                               (ct.func_ptr(), "uz_release"), ("void *", "uz_arg"),
+                               (ct.func_ptr(), "uz_init"), (ct.func_ptr(), "uz_fini"),
+                               ("uint64_t", "uz_bkt_count"), ("uint64_t", "uz_bkt_max"),
+                               ("struct mtx", "uz_lock"), (ct.list_entry("uma_zone"), "uz_link"),
+                               ("const char *", "uz_name"), ("const char *", "uz_warning"),
+                               ("struct timeval", "uz_ratecheck"), ("uintptr_t[4]", "uz_maxaction"),
+                               ("uint16_t", "uz_bucket_size_min"), ("counter_u64_t", "uz_allocs"),
+                               ("counter_u64_t", "uz_frees"), ("counter_u64_t", "uz_fails"),
+                               ("uint64_t", "uz_sleeps"), ("struct uma_cache[]", "uz_cpu")])
+    if era == CURRENT_2019:
+        pass
+    elif n == 6:
         ct.struct("uma_zone", [("char *", "uz_name"), ("struct mtx *", "uz_lock"),
                                ("struct uma_keg *", "uz_keg"), (ct.list_entry("uma_zone"), "uz_link"),
                                (ct.list_head("uma_bucket"), "uz_full_bucket"),
