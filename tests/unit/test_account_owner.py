@@ -97,10 +97,10 @@ def test_kmem_summary_json_and_table():
     assert {c["name"]: c["bytes"] for c in s["categories"]} == EXPECTED
     assert (s["accounted"], s["remainder"]) == (16384, 100)
     assert s["malloc"]["total"] == 4736 and s["malloc"]["by_zone"] == [
-        {"zone": "malloc-128", "size": 128, "bytes": 640, "types": ["devbuf"]}]
+        {"zone": "malloc-128", "size": 128, "zones": 1, "bytes": 640, "types": ["devbuf"]}]
     assert s["top_zones"] == [{"name": "mbuf", "bytes": 2048, "used": 8, "size": 256}]
     assert s["top_malloc_types"] == [{"type": "devbuf", "bytes": 4736, "in-use": 6}]
-    assert s["limits"] == [] and s["warnings"] == []
+    assert s["limits"] == [] and s["warnings"] == [] and s["unreadable"] == []
     rc, text = run(k, "kmem-summary")
     lines = text.splitlines()
     assert rc == 0 and lines[0] == "FreeBSD 13.0-RELEASE #0: fake (osreldate 1302001)"

@@ -3,8 +3,9 @@
 behind ``ks_handle``.  The walkers adapt to it by the debug info alone."""
 
 from kmemdbg.alloc import probes
-from kmemdbg.alloc.malloc import TRUE as MALLOC_TRUE, malloc_type_stats
-from kmemdbg.alloc.uma import KVM, TRUE, WHERE, uma_zone_stats
+from kmemdbg.alloc.malloc import malloc_type_stats
+from kmemdbg.alloc.uma import uma_zone_stats
+from kmemdbg.alloc.views import KVM, TRUE
 
 from eras import CURRENT_2019
 from kbuild import FakeKernel
@@ -32,18 +33,16 @@ def test_probes_read_the_2019_layout():
     assert t.layout("struct uma_zone").has("uz_keg")      # through the anonymous union
 
 
-def test_true_and_where_views():
-    k = plant()
-    for view in (TRUE, WHERE):
-        r = uma_zone_stats(k.t, view)
-        mbuf, = r.zones
-        assert (mbuf.name, mbuf.size, mbuf.limit) == ("mbuf", 256, 1500)
-        # counter(9): every present CPU's share, plus the per-CPU caches' counts
-        assert (mbuf.requests, mbuf.frees, mbuf.used) == (105 + 30, 40 + 10, 85)
-        assert (mbuf.fail, mbuf.sleep, mbuf.xdomain) == (2, 3, None)
-        assert (mbuf.free_cpu, mbuf.free_zone, mbuf.free_keg) == (3 + 2 + 4, 11, 7)
-        assert mbuf.free == 9 + 11 + 7
-        assert not mbuf.issues and not r.warnings
+def test_true_view_and_where_its_free_items_are():
+    r = uma_zone_stats(plant().t, TRUE)
+    mbuf, = r.zones
+    assert (mbuf.name, mbuf.size, mbuf.limit) == ("mbuf", 256, 1500)
+    # counter(9): every present CPU's share, plus the per-CPU caches' counts
+    assert (mbuf.requests, mbuf.frees, mbuf.used) == (105 + 30, 40 + 10, 85)
+    assert (mbuf.fail, mbuf.sleep, mbuf.xdomain) == (2, 3, None)
+    assert (mbuf.free_cpu, mbuf.free_zone, mbuf.free_keg) == (3 + 2 + 4, 11, 7)
+    assert mbuf.free == 9 + 11 + 7
+    assert not mbuf.issues and not r.warnings
 
 
 def test_kvm_view_sums_counters_over_cpus_below_mp_ncpus():
@@ -56,6 +55,6 @@ def test_kvm_view_sums_counters_over_cpus_below_mp_ncpus():
 
 def test_malloc_types_behind_ks_handle():
     k = plant()
-    devbuf, = malloc_type_stats(k.t, MALLOC_TRUE).types
+    devbuf, = malloc_type_stats(k.t, TRUE).types
     assert (devbuf.in_use, devbuf.memory_use, devbuf.requests) == (8, 5120, 12)
     assert devbuf.sizes == (16, 64)
