@@ -23,6 +23,7 @@ def _makefile_list(name):
 
 ERAS = _makefile_list("ERAS")
 SCENARIOS = _makefile_list("SCENARIOS")
+SPARSE_ERAS = _makefile_list("SPARSE_ERAS")     # their crash core also comes as vmcore.sparse
 
 
 class Image:
@@ -64,13 +65,13 @@ def crash_images(scenarios=("router", "fileserver", "idle")):
 SKIP_REASON = "no simulated kernels in vm_images/build (run `make -C vm_images` or `make test`)"
 
 
-def image_params(scenarios=None, eras=None):
+def image_params(scenarios=None, eras=None, core="vmcore", expected="expected.json"):
     """Every era x scenario ``make -C vm_images`` builds, as pytest parameters; one that is not
     built is an explicit skip naming it, never silently left out."""
     params = []
     for era in eras or ERAS:
         for scenario in scenarios or SCENARIOS:
-            image = Image(os.path.join(BUILD, era, scenario))
+            image = Image(os.path.join(BUILD, era, scenario), core, expected)
             marks = () if image.built else pytest.mark.skip(
                 reason=f"{image.id} not built (run `make -C vm_images`)")
             params.append(pytest.param(image, id=image.id, marks=marks))

@@ -6,17 +6,14 @@ import json
 import pytest
 
 from .debuggers import Debugger
-from .images import Image, crash_images
+from .images import Image, image_params
 
-IMAGES = [i for i in crash_images(("router",)) if i.era == "fbsd15-debug"]
-pytestmark = pytest.mark.skipif(not IMAGES, reason="no fbsd15-debug/router image in vm_images/build "
-                                                   "(run `make -C vm_images`)")
 NAME = "malloc-128"
 
 
-@pytest.fixture(scope="module")
-def image():
-    return IMAGES[0]
+@pytest.fixture(scope="module", params=image_params(("router",), ("fbsd15-debug",)))
+def image(request):
+    return request.param
 
 
 def _zones(expected, name=NAME):

@@ -3,34 +3,20 @@ pages and a page a stale bucket pointer still reaches are absent), in gdb and ll
 readable row equals the ledger, every unreadable one is marked and named once, nothing breaks."""
 
 import json
-import os
 
 import pytest
 
 from .debuggers import Debugger
-from .images import BUILD, Image
+from .images import SPARSE_ERAS, image_params
 
 VIEWS = ["uma-zones", "uma-zones --compat kvm", "uma-zones --where", "malloc-types",
          "malloc-types --compat kvm"]
 
 
-def sparse_images():
-    found = []
-    if os.path.isdir(BUILD):
-        for era in sorted(os.listdir(BUILD)):
-            for scenario in ("router", "fileserver", "idle"):
-                d = os.path.join(BUILD, era, scenario)
-                if os.path.exists(os.path.join(d, "vmcore.sparse")):
-                    found.append(Image(d, "vmcore.sparse", "expected.sparse.json"))
-    return found
+IMAGES = image_params(eras=SPARSE_ERAS, core="vmcore.sparse", expected="expected.sparse.json")
 
 
-IMAGES = sparse_images()
-pytestmark = pytest.mark.skipif(not IMAGES, reason="no vmcore.sparse in vm_images/build "
-                                                   "(run `make -C vm_images`)")
-
-
-@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+@pytest.fixture(scope="module", params=IMAGES)
 def image(request):
     return request.param
 

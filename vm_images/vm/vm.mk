@@ -25,8 +25,8 @@ VM_CFLAGS	= -g -O0 -fno-omit-frame-pointer -fcommon -Wall -Wno-unused-function \
 	-U__linux__ -U__linux -Ulinux -U__gnu_linux__ \
 	-DSIM_FREESTANDING=1 $(filter-out -m32,$(FLAGS_$(ERA))) $(VM_CFLAGS_$(VM_ARCH))
 
-# Every simulator source except the host ELF core writer (dumps come from QEMU) and the
-# self-test; the modules are linked in (their malloc linker set renamed, see vm/modules.c).
+# Every simulator source except the host ELF core writer (dumps come from QEMU);
+# the modules are linked in (their malloc linker set renamed, see vm/modules.c).
 VM_KSRCS	= $(filter-out $(SRC)/sim/sim_core.c,$(KERN_SRCS))
 VM_OWN		:= $(VM_SRC)/libc.c $(VM_SRC)/machdep.c $(VM_SRC)/modules.c
 VM_DEPS		= $(KERN_SRCS) $(MOD_libalias) $(MOD_ng_nat) $(HDRS) $(VM_OWN) $(VM_SRC)/vm.h \
