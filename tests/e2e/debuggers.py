@@ -219,3 +219,18 @@ class Debugger:
 
     def _tail(self, n=3000):
         return "".join(self.transcript)[-n:]
+
+
+def run_in_both(image, commands, timeout=120):
+    """Every command once in gdb and once in lldb on ``image``'s kernel and core, as a user types
+    them: ``{kind: {command: output, "alive": the session still answered afterwards}}``."""
+    result = {}
+    for kind in ("gdb", "lldb"):
+        dbg = Debugger.open(kind, image.kernel, core=image.core)
+        try:
+            out = {cmd: dbg.run(cmd, timeout=timeout) for cmd in commands}
+            out["alive"] = dbg.alive()
+        finally:
+            dbg.close()
+        result[kind] = out
+    return result

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .debuggers import Debugger
+from .debuggers import run_in_both
 from .images import SPARSE_ERAS, image_params
 
 VIEWS = ["uma-zones", "uma-zones --compat kvm", "uma-zones --where", "malloc-types",
@@ -23,18 +23,12 @@ def image(request):
 
 @pytest.fixture(scope="module")
 def outputs(image):
-    result = {}
-    for kind in ("gdb", "lldb"):
-        dbg = Debugger.open(kind, image.kernel, core=image.core)
-        try:
-            out = {v: dbg.run(f"{v} --format json", timeout=120) for v in VIEWS}
-            out["summary"] = dbg.run("kmem-summary --format json", timeout=120)
-            out["text"] = dbg.run("uma-zones", timeout=120) + dbg.run("kmem-summary", timeout=120)
-            out["alive"] = dbg.alive()
-        finally:
-            dbg.close()
-        result[kind] = out
-    return result
+    ran = run_in_both(image, [f"{v} --format json" for v in VIEWS]
+                      + ["kmem-summary --format json", "uma-zones", "kmem-summary"])
+    return {kind: {**{v: out[f"{v} --format json"] for v in VIEWS},
+                   "summary": out["kmem-summary --format json"],
+                   "text": out["uma-zones"] + out["kmem-summary"], "alive": out["alive"]}
+            for kind, out in ran.items()}
 
 
 def _occurrences(rows, key):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from .debuggers import Debugger
+from .debuggers import run_in_both
 from .images import image_params
 
 # The command lines whose --format json output must equal expected.json's key of the same name.
@@ -27,17 +27,10 @@ def image(request):
 @pytest.fixture(scope="module")
 def outputs(image):
     """Run every view and parity command once per image in each debugger: {kind: {cmd: text}}."""
-    result = {}
-    for kind in ("gdb", "lldb"):
-        dbg = Debugger.open(kind, image.kernel, core=image.core)
-        try:
-            out = {cmd: dbg.run(f"{cmd} --format json", timeout=120) for cmd in VIEWS}
-            out.update({("text", cmd): dbg.run(cmd, timeout=120) for cmd in PARITY})
-            out["alive"] = dbg.alive()
-        finally:
-            dbg.close()
-        result[kind] = out
-    return result
+    ran = run_in_both(image, [f"{cmd} --format json" for cmd in VIEWS] + PARITY)
+    return {kind: {**{cmd: out[f"{cmd} --format json"] for cmd in VIEWS},
+                   **{("text", cmd): out[cmd] for cmd in PARITY}, "alive": out["alive"]}
+            for kind, out in ran.items()}
 
 
 def _json(text, where):
