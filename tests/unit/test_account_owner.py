@@ -97,7 +97,11 @@ def test_kmem_summary_json_and_table():
     assert {c["name"]: c["bytes"] for c in s["categories"]} == EXPECTED
     assert (s["accounted"], s["remainder"]) == (16384, 100)
     assert s["malloc"]["total"] == 4736 and s["malloc"]["by_zone"] == [
-        {"zone": "malloc-128", "size": 128, "zones": 1, "bytes": 640, "types": ["devbuf"]}]
+        {"zone": "malloc-128", "size": 128, "zones": 1, "bytes": 640, "types": ["devbuf"],
+         "attributed": [{"type": "devbuf", "bytes": 640}]}]    # devbuf alone uses size 128
+    for c in s["categories"]:                   # each category is made of its parts, to the byte
+        assert sum(p["bytes"] for p in s["parts"][c["key"]]) == \
+            (c["bytes"] if c["key"] != "malloc_large" else 0), c["key"]
     assert s["top_zones"] == [{"name": "mbuf", "bytes": 2048, "used": 8, "size": 256}]
     assert s["top_malloc_types"] == [{"type": "devbuf", "bytes": 4736, "in-use": 6}]
     assert s["limits"] == [] and s["warnings"] == [] and s["unreadable"] == []
@@ -133,3 +137,17 @@ def test_snapshot_then_diff_names_the_growth_and_its_owner(tmp_path):
     text = out.getvalue()
     assert rc == 1 and text.splitlines()[0] == "growth (time unknown); culprit threshold 64K"
     assert text.splitlines()[3].split() == ["*", "malloc", "leaky", "+1.0M", "+1024", "1.0M"]
+
+
+def test_kmem_summary_bars_and_kmem_report_page(tmp_path):
+    k = build("fbsd13")
+    rc, text = run(k, "kmem-summary", "--bars")
+    assert rc == 0 and text.startswith("kmem in use 16K (uma_kmem_total)")
+    assert "█" in text and "unexplained remainder" in text
+    pytest.importorskip("plotly", reason="python3-plotly not installed")
+    page = tmp_path / "k.html"
+    rc, text = run(k, "kmem-report", "--html", str(page))
+    assert (rc, text) == (0, f"kmem-report: wrote {page} ({page.stat().st_size // 1024} KiB)\n")
+    html = page.read_text()
+    assert '<tr data-key="accounted"><td>accounted</td><td class="num" data-bytes="16384">' in html
+    assert "FreeBSD 13.0-RELEASE #0: fake" in html and "Growth over time" not in html

@@ -63,6 +63,8 @@ class KmemAccount:
     # zones with cells that could not be read (e.g. a bucket on a page a minidump left out):
     # [{"zone", "address", "missing": [parts]}]; what they hold is in OVERHEAD
     unreadable: List[dict] = field(default_factory=list)
+    # category -> {zone or keg name: bytes}: what each category is made of (report treemap, bars).
+    parts: Dict[str, Dict[str, int]] = field(default_factory=dict)
 
     @property
     def accounted(self):
@@ -129,6 +131,25 @@ def _member(target, pointer_name, type_name, member):
         return None
 
 
+def malloc_zone_shares(zone_bytes, size, types):
+    """Bytes of a malloc zone that certainly belong to each malloc type using it.
+
+    A type counts its allocations of every size in one total, so its bytes in one zone are not
+    recorded; but they are at most ``min(memory_use, size * in_use)``, and the zone's bytes in
+    use are the sum over the types that used its size.  What the other types cannot hold is
+    therefore this type's: ``zone_bytes - sum of the others' upper bounds``.  One type alone in
+    a zone gets all of it.
+
+    :param types: ``MallocTypeStats`` of the types whose ``sizes`` include ``size``.
+    :return: ``[(type name, bytes)]`` for the types with a positive share, largest first.
+    """
+    upper = {m.name: min(m.memory_use or 0, size * (m.in_use or 0))
+             if m.memory_use is not None and m.in_use is not None else zone_bytes for m in types}
+    total = sum(upper.values())
+    shares = [(m.name, zone_bytes - (total - upper[m.name])) for m in types]
+    return sorted(((n, b) for n, b in shares if b > 0), key=lambda t: (-t[1], t[0]))
+
+
 def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     """Compute the reconciled account.
 
@@ -145,6 +166,13 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     internal = {k.address for k in kegs if k.flags & UMA_ZFLAG_INTERNAL}
     msizes = {z["name"]: z["size"] for z in malloc_zones}
     cat = dict.fromkeys(CATEGORIES, 0)
+    parts = {c: {} for c in CATEGORIES}
+
+    def add(category, name, nbytes):
+        cat[category] += nbytes
+        if nbytes:
+            parts[category][name] = parts[category].get(name, 0) + nbytes
+
     items_by_keg = {}
     unreadable = []
     for z in zones.zones:
@@ -156,24 +184,28 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
         size = z.size or 0
         used, fc, fz, fk = (z.used or 0), (z.free_cpu or 0), (z.free_zone or 0), (z.free_keg or 0)
         if z.cache_only or not z.keg:
-            cat[CACHE_ONLY] += (used + fc + fz + fk) * size
+            add(CACHE_ONLY, z.name, (used + fc + fz + fk) * size)
             continue
         items_by_keg[z.keg] = items_by_keg.get(z.keg, 0) + used + fc + fz + fk
         if z.name in msizes:
-            cat[MALLOC_SMALL] += used * size
+            add(MALLOC_SMALL, z.name, used * size)
         elif z.keg in internal or BUCKET_ZONE.match(z.name):
-            cat[UMA_OWN] += used * size
+            add(UMA_OWN, z.name, used * size)
         else:
-            cat[ZONE_ITEMS] += used * size
-        cat[FREE_CPU] += fc * size
-        cat[FREE_ZONE] += fz * size
-        cat[FREE_KEG] += fk * size
+            add(ZONE_ITEMS, z.name, used * size)
+        add(FREE_CPU, z.name, fc * size)
+        add(FREE_ZONE, z.name, fz * size)
+        add(FREE_KEG, z.name, fk * size)
+    keg_names = {}                          # a keg by the name of its first zone
+    for z in zones.zones:
+        keg_names.setdefault(z.keg, z.name)
     for k in kegs:
-        cat[OVERHEAD] += k.pages * PAGE_SIZE - items_by_keg.get(k.address, 0) * k.size
+        add(OVERHEAD, keg_names.get(k.address, f"keg {k.address:#x}"),
+            k.pages * PAGE_SIZE - items_by_keg.get(k.address, 0) * k.size)
     malloc_bytes = sum(m.memory_use or 0 for m in mtypes.types)
     cat[MALLOC_LARGE] = max(malloc_bytes - cat[MALLOC_SMALL], 0)
     if malloc_bytes < cat[MALLOC_SMALL]:
         warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
                         f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones")
     limit, limit_src, used, used_src = kmem_totals(target)
-    return KmemAccount(cat, limit, limit_src, used, used_src, warnings, unreadable)
+    return KmemAccount(cat, limit, limit_src, used, used_src, warnings, unreadable, parts)

@@ -10,7 +10,7 @@ from ..leak.owner import source_path, zone_pointer_holders
 from ..target import read_cstring
 from ..target.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
-                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account)
+                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares)
 from .kmemzones import read_malloc_zones
 from .limits import limit_findings
 from .malloc import malloc_type_stats
@@ -40,10 +40,13 @@ def limit_rows(target, zones):
     return [row for _, row in found]
 
 
-def build_summary(target, top):
-    """Walk the target once; :param top: how many top zones and malloc types to list."""
-    zones = uma_zone_stats(target)
-    mtypes = malloc_type_stats(target)
+def build_summary(target, top, zones=None, mtypes=None):
+    """Walk the target once; :param top: how many top zones and malloc types to list.
+
+    ``zones`` (``uma_zone_stats``) and ``mtypes`` (``malloc_type_stats``) are walked here unless the
+    caller (a snapshot) already has them."""
+    zones = zones or uma_zone_stats(target)
+    mtypes = mtypes or malloc_type_stats(target)
     malloc_zones = read_malloc_zones(target)
     acct = kmem_account(target, zones, mtypes, malloc_zones)
     rel = read_release(target)
@@ -55,9 +58,11 @@ def build_summary(target, top):
             continue
         bit_types = sorted((m for m in mtypes.types if m.sizes and mz["size"] in m.sizes),
                            key=lambda m: -(m.memory_use or 0))
+        zone_bytes = sum(z.used or 0 for z in same) * mz["size"]
         by_zone.append({"zone": mz["name"], "size": mz["size"], "zones": len(same),
-                        "bytes": sum(z.used or 0 for z in same) * mz["size"],
-                        "types": [m.name for m in bit_types]})
+                        "bytes": zone_bytes, "types": [m.name for m in bit_types],
+                        "attributed": [{"type": n, "bytes": b} for n, b in
+                                       malloc_zone_shares(zone_bytes, mz["size"], bit_types)]})
     top_zones = sorted(zones.zones, key=lambda z: -((z.used or 0) * (z.size or 0)))[:top]
     top_types = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))[:top]
     malloc_total = sum(m.memory_use or 0 for m in mtypes.types)
@@ -69,9 +74,15 @@ def build_summary(target, top):
                  "in_use": acct.kmem_in_use, "in_use_source": acct.kmem_in_use_source},
         "categories": [{"key": CATEGORY_KEYS[c], "name": c, "bytes": acct.categories[c]}
                        for c in CATEGORIES],
+        "parts": {CATEGORY_KEYS[c]: [{"name": n, "bytes": b} for n, b in
+                                     sorted(acct.parts.get(c, {}).items(), key=lambda t: (-t[1], t[0]))]
+                  for c in CATEGORIES},
         "accounted": acct.accounted, "remainder": acct.remainder, "unreadable": acct.unreadable,
         "malloc": {"total": malloc_total, "small": acct.categories[MALLOC_SMALL],
-                   "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone},
+                   "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone,
+                   "large_only": [{"type": m.name, "bytes": m.memory_use}
+                                  for m in sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))
+                                  if m.sizes is not None and not m.sizes and m.memory_use]},
         "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "used": z.used,
                        "size": z.size} for z in top_zones],
         "top_malloc_types": [{"type": m.name, "bytes": m.memory_use, "in-use": m.in_use}

@@ -7,8 +7,9 @@ from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 DESCRIPTION = """\
 Save every UMA zone (true counts, and where free items sit) and every malloc type of the target,
 with the kernel's identity (version, osreldate, build id) and clock (ticks, time_uptime, and the
-wall time of the snapshot), as JSON (format: README.md, "Snapshot format").  Compare two snapshots,
-or a snapshot and the target now, with kmem-diff."""
+wall time of the snapshot) and kmem-summary's reconciliation (what kmem-report draws), as JSON
+(format: README.md, "Snapshot format").  Compare two snapshots, or a snapshot and the target now,
+with kmem-diff; draw them with kmem-report."""
 
 
 def make_parser():
@@ -21,7 +22,7 @@ def make_parser():
 
 
 def run_kmem_snapshot(target, args, out):
-    snap, warnings = take_snapshot(target)
+    snap, warnings = take_snapshot(target, with_summary=True)
     try:
         snapshot.save(snap, args.file)
     except OSError as e:

@@ -1,15 +1,20 @@
 """Take a snapshot of a target: every zone (true counts, where free items sit), every malloc type,
-the kernel's identity and its clock."""
+the kernel's identity and its clock; for kmem-report also kmem-summary's dict and the owners of the
+top malloc types."""
 
 import datetime
 
 from ..alloc.kmemzones import read_malloc_zones
 from ..alloc.malloc import malloc_type_stats
 from ..alloc.rows import row_issues
+from ..alloc.summary import build_summary
 from ..alloc.uma import uma_zone_stats
 from ..kernel.memory import read_symbol_int_or_none
 from ..kernel.release import read_release
 from . import snapshot
+from .owner import malloc_type_owner
+
+SUMMARY_TOP = 20     # top zones and malloc types (and their owners) a snapshot's summary lists
 
 
 def read_clock(target):
@@ -29,8 +34,13 @@ def mtype_row(m):
             "requests": m.requests, "size": None if m.sizes is None else list(m.sizes)}
 
 
-def take_snapshot(target, now=None):
-    """Walk the target once and return ``(snapshot dict, warnings)``."""
+def take_snapshot(target, now=None, with_summary=False):
+    """Walk the target once and return ``(snapshot dict, warnings)``.
+
+    :param with_summary: add ``summary`` (kmem-summary's dict, from the same walk) and ``owners``
+                         (who defines each top malloc type), so that a report made from the file
+                         alone can draw where kmem went and name a leaking type's owner.
+    """
     zones = uma_zone_stats(target)
     mtypes = malloc_type_stats(target)
     rel = read_release(target)
@@ -41,6 +51,10 @@ def take_snapshot(target, now=None):
                                   [zone_row(z) for z in reversed(zones.zones)],
                                   [mtype_row(m) for m in reversed(mtypes.types)],
                                   read_malloc_zones(target), now.isoformat(timespec="seconds"))
+    if with_summary:
+        snap["summary"] = build_summary(target, SUMMARY_TOP, zones, mtypes)
+        top = sorted((m for m in mtypes.types if m.memory_use), key=lambda m: -m.memory_use)[:SUMMARY_TOP]
+        snap["owners"] = {"malloc": {m.name: malloc_type_owner(target, m).short() for m in top}}
     return snap, (list(zones.warnings) + list(mtypes.warnings) + row_issues(zones.zones)
                   + row_issues(mtypes.types))
 

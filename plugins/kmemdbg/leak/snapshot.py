@@ -3,7 +3,10 @@
 A snapshot holds the true counts (with where free items sit) so two of them, taken from two cores
 of one kernel or from a live kernel minutes apart, can be diffed without the target.  The format
 is documented in README.md ("Snapshot format"); ``SCHEMA`` is bumped on incompatible changes and
-``load`` refuses files it does not know, with one line saying why.
+``load`` refuses files it does not know, with one line saying why.  Optional keys added later
+(``summary``: kmem-summary's reconciliation, for ``kmem-report``; ``owners``: who defines the top
+malloc types) keep the schema: older readers
+ignore them and readers of them accept files without.
 """
 
 import json
@@ -16,6 +19,8 @@ SCHEMA = 1
 ZONE_KEYS = ("name", "size", "limit", "used", "free", "requests", "fail", "sleep", "xdomain",
              "free-cpu", "free-zone", "free-keg")
 MTYPE_KEYS = ("type", "in-use", "memory-use", "requests", "size")
+SUMMARY_KEYS = ("kernel", "kmem", "categories", "accounted", "remainder", "top_zones",
+                "top_malloc_types", "limits")
 
 
 class SnapshotError(KmemdbgError):
@@ -80,6 +85,12 @@ def load(path):
     for key in ("target", "time"):
         if not isinstance(snap.get(key), dict):
             raise SnapshotError(f"{path}: \"{key}\" is missing or malformed")
+    summary = snap.get("summary")
+    if summary is not None and not (isinstance(summary, dict) and
+                                    all(k in summary for k in SUMMARY_KEYS)):
+        raise SnapshotError(f"{path}: \"summary\" is malformed")
+    if not isinstance(snap.get("owners", {}), dict):
+        raise SnapshotError(f"{path}: \"owners\" is malformed")
     snap.setdefault("malloc_zones", [])
     return snap
 
