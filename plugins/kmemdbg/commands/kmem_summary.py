@@ -3,6 +3,7 @@
 import json
 
 from ..alloc.summary import build_summary
+from ..report.bars import render_bars
 from ..report.summary import render_summary
 from .options import count
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
@@ -22,6 +23,8 @@ def make_parser():
                            epilog="JSON schema: README.md, \"kmem-summary JSON\".")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--top", metavar="N", type=count, default=10, help="top consumers to list")
+    p.add_argument("--bars", action="store_true",
+                   help="only the reconciliation, as proportional text bars (a glance)")
     return p
 
 
@@ -29,6 +32,8 @@ def run_kmem_summary(target, args, out):
     s = build_summary(target, args.top)
     if args.format == "json":
         out.write(json.dumps({"kmem-summary": s}, indent=2) + "\n")
+    elif args.bars:
+        out.write(render_bars(s))
     else:
         out.write(render_summary(s))
     return FAILED if s["warnings"] else OK

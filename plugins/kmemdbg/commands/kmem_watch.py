@@ -1,9 +1,13 @@
 """``kmem-watch``: sample a live kernel and print what keeps growing."""
 
 import json
+import os
 
+from ..leak import snapshot
 from ..leak.collect import take_snapshot
 from ..leak.diff import auto_threshold, culprits, diff
+from ..leak.growth import row_bytes
+from ..report.bars import render_sparklines
 from ..report.diff import growth_json, growth_table
 from ..target.errors import KmemdbgError
 from .options import AUTO, count, positive_count, seconds, size
@@ -11,9 +15,11 @@ from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
 On a live target (attached process, remote stub), take a snapshot, let the target run for
---interval seconds, stop it, take another, and print the growth since the first sample; --count
-times.  The target runs between samples and is stopped again, as before the command, at the end
-(also on Ctrl-C)."""
+--interval seconds, stop it, take another, and print the growth since the first sample, with a
+sparkline of each top grower over the samples; --count times.  The target runs between samples and
+is stopped again, as before the command, at the end (also on Ctrl-C).  --save DIR writes every
+sample as a snapshot file (kmem-NNNN.json, with kmem-summary's reconciliation) for kmem-diff and
+kmem-report (kgdb_scripts/kmem-report DIR -o report.html)."""
 
 
 def make_parser():
@@ -26,18 +32,37 @@ def make_parser():
                    help="culprit growth (default auto: 1%% of the zone bytes in use, >= 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="json: one JSON document per sample, one per line")
+    p.add_argument("--save", metavar="DIR", help="write each sample as a snapshot file into DIR")
     return p
+
+
+def sample(target, save_dir, index):
+    """One snapshot of the target; with ``save_dir`` (with the summary) saved there too."""
+    snap, warnings = take_snapshot(target, with_summary=bool(save_dir))
+    if save_dir:
+        path = os.path.join(save_dir, f"kmem-{index:04d}.json")
+        try:
+            snapshot.save(snap, path)
+        except OSError as e:
+            raise KmemdbgError(f"cannot write {path}: {e.strerror}") from None
+    return snap, warnings
 
 
 def run_kmem_watch(target, args, out):
     if not target.is_live:
         raise KmemdbgError("kmem-watch needs a live target (a core does not change); "
                            "use kmem-snapshot and kmem-diff across cores")
-    first, _ = take_snapshot(target)
-    hot = []
+    if args.save:
+        try:
+            os.makedirs(args.save, exist_ok=True)
+        except OSError as e:
+            raise KmemdbgError(f"cannot create {args.save}: {e.strerror}") from None
+    first, _ = sample(target, args.save, 0)
+    series, hot = [first], []
     for i in range(1, args.count + 1):
         target.run_for(args.interval)
-        snap, warnings = take_snapshot(target.fresh())   # a fresh page cache: memory moved
+        snap, warnings = sample(target.fresh(), args.save, i)   # a fresh page cache: memory moved
+        series.append(snap)
         d = diff(first, snap)
         limit = args.threshold if args.threshold is not None else auto_threshold(snap)
         hot = culprits(d, limit)
@@ -51,8 +76,12 @@ def run_kmem_watch(target, args, out):
         else:
             out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
             out.write(growth_table(d, shown, ids, {}, limit))
+            out.write(render_sparklines([(g.name, [row_bytes(x, g.kind, g.name) for x in series])
+                                         for g in shown if g.rank_bytes > 0]))
         if hasattr(out, "flush"):
             out.flush()
+    if args.save and args.format != "json":
+        out.write(f"kmem-watch: {len(series)} snapshots saved in {args.save}\n")
     return FAILED if hot else OK
 
 
