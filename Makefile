@@ -2,7 +2,7 @@
 #
 #   make demo     build the simulated router crash and show uma-zones / malloc-types in gdb and lldb
 #   make test     unit, contract, simulator and end-to-end tests (pytest, real debuggers)
-#   make analyze KERNEL=path/to/kernel.debug CORE=path/to/vmcore   batch crash report
+#   make analyze KERNEL=path/to/kernel.debug CORE=path/to/vmcore [HTML=report.html]   batch crash report
 #   make bench    speed of the walks on the large "scale" images
 #   make bisect-demo   git bisect run finds a planted leak, booting each build in QEMU
 #
@@ -14,9 +14,10 @@ LLDB     ?= lldb-19
 DEMO_ERA ?= fbsd14
 DEMO_DIR  = vm_images/build/$(DEMO_ERA)/router
 DEB_PKGS  = gdb lldb-19 python3-lldb-19 python3-tabulate python3-pexpect python3-pytest \
-            gcc gcc-multilib libc6-dev make
-# The test VM (tests/vm, make bisect-demo) also needs QEMU.
+            python3-plotly gcc gcc-multilib libc6-dev make
+# The test VM (tests/vm, make bisect-demo) also needs QEMU; the report tests a browser.
 VM_PKGS   = qemu-system-x86
+BROWSER_PKGS = chromium
 PYTEST_ARGS ?=
 
 .PHONY: all deps images demo test unit analyze bench bisect-demo vm clean
@@ -55,17 +56,22 @@ demo: images
 	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore.30
 	-$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
 	  -ex 'kmem-diff $(DEMO_DIR)/snapshot.30.json --top 8' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@echo; echo "=== the picture: kmem-report of the crash, with growth since the core at tick 30 ==="
+	$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	  -ex 'kmem-report --html $(DEMO_DIR)/report.html --snapshots $(DEMO_DIR)/snapshot.30.json' \
+	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@echo "open $(DEMO_DIR)/report.html in a browser"
 
 unit: deps
 	$(PYTHON) -m pytest -q tests/unit $(PYTEST_ARGS)
 
-test: EXTRA_PKGS = $(VM_PKGS)
+test: EXTRA_PKGS = $(VM_PKGS) $(BROWSER_PKGS)
 test: images
 	$(PYTHON) -m pytest -q tests $(PYTEST_ARGS)
 
 analyze: deps
-	@test -n "$(KERNEL)" -a -n "$(CORE)" || { echo "usage: make analyze KERNEL=kernel.debug CORE=vmcore"; exit 2; }
-	$(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.gdb $(KERNEL) $(CORE)
+	@test -n "$(KERNEL)" -a -n "$(CORE)" || { echo "usage: make analyze KERNEL=kernel.debug CORE=vmcore [HTML=report.html]"; exit 2; }
+	KMEMDBG_HTML='$(HTML)' $(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.gdb $(KERNEL) $(CORE)
 
 # The peer the bench compares against (drgn) lives in a private virtual environment, never in the
 # system Python the debuggers embed.

@@ -1,6 +1,7 @@
 # kmemdbg crash report, in the spirit of crashinfo(8):
 #   gdb -batch -x /path/to/kgdb_scripts/crashinfo.gdb /boot/kernel/kernel.debug /var/crash/vmcore.N
-# (or `make analyze KERNEL=... CORE=...`).  Loads kmem.gdb from this file's directory.
+# (or `make analyze KERNEL=... CORE=... [HTML=report.html]`).  Loads kmem.gdb from this file's
+# directory.  With KMEMDBG_HTML=FILE in the environment it also writes kmem-report's HTML page.
 set pagination off
 set width 0
 python
@@ -23,7 +24,9 @@ for _title, _cmd in (
         ("vmstat -z (as vmstat -M of this kernel's era prints it)",
          "uma-zones --compat kvm --format vmstat"),
         ("vmstat -m (as vmstat -M of this kernel's era prints it)",
-         "malloc-types --compat kvm --format vmstat")):
+         "malloc-types --compat kvm --format vmstat")) + (
+        (("kmem-report: the HTML picture", "kmem-report --html '%s'" % os.environ["KMEMDBG_HTML"]),)
+        if os.environ.get("KMEMDBG_HTML") else ()):
     gdb.write("\n==== %s ====\n" % _title)
     try:
         gdb.execute(_cmd)

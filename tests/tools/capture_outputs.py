@@ -26,7 +26,8 @@ COMMANDS = (
     + [f"malloc-types --format {f}" for f in ("table", "json", "vmstat", "csv")]
     + [f"malloc-types --compat kvm --format {f}" for f in ("table", "json", "vmstat", "csv")]
     + ["malloc-types --all --sort requests --top 5",
-       "kmem-summary", "kmem-summary --format json",
+       "kmem-summary", "kmem-summary --format json", "kmem-summary --bars",
+       "kmem-report --html report.html",
        "kmem-snapshot save now.json",
        "kmem-owner mbuf", "kmem-owner temp --format json", "kmem-owner --regex '^mbuf'"]
 )

@@ -31,6 +31,9 @@ BAD = [
     ("kmem-watch", ["--top", "-2"], "--top: N must be 0 or more"),
     ("kmem-owner", ["--regex", "("], "NAME: bad regular expression"),
     ("kmem-snapshot", ["load", "x"], "invalid choice: 'load'"),
+    ("kmem-report", [], "the following arguments are required: --html"),
+    ("kmem-report", ["--html", "x.html", "--top", "-1"], "--top: N must be 0 or more"),
+    ("kmem-report", ["--html", "x.html", "--threshold", "big"], "--threshold: not a size: 'big'"),
 ]
 
 

@@ -1,0 +1,55 @@
+"""``kmem-report --html FILE``: where the memory went, as one self-contained HTML page."""
+
+import os
+
+from ..leak import snapshot
+from ..leak.collect import take_snapshot
+from ..leak.growth import series_with_owners
+from ..leak.owner import growth_owners
+from ..report.html import plotly_modules, report_page, write_page
+from .options import AUTO, count, size
+from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
+
+DESCRIPTION = """\
+Write one HTML file (everything inline: it opens offline and fetches nothing) showing kmem in use
+as a treemap of kmem-summary's reconciliation (malloc(9) by malloc zone and type, large malloc,
+UMA items by zone, free items by where they sit, slab overhead, UMA's own structures, the
+unexplained remainder), the zones at their limits or failing, the top zones and malloc types and
+the kernel's identity.  With --snapshots (kmem-snapshot files, or a kmem-watch --save directory's
+files, oldest first) the target now is the last point of a series and the page adds the growth of
+the top growers as a line chart, culprits starred, with their owners.  Outside the debugger:
+kgdb_scripts/kmem-report SNAPSHOT... -o FILE.  Needs plotly (python3-plotly, py311-plotly)."""
+
+
+def make_parser():
+    p = KmemArgumentParser(prog="kmem-report", description=DESCRIPTION,
+                           epilog="examples:\n  kmem-report --html /tmp/crash.html\n"
+                                  "  kmem-report --html /tmp/leak.html --snapshots /var/tmp/kmem/*.json")
+    p.add_argument("--html", metavar="FILE", required=True, help="the page to write")
+    p.add_argument("--snapshots", metavar="SNAPSHOT", nargs="+", default=[],
+                   help="earlier snapshots of this kernel, oldest first")
+    p.add_argument("--top", metavar="N", type=count, default=8, help="growers to chart (default 8)")
+    p.add_argument("--threshold", metavar="BYTES", type=size, default=AUTO,
+                   help="culprit growth (K/M/G suffixes; default auto, as kmem-diff)")
+    return p
+
+
+def run_kmem_report(target, args, out):
+    plotly_modules()                        # say what to install before walking the target
+    snaps = [snapshot.load(p) for p in args.snapshots]
+    now, warnings = take_snapshot(target, with_summary=True)
+    names = [os.path.basename(p) for p in args.snapshots] + \
+        [f"target now ({now['target'].get('description')})"]
+
+    def owners_of(rows):
+        return {k: o.short() for k, o in growth_owners(target, rows, warnings).items()}
+
+    growth = series_with_owners(snaps + [now], args.top, args.threshold, owners_of)
+    out.write(write_page(args.html, report_page(snaps + [now], names, growth, warnings)))
+    for w in warnings:
+        out.write(f"kmemdbg: warning: {w}\n")
+    return FAILED if warnings or now["summary"]["warnings"] else OK
+
+
+KMEM_REPORT = command(CommandSpec("kmem-report", "write an HTML picture of where kmem went",
+                                  make_parser, run_kmem_report))
