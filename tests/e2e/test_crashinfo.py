@@ -15,23 +15,28 @@ SECTIONS = ("kmem-summary: where the memory went", "top UMA zones", "top malloc 
             "vmstat -z (as vmstat -M", "vmstat -m (as vmstat -M")
 
 
-def crashinfo(kind, kernel, core):
+def crashinfo(kind, kernel, core, html=None):
     if kind == "gdb":
         argv = ["gdb", "-q", "-nx", "-batch", "-x", os.path.join(SCRIPTS, "crashinfo.gdb"), kernel, core]
     else:
         argv = ["lldb-19", "-b", "--no-lldbinit", "-c", core, kernel,
                 "-o", f"command source -e false {os.path.join(SCRIPTS, 'crashinfo.lldb')}"]
+    env = dict(os.environ, KMEMDBG_HTML=html) if html else None    # make analyze HTML=...
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
-                       cwd="/")   # the scripts find the plugins from any directory
+                       cwd="/", env=env)   # the scripts find the plugins from any directory
     return p.stdout + p.stderr
 
 
 @pytest.mark.parametrize("kind", ["gdb", "lldb"])
 @pytest.mark.parametrize("image", IMAGES, ids=[i.id for i in IMAGES])
-def test_crashinfo_report(kind, image):
-    out = crashinfo(kind, image.kernel, image.core)
-    for title in SECTIONS:
+def test_crashinfo_report(kind, image, tmp_path):
+    html = str(tmp_path / "report.html")
+    out = crashinfo(kind, image.kernel, image.core, html)
+    for title in SECTIONS + ("kmem-report: the HTML picture",):
         assert f"==== {title}" in out, out[-2000:]
+    with open(html) as f:      # the page itself is read in a browser by test_report.py
+        assert '<div id="kmem-treemap">' in f.read()
+    assert f"kmem-report: wrote {html}" in out
     assert "reconciled" in out and "LIMITS AND FAILURES" in out and "net.graph.maxalloc" in out
     assert "libalias" in out and "Traceback" not in out
 
