@@ -108,12 +108,15 @@ def ledger_share(expected, mtype):
     types = expected["malloc-types"]["malloc-statistics"]["memory"]
     zones = expected["uma-zones"]["memory-zone-statistics"]["zone"]
     sizes = next(t["size"] for t in types if t["type"] == mtype)
-    z = max((z for z in zones if z["size"] in sizes and z["name"] in (str(z["size"]), f"malloc-{z['size']}")),
-            key=lambda z: z["used"] * z["size"])
-    nbytes = z["used"] * z["size"]
-    others = sum(min(t["memory-use"], z["size"] * t["in-use"]) for t in types
-                 if t["type"] != mtype and z["size"] in (t["size"] or []))
-    return z["name"], nbytes, nbytes - others
+    by_size = {}            # MALLOC_DEBUG_MAXZONES kernels have several zones of one name and size
+    for z in zones:
+        if z["size"] in sizes and z["name"] in (str(z["size"]), f"malloc-{z['size']}"):
+            name, nbytes = by_size.get(z["size"], (z["name"], 0))
+            by_size[z["size"]] = (name, nbytes + z["used"] * z["size"])
+    size, (name, nbytes) = max(by_size.items(), key=lambda t: t[1][1])
+    others = sum(min(t["memory-use"], size * t["in-use"]) for t in types
+                 if t["type"] != mtype and size in (t["size"] or []))
+    return name, nbytes, nbytes - others
 
 
 def in_browser(image):
