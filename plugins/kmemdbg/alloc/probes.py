@@ -151,3 +151,43 @@ def malloc_stats_kind(target):
 def malloc_has_version(target):
     """``ks_version`` (M_VERSION 2020110501) replaced ``ks_magic`` in 13.0 (sys/sys/malloc.h)."""
     return _has(target, MALLOC_TYPE, "ks_version")
+
+
+# Values of slab_free_kind().
+SLAB_FREELIST = "us_freelist"            # 6.x-9.x
+SLAB_BITSET = "us_free"                  # 10.x-12.x
+SLAB_BITSET_TRAILING = "us_free[]"       # 13.0+
+SLAB = "struct uma_slab"
+
+
+@probe
+def slab_free_kind(target):
+    """How a slab header records its free items, and where its items start.
+
+    6.x-9.x: ``struct uma_slab`` = ``us_head`` (with ``us_data``, ``us_firstfree``) plus a byte
+    array ``us_freelist[ipers]`` chaining the free item indexes; 10.0 (bitset rework): a
+    ``us_free`` bitset (set bit = free item) of ``SLAB_SETSIZE`` bits beside ``us_data``;
+    13.0: a small header with a flexible ``us_free`` sized per keg, no ``us_data`` (in-page
+    headers sit ``uk_pgoff`` bytes into the slab, off-page ones inside a ``struct uma_hash_slab``
+    whose ``uhs_data`` points at the items).
+    """
+    slab = target.layout(SLAB)
+    if slab.has("us_freelist"):
+        return SLAB_FREELIST
+    if not slab.has("us_free"):
+        raise UnsupportedLayout("struct uma_slab: neither us_freelist nor us_free")
+    if slab.has("us_data"):
+        return SLAB_BITSET
+    if not _has(target, "struct uma_hash_slab", "uhs_data"):
+        raise UnsupportedLayout("struct uma_slab without us_data, and no struct uma_hash_slab")
+    return SLAB_BITSET_TRAILING
+
+
+@probe
+def keg_slabs_per_domain(target):
+    """12.0 (NUMA) moved the keg's part/free/full slab lists into ``uk_domain[d]``."""
+    if _has(target, "struct uma_domain", "ud_part_slab") and _has(target, KEG, "uk_domain"):
+        return True
+    if not _has(target, KEG, "uk_part_slab"):
+        raise UnsupportedLayout("struct uma_keg: neither uk_part_slab nor uk_domain[].ud_part_slab")
+    return False

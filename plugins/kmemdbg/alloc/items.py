@@ -1,0 +1,454 @@
+"""The item index: every UMA slab and item of a kernel, and where each free item sits.
+
+Built once per target (``item_index``) from bulk reads: the keg and zone lists, one read per slab
+header (``slabs.py``), one read of each zone's ``uz_cpu[]`` and one of each bucket's item array.
+It answers two questions without further reads of the slabs:
+
+* ``lookup(addr)``: what an address is: a UMA item (start or interior; keg, zones, slab, index,
+  allocated or free and where the free item sits), an in-page slab header, a malloc(9) large
+  allocation (<= 12: found through its ``UMA_SLAB_MALLOC`` header, an allocated item of "UMA
+  Slabs"; 13+ records them only in ``struct vm_page``, which is not read), a keg or zone that is
+  no item (the statically allocated boot ones), a kernel symbol, or unknown;
+* ``zone_items(zone)``: every item of a zone's keg in slab order with its state.
+
+Free items sit in the keg's slabs (``where`` "keg"), in a CPU's alloc/free/cross bucket, or in a
+zone (domain) bucket cache (``uz_full_bucket``, ``uz_buckets``, ``uzd_buckets``, 13+
+``uzd_cross``).  Allocated items have ``where`` None.  Reachability scans reuse the index
+(``slab_at``, ``slabs``).
+
+A core never changes, so its index is kept in ``target.cache``; a live target's index is built
+for each command, because the kernel may have run since.
+"""
+
+import bisect
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+from ..kernel.cpus import read_cpu_info
+from ..kernel.memory import PAGE_SIZE
+from ..kernel.queue import list_foreach
+from ..target import read_cstring, target_cache
+from ..target.errors import CorruptionError, KmemdbgError, MemoryFault
+from ..target.record import read_array, read_record
+from . import probes
+from .probes import CACHE, ZONE
+from .slabs import Slab, SlabDecoder
+from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, for_each_keg, for_each_zone,
+                  read_ndomains)
+
+KINDS = ("uma-item", "uma-slab-header", "uma-structure", "malloc-large", "kernel-symbol",
+         "unknown")
+WHERE = ("keg", "cpu-alloc-bucket", "cpu-free-bucket", "cpu-cross-bucket", "zone-cache")
+KEYS = ("address", "kind", "keg", "zone", "zones", "slab", "item", "index", "offset", "size",
+        "rsize", "state", "where", "cpu", "domain", "symbol", "note")
+_CPU_BUCKETS = (("uc_allocbucket", "cpu-alloc-bucket"), ("uc_freebucket", "cpu-free-bucket"),
+                ("uc_crossbucket", "cpu-cross-bucket"))
+_CACHE_KEY = "items:index"
+
+
+def record(address, kind, **values):
+    """One answer with every key of the JSON contract (None where not applicable)."""
+    rec = dict.fromkeys(KEYS)
+    rec.update(address=address, kind=kind, **values)
+    return rec
+
+
+@dataclass(frozen=True)
+class Keg:
+    """A keg with its zones (primary first) and slabs."""
+
+    geo: object                       # slabs.KegGeometry
+    zones: Tuple[Tuple[int, str], ...]
+    slabs: Tuple[Slab, ...]
+
+    @property
+    def name(self):
+        return self.zones[0][1] if self.zones else f"<keg {self.geo.addr:#x}>"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a free item outside its slab sits."""
+
+    where: str
+    cpu: Optional[int]
+    zone: str
+
+
+def item_index(target):
+    """The ``ItemIndex`` of ``target``: cached for a core, rebuilt on a live target."""
+    if getattr(target, "is_live", False):
+        return ItemIndex(target)
+    cache = target_cache(target)
+    if _CACHE_KEY not in cache:
+        cache[_CACHE_KEY] = ItemIndex(target)
+    return cache[_CACHE_KEY]
+
+
+class ItemIndex:
+    """Sorted slab spans of every keg, free-item places, large allocations, UMA structures."""
+
+    def __init__(self, target):
+        t = self.target = target
+        self.warnings: List[str] = []
+        self.decoder = SlabDecoder(t)
+        self.cpus = read_cpu_info(t)
+        self.ndomains = read_ndomains(t)
+        self.kegs: Dict[int, Keg] = {}
+        self.zones: Dict[int, Tuple[str, int]] = {}      # zone address -> (name, keg address)
+        self.places: Dict[int, Place] = {}
+        self._structs = []                                # (start, end, note)
+        self._walk_kegs()
+        spans = sorted((s.data, s) for k in self.kegs.values() for s in k.slabs
+                       if s.data % PAGE_SIZE == 0)
+        self._starts = [d for d, _ in spans]
+        self._slabs = [s for _, s in spans]
+        self._headers = {s.hdr_start: s for _, s in spans if not s.inpage}
+        self._structs.sort()
+        self._struct_starts = [s[0] for s in self._structs]
+        _BucketReader(self).read_all()
+        self.large = self._find_large()
+        self._large_starts = [a for a, _, _ in self.large]
+        self._malloc_sizes = None
+
+    # --- building ------------------------------------------------------------------------
+
+    def _walk_kegs(self):
+        t = self.target
+        zone_size = (t.layout(ZONE).offset("uz_cpu") + (self.cpus.maxid + 1) *
+                     t.layout(CACHE).size)
+        keg_size = t.layout(probes.KEG).size
+        if self.decoder.per_domain:
+            keg_size += self.ndomains * self.decoder.udom.size
+        try:
+            for keg in for_each_keg(t):
+                zones = []
+                try:
+                    for z in for_each_zone(t, keg):
+                        try:
+                            name = read_cstring(t, z.ptr("uz_name"))
+                        except MemoryFault:
+                            name = f"<zone {z.addr:#x}>"
+                            self.warnings.append(f"zone at {z.addr:#x}: uz_name unreadable")
+                        zones.append((z.addr, name))
+                        self.zones[z.addr] = (name, keg.addr)
+                        self._structs.append((z.addr, z.addr + zone_size,
+                                              f"struct uma_zone '{name}'"))
+                except ROW_ERRORS as e:
+                    self.warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
+                internal = bool(keg.int("uk_flags") & UMA_ZFLAG_INTERNAL)
+                geo = self.decoder.geometry(keg, internal)
+                name = zones[0][1] if zones else f"<keg {keg.addr:#x}>"
+                self._structs.append((keg.addr, keg.addr + keg_size, f"struct uma_keg '{name}'"))
+                if not geo.ipers or not geo.rsize or not geo.ppera:
+                    self.warnings.append(f"keg '{name}' at {keg.addr:#x}: uk_ipers {geo.ipers}, "
+                                         f"uk_rsize {geo.rsize}, uk_ppera {geo.ppera}: no slabs read")
+                    slabs = ()
+                else:
+                    slabs = self.decoder.walk(geo, keg, self.ndomains, f"keg '{name}'",
+                                              self.warnings)
+                self.kegs[keg.addr] = Keg(geo, tuple(zones), slabs)
+        except ROW_ERRORS as e:
+            self.warnings.append(f"uma_kegs: {e}")
+
+    def _find_large(self):
+        """malloc(9) large allocations through their headers: allocated "UMA Slabs" items
+        flagged ``UMA_SLAB_MALLOC`` (<= 12).  One read per slab of that keg."""
+        found = []
+        if self.decoder.kind == probes.SLAB_BITSET_TRAILING:
+            return found
+        hsize = self.decoder.large_header_size()
+        for keg in self.kegs.values():
+            if not any(name.startswith("UMA Slabs") for _, name in keg.zones):
+                continue
+            g = keg.geo
+            for slab in keg.slabs:
+                if slab.free is None:
+                    continue
+                try:
+                    data = self.target.read(slab.data, g.ipers * g.rsize)
+                except MemoryFault as e:
+                    self.warnings.append(f"keg '{keg.name}' slab {slab.header:#x}: items: {e}")
+                    continue
+                for i in range(g.ipers):
+                    item = slab.data + i * g.rsize
+                    if i in slab.free or item in self.places:
+                        continue
+                    big = self.decoder.large(data[i * g.rsize:i * g.rsize + hsize], item)
+                    if big is not None:
+                        found.append((big[0], big[1], item))
+        found.sort()
+        return found
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def slab_at(self, addr) -> Optional[Slab]:
+        """The slab whose pages contain ``addr``, or None."""
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0:
+            s = self._slabs[i]
+            if addr < s.data + self.kegs[s.keg].geo.span:
+                return s
+        return None
+
+    def item_of(self, slab, addr):
+        """``(index, item start)`` of the item of ``slab`` containing ``addr``, or None."""
+        g = self.kegs[slab.keg].geo
+        off = addr - slab.data
+        base = 0
+        if g.per_cpu_pages:
+            base, off = off - off % PAGE_SIZE, off % PAGE_SIZE
+        idx = off // g.rsize
+        if idx >= g.ipers:
+            return None
+        return idx, slab.data + base + idx * g.rsize
+
+    def state_of(self, slab, idx, item):
+        """``(state, Place or None)`` of item ``idx`` of ``slab`` (state None: slab damaged)."""
+        if slab.free is None:
+            return None, None
+        if idx in slab.free:
+            return "free", None
+        place = self.places.get(item)
+        return ("free", place) if place is not None else ("allocated", None)
+
+    def item_record(self, addr, slab, idx, item):
+        keg = self.kegs[slab.keg]
+        state, place = self.state_of(slab, idx, item)
+        where = place.where if place else ("keg" if state == "free" else None)
+        return record(addr, "uma-item", keg=keg.geo.addr,
+                      zone=place.zone if place else keg.name,
+                      zones=[n for _, n in keg.zones], slab=slab.header, item=item, index=idx,
+                      offset=addr - item, size=keg.geo.size, rsize=keg.geo.rsize, state=state,
+                      where=where, cpu=place.cpu if place else None, domain=slab.domain,
+                      note=self._item_note(keg, item))
+
+    def lookup(self, addr):
+        """What ``addr`` is, as a ``record``."""
+        i = bisect.bisect_right(self._large_starts, addr) - 1
+        if i >= 0 and addr < self.large[i][0] + self.large[i][1]:
+            start, size, header = self.large[i]
+            return record(addr, "malloc-large", slab=header, item=start, offset=addr - start,
+                          size=size, state="allocated",
+                          note=f"malloc(9) large allocation, {size} bytes")
+        slab = self.slab_at(addr)
+        if slab is not None:
+            found = self.item_of(slab, addr)
+            if found is not None:
+                return self.item_record(addr, slab, *found)
+            keg = self.kegs[slab.keg]
+            if slab.inpage and slab.hdr_start <= addr < slab.hdr_start + slab.hdr_size:
+                return record(addr, "uma-slab-header", keg=keg.geo.addr, zone=keg.name,
+                              zones=[n for _, n in keg.zones], slab=slab.header,
+                              item=slab.hdr_start, offset=addr - slab.hdr_start,
+                              size=slab.hdr_size, domain=slab.domain,
+                              note=f"in-page slab header of keg '{keg.name}'")
+            return record(addr, "unknown", keg=keg.geo.addr, zone=keg.name, slab=slab.header,
+                          note=f"unused space in a slab of keg '{keg.name}'")
+        j = bisect.bisect_right(self._struct_starts, addr) - 1
+        if j >= 0 and addr < self._structs[j][1]:
+            start, end, note = self._structs[j]
+            sym = self._symbolize(start)
+            return record(addr, "uma-structure", item=start, offset=addr - start,
+                          size=end - start, symbol=sym.name if sym else None,
+                          note=note + (" (statically allocated)" if sym else " (not a UMA item)"))
+        sym = self._symbolize(addr)
+        if sym is not None:
+            return record(addr, "kernel-symbol", item=sym.address, offset=addr - sym.address,
+                          size=sym.size, symbol=sym.name, note=sym.module)
+        return record(addr, "unknown", note=self._unknown_note(addr))
+
+    def _symbolize(self, addr):
+        try:
+            return self.target.symbolize(addr)
+        except KmemdbgError:
+            return None
+
+    def _unknown_note(self, addr):
+        if addr == 0:
+            return "NULL"
+        try:
+            self.target.read(addr, 1)
+        except MemoryFault:
+            return "unmapped (not in the core)"
+        return "mapped, but in no slab, large allocation or symbol known to kmemdbg"
+
+    def _item_note(self, keg, item):
+        """Name the structure an item of UMA's own zones is, and malloc(9) sizes."""
+        names = [n for _, n in keg.zones]
+        j = bisect.bisect_left(self._struct_starts, item)
+        if j < len(self._structs) and self._structs[j][0] == item:
+            return self._structs[j][2]
+        if item in self._headers:
+            owner = self.kegs[self._headers[item].keg].name
+            return f"off-page slab header of keg '{owner}'"
+        for start, size, header in self.large:
+            if header == item:
+                return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
+        if names and names[0].endswith(" Bucket"):
+            return "struct uma_bucket"
+        size = self._malloc_zone_size(names)
+        if size is not None:
+            types = self._malloc_types_of(size)
+            return (f"malloc(9), {size} bytes; types that use this size: "
+                    f"{', '.join(types) or 'none recorded'} (FreeBSD keeps no type per item)")
+        return None
+
+    def _malloc_zone_size(self, names):
+        if self._malloc_sizes is None:
+            from .kmemzones import read_malloc_zones
+            self._malloc_sizes = {z["name"]: z["size"] for z in read_malloc_zones(self.target)}
+        for n in names:
+            if n in self._malloc_sizes:
+                return self._malloc_sizes[n]
+        return None
+
+    def _malloc_types_of(self, size):
+        cache = target_cache(self.target) if not getattr(self.target, "is_live", False) else {}
+        if "items:malloc-types" not in cache:
+            from .malloc import malloc_type_stats
+            try:
+                cache["items:malloc-types"] = [(t.name, t.sizes or ()) for t in
+                                               malloc_type_stats(self.target).types]
+            except KmemdbgError as e:
+                self.warnings.append(f"malloc types: {e}")
+                cache["items:malloc-types"] = []
+        return sorted(n for n, sizes in cache["items:malloc-types"] if size in sizes)
+
+    # --- zones ---------------------------------------------------------------------------
+
+    def find_zone(self, name):
+        """Addresses of the zones named ``name`` on a keg (walk order)."""
+        return [a for a, (n, _) in self.zones.items() if n == name]
+
+    def zone_items(self, zone_addr):
+        """Every item of the zone's keg, in slab (address) order, as records."""
+        keg = self.kegs[self.zones[zone_addr][1]]
+        g = keg.geo
+        for slab in sorted(keg.slabs, key=lambda s: s.data):
+            for idx in range(g.ipers):
+                item = slab.data + idx * g.rsize
+                yield self.item_record(item, slab, idx, item)
+
+
+class _BucketReader:
+    """Fills ``index.places`` from every zone's per-CPU buckets and bucket cache."""
+
+    def __init__(self, index):
+        self.index = index
+        t = self.target = index.target
+        self.ps, self.order = t.pointer_size, t.byteorder
+        self.bucket = t.layout("struct uma_bucket")
+        self.items_off = self.bucket.offset("ub_bucket")
+        self.cache = t.layout(CACHE)
+        self.inline = probes.cache_bucket_is_struct(t)
+        if self.inline:
+            ucb = t.layout(self.cache.field("uc_allocbucket").type.name or "struct uma_cache_bucket")
+            self.ucb_bucket, self.ucb_cnt = ucb.offset("ucb_bucket"), ucb.offset("ucb_cnt")
+            self.cnt_size = ucb.field("ucb_cnt").type.size
+        self.kind = probes.zone_bucket_cache_kind(t)
+        self.off_cpu = t.layout(ZONE).offset("uz_cpu")
+        if self.kind in (probes.DOMAIN_POINTER, probes.DOMAINS_AFTER_CPUS):
+            self.zdom = t.layout("struct uma_zone_domain")
+
+    def read_all(self):
+        idx = self.index
+        for keg in idx.kegs.values():
+            if keg.geo.internal:
+                continue      # UMA never caches its internal zones' items
+            for zaddr, name in keg.zones:
+                try:
+                    z = read_record(self.target, self.target.layout(ZONE), zaddr,
+                                    f"struct uma_zone '{name}'")
+                    self._cpu_buckets(z, name, keg)
+                    self._zone_cache(z, name, keg)
+                except ROW_ERRORS as e:
+                    idx.warnings.append(f"zone '{name}' buckets: {e}")
+
+    def _place(self, items, place, keg, what):
+        idx = self.index
+        for item in items:
+            slab = idx.slab_at(item)
+            found = idx.item_of(slab, item) if slab is not None and slab.keg == keg.geo.addr \
+                else None
+            if found is None or found[1] != item:
+                idx.warnings.append(f"{what}: {item:#x} is no item of keg '{keg.name}'")
+                continue
+            if slab.free is not None and found[0] in slab.free:
+                idx.warnings.append(f"{what}: item {item:#x} is also free in its slab")
+            if item in idx.places:
+                idx.warnings.append(f"{what}: item {item:#x} is also in "
+                                    f"{idx.places[item].where} of zone '{idx.places[item].zone}'")
+                continue
+            idx.places[item] = place
+
+    def _bucket_items(self, addr, count, what):
+        """The first ``count`` item pointers of the bucket at ``addr`` (one read)."""
+        if count < 0 or count > 1 << 16:
+            raise CorruptionError(f"{what}: bucket {addr:#x} count {count} is absurd")
+        if not count:
+            return []
+        data = self.target.read(addr + self.items_off, count * self.ps)
+        return [int.from_bytes(data[i:i + self.ps], self.order)
+                for i in range(0, len(data), self.ps)]
+
+    def _bucket(self, addr, what):
+        rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
+        cnt, entries = rec.int("ub_cnt"), rec.int("ub_entries")
+        if cnt < 0 or cnt > entries:
+            raise CorruptionError(f"{what}: struct uma_bucket at {addr:#x}: ub_cnt {cnt} "
+                                  f"(ub_entries {entries}) is absurd")
+        return self._bucket_items(addr, cnt, what)
+
+    def _cpu_buckets(self, z, name, keg):
+        cpus = self.index.cpus
+        n = cpus.maxid + 1
+        base = z.addr + self.off_cpu
+        data = self.target.read(base, n * self.cache.size)
+        for cpu in cpus.present:
+            at = cpu * self.cache.size
+            for member, where in _CPU_BUCKETS:
+                if not self.cache.has(member):
+                    continue
+                off = at + self.cache.offset(member)
+                what = f"zone '{name}' CPU {cpu} {member}"
+                if self.inline:
+                    b = int.from_bytes(data[off + self.ucb_bucket:off + self.ucb_bucket + self.ps],
+                                       self.order)
+                    cnt = int.from_bytes(data[off + self.ucb_cnt:off + self.ucb_cnt +
+                                              self.cnt_size], self.order, signed=True)
+                    items = self._bucket_items(b, cnt, what) if b else []
+                else:
+                    b = int.from_bytes(data[off:off + self.ps], self.order)
+                    items = self._bucket(b, what) if b else []
+                self._place(items, Place(where, cpu, name), keg, what)
+
+    def _zone_cache(self, z, name, keg):
+        place = Place("zone-cache", None, name)
+        if self.kind in (probes.FULL_BUCKET_LIST, probes.BUCKET_LIST):
+            self._bucket_list(z.field_addr(self.kind), f"zone '{name}' {self.kind}", place, keg)
+            return
+        if self.kind == probes.DOMAIN_POINTER:
+            base = z.ptr("uz_domain")
+            if not base:
+                return
+        else:
+            base = z.addr + self.off_cpu + (self.index.cpus.maxid + 1) * self.cache.size
+        n = self.index.ndomains
+        for d, dom in enumerate(read_array(self.target, self.zdom, base, n,
+                                           what=f"struct uma_zone_domain[{n}] of zone '{name}'")):
+            self._bucket_list(dom.field_addr("uzd_buckets"),
+                              f"zone '{name}' domain {d} uzd_buckets", place, keg)
+            if dom.has("uzd_cross") and dom.ptr("uzd_cross"):
+                what = f"zone '{name}' domain {d} uzd_cross"
+                self._place(self._bucket(dom.ptr("uzd_cross"), what), place, keg, what)
+
+    def _bucket_list(self, head, what, place, keg):
+        for b in list_foreach(self.target, head, self.bucket, "ub_link", what, MAX_BUCKETS):
+            cnt, entries = b.int("ub_cnt"), b.int("ub_entries")
+            if cnt < 0 or cnt > entries:
+                raise CorruptionError(f"{what}: struct uma_bucket at {b.addr:#x}: ub_cnt {cnt} "
+                                      f"(ub_entries {entries}) is absurd")
+            self._place(self._bucket_items(b.addr, cnt, what), place, keg, what)
+
+

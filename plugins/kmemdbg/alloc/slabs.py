@@ -1,0 +1,268 @@
+"""Slabs of a UMA keg: every slab on the keg's part/free/full lists, its header decoded once.
+
+Mirrors the slab half of ``sys/vm/uma_int.h`` and ``uma_core.c`` of each era (see
+``probes.slab_free_kind``): where a slab's items start (``us_data``, or 13+ ``slab - uk_pgoff``
+for in-page headers and ``uhs_data`` for off-page ones), which items are free (6.x-9.x the
+``us_firstfree``/``us_freelist[]`` index chain, 10+ the ``us_free`` bitset, set bit = free),
+and the NUMA domain (12+ ``us_domain``).  One read per slab header, never per item.
+
+A crash dump is where slabs are damaged: a header that cannot be read ends its list with a
+warning; a header that reads but does not add up (a free chain leaving the slab, a bitset
+claiming more free items than ``us_freecount`` or than the slab holds, ``us_keg`` pointing at
+another keg) is kept with ``problem`` set and its item states unknown; cycles and absurd
+lengths end the list.
+"""
+
+from dataclasses import dataclass
+from typing import FrozenSet, Optional, Tuple
+
+from ..kernel.memory import PAGE_SIZE, read_pointer
+from ..target.errors import MemoryFault
+from . import probes
+from .probes import KEG, SLAB
+
+UMA_SLAB_MALLOC = 0x10       # us_flags of a malloc(9) large allocation's header (uma.h, <= 12)
+LISTS = ("part", "free", "full")
+MAX_SLABS_PER_LIST = 1 << 22
+
+
+@dataclass(frozen=True)
+class KegGeometry:
+    """What a keg says about its slabs (``uk_*``), read once per keg."""
+
+    addr: int
+    size: int
+    rsize: int
+    ipers: int
+    ppera: int
+    pgoff: int
+    flags: int
+    internal: bool
+
+    @property
+    def span(self):
+        """Bytes of memory one slab covers (``uk_ppera`` pages)."""
+        return self.ppera * PAGE_SIZE
+
+    @property
+    def per_cpu_pages(self):
+        """A UMA_ZONE_PCPU keg: ``ppera`` pages, one copy of every item per CPU page."""
+        return self.ppera > 1 and self.ipers * self.rsize <= PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Slab:
+    """One slab.
+
+    :param header: the ``struct uma_slab`` address the keg's list links (13+ off-page: the one
+        inside ``struct uma_hash_slab``).
+    :param hdr_start, hdr_size: the whole header structure as allocated (13+ off-page: the
+        ``uma_hash_slab``), free list or bitset included.
+    :param inpage: the header sits inside the slab's own pages.
+    :param free: indexes of free items, ``None`` when the header does not add up (``problem``).
+    """
+
+    keg: int
+    header: int
+    hdr_start: int
+    hdr_size: int
+    data: int
+    inpage: bool
+    domain: Optional[int]
+    list: str
+    freecount: int
+    flags: int
+    free: Optional[FrozenSet[int]]
+    problem: Optional[str] = None
+
+
+class SlabDecoder:
+    """Offsets of the era's slab header, from the debug info; decodes one header per read."""
+
+    def __init__(self, target):
+        t = self.target = target
+        self.kind = probes.slab_free_kind(t)
+        self.per_domain = probes.keg_slabs_per_domain(t)
+        self.ps, self.order = t.pointer_size, t.byteorder
+        slab = t.layout(SLAB)
+        self.hash_off = 0
+        if self.kind == probes.SLAB_FREELIST:
+            head = t.layout("struct uma_slab_head")
+            base = slab.offset("us_head")
+            self.off = {m: base + head.offset(m) for m in
+                        ("us_keg", "us_data", "us_flags", "us_freecount", "us_firstfree")}
+            self.off["next"] = base + head.offset("us_type")
+            self.sizes = {m: head.field(m).type.size for m in ("us_flags", "us_freecount",
+                                                               "us_firstfree")}
+            fl = slab.field("us_freelist")
+            self.freelist = fl.offset
+            self.stride = fl.type.element.size if fl.type.element else 1
+        else:
+            members = [m for m in ("us_keg", "us_data", "us_flags", "us_freecount", "us_domain",
+                                   "us_free") if slab.has(m)]
+            self.off = {m: slab.offset(m) for m in members}
+            self.sizes = {m: slab.field(m).type.size for m in members}
+            self.off["next"] = slab.offset("us_type" if slab.has("us_type") else "us_link")
+            if self.kind == probes.SLAB_BITSET_TRAILING:
+                hs = t.layout("struct uma_hash_slab")
+                self.hash_off = hs.offset("uhs_slab")
+                self.uhs_data = hs.offset("uhs_data")
+        self.keg = t.layout(KEG)
+        if self.per_domain:
+            self.udom = t.layout("struct uma_domain")
+
+    # --- geometry --------------------------------------------------------------------------
+
+    def geometry(self, keg, internal):
+        """``KegGeometry`` from a ``struct uma_keg`` record."""
+        return KegGeometry(keg.addr, keg.int("uk_size"), keg.int("uk_rsize"), keg.int("uk_ipers"),
+                           keg.int("uk_ppera"), keg.int("uk_pgoff"), keg.int("uk_flags"),
+                           internal)
+
+    def _bitset_bytes(self, geo):
+        if self.kind == probes.SLAB_BITSET:
+            return self.sizes["us_free"]
+        word = self.ps
+        return -(-geo.ipers // (8 * word)) * word
+
+    def _header_size(self, geo):
+        if self.kind == probes.SLAB_FREELIST:
+            return self.freelist + max(geo.ipers, 1) * self.stride
+        if self.kind == probes.SLAB_BITSET:
+            return self.target.layout(SLAB).size
+        return self.off["us_free"] + self._bitset_bytes(geo)
+
+    # --- one header ------------------------------------------------------------------------
+
+    def _int(self, data, member, base=0):
+        off = self.off[member] + base
+        size = self.sizes.get(member, self.ps)
+        return int.from_bytes(data[off:off + size], self.order)
+
+    def read(self, geo, addr, list_name):
+        """Read and decode the slab header at ``addr``; returns ``(Slab, next pointer)``.
+
+        :raises MemoryFault: the header cannot be read (its list cannot be followed).
+        """
+        size = self._header_size(geo)
+        inpage = False
+        start = addr
+        if self.kind == probes.SLAB_BITSET_TRAILING:
+            # In-page headers sit uk_pgoff bytes into the (page-aligned) slab; any other header
+            # is the uhs_slab member of an off-page struct uma_hash_slab.
+            inpage = geo.pgoff != 0 and (addr - geo.pgoff) % PAGE_SIZE == 0
+            if not inpage:
+                start = addr - self.hash_off
+                size += self.hash_off
+        try:
+            data = self.target.read(start, size)
+        except MemoryFault as e:
+            raise MemoryFault(start, size, f"{SLAB} on keg {geo.addr:#x} {list_name} list") from e
+        base = addr - start
+        nxt = int.from_bytes(data[base + self.off["next"]:base + self.off["next"] + self.ps],
+                             self.order)
+        problems = []
+        if self.kind == probes.SLAB_BITSET_TRAILING:
+            items = (addr - geo.pgoff if inpage else
+                     int.from_bytes(data[self.uhs_data:self.uhs_data + self.ps], self.order))
+        else:
+            items = self._int(data, "us_data")
+            keg = self._int(data, "us_keg")
+            if keg != geo.addr:
+                problems.append(f"us_keg = {keg:#x}, not the keg")
+            inpage = items <= addr < items + geo.span
+        freecount = self._int(data, "us_freecount", base)
+        flags = self._int(data, "us_flags", base)
+        domain = self._int(data, "us_domain", base) if "us_domain" in self.off else None
+        free = self._free_set(data, base, geo, freecount, problems)
+        if items % PAGE_SIZE:
+            problems.append(f"items at {items:#x} are not page-aligned")
+        expected = {"full": (0, 0), "free": (geo.ipers, geo.ipers), "part": (1, geo.ipers - 1)}
+        lo, hi = expected[list_name]
+        if not lo <= freecount <= hi:
+            problems.append(f"us_freecount = {freecount} on the {list_name} list "
+                            f"(uk_ipers {geo.ipers})")
+        slab = Slab(geo.addr, addr, start, size, items, inpage, domain, list_name, freecount, flags,
+                    None if problems else free, "; ".join(problems) or None)
+        return slab, nxt
+
+    def _free_set(self, data, base, geo, freecount, problems):
+        """Free item indexes by the era's encoding; a problem is noted when it does not add up."""
+        if self.kind == probes.SLAB_FREELIST:
+            free, idx = set(), self._int(data, "us_firstfree")
+            for _ in range(min(freecount, geo.ipers + 1)):
+                if idx >= geo.ipers or idx in free:
+                    problems.append(f"free list reaches item {idx} (uk_ipers {geo.ipers}, "
+                                    f"{len(free)} of us_freecount {freecount} found)")
+                    break
+                free.add(idx)
+                idx = data[self.freelist + idx * self.stride]
+            return frozenset(free)
+        off = base + self.off["us_free"]
+        raw = data[off:off + self._bitset_bytes(geo)]
+        word = self.ps
+        bits = 0
+        for i in range(0, len(raw) - word + 1, word):
+            bits |= int.from_bytes(raw[i:i + word], self.order) << (8 * i)
+        claimed = bin(bits).count("1")
+        free = frozenset(i for i in range(geo.ipers) if bits >> i & 1)
+        if claimed != len(free) or claimed != freecount:
+            problems.append(f"us_free bitset has {claimed} bits set, {len(free)} within uk_ipers "
+                            f"{geo.ipers}, us_freecount {freecount}")
+        return free
+
+    def large(self, data, addr):
+        """A ``UMA Slabs`` item that heads a malloc(9) large allocation (<= 12):
+        ``(start, size)`` from ``us_data``/``us_size``, or None for any other header."""
+        if self.kind == probes.SLAB_BITSET_TRAILING:
+            return None
+        if not self._int(data, "us_flags") & UMA_SLAB_MALLOC:
+            return None
+        start, size = self._int(data, "us_data"), self._int(data, "next")
+        if start % PAGE_SIZE or size <= 0 or size % PAGE_SIZE:
+            return None
+        return start, size
+
+    def large_header_size(self):
+        return max(self.off[m] + self.sizes.get(m, self.ps) for m in ("us_data", "us_flags", "next"))
+
+    # --- a keg's lists ---------------------------------------------------------------------
+
+    def list_heads(self, keg, ndomains):
+        """``[(domain or None, list name, head address)]`` of every slab list of ``keg``."""
+        if not self.per_domain:
+            return [(None, name, keg.field_addr(f"uk_{name}_slab")) for name in LISTS]
+        base, size = keg.field_addr("uk_domain"), self.udom.size
+        return [(d, name, base + d * size + self.udom.offset(f"ud_{name}_slab"))
+                for d in range(ndomains) for name in LISTS]
+
+    def walk(self, geo, keg, ndomains, what, warnings) -> Tuple[Slab, ...]:
+        """Every slab on ``keg``'s lists; damage ends a list with a warning naming it."""
+        slabs, seen = [], set()
+        for domain, name, head in self.list_heads(keg, ndomains):
+            label = f"{what} {name} slab list" + (f" of domain {domain}" if domain is not None
+                                                    else "")
+            try:
+                addr = read_pointer(self.target, head, label)
+            except MemoryFault as e:
+                warnings.append(f"{label}: {e}")
+                continue
+            prev = head
+            while addr:
+                if addr in seen:
+                    warnings.append(f"{label}: cycle: slab {prev:#x} links back to {addr:#x}")
+                    break
+                if len(seen) >= MAX_SLABS_PER_LIST:
+                    warnings.append(f"{label}: more than {MAX_SLABS_PER_LIST} slabs, giving up")
+                    break
+                seen.add(addr)
+                try:
+                    slab, nxt = self.read(geo, addr, name)
+                except MemoryFault as e:
+                    warnings.append(f"{label}: {e}")
+                    break
+                if slab.problem:
+                    warnings.append(f"{label}: slab {addr:#x}: {slab.problem}")
+                slabs.append(slab)
+                prev, addr = addr, nxt
+        return tuple(slabs)
