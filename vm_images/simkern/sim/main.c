@@ -25,6 +25,7 @@
 #include <sys/_sim_kern.h>
 
 #include "scenario.h"
+#include "items_ledger.h"
 
 void sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t seed,
     int tick, int ndomains, void (*extra)(FILE *));
@@ -115,6 +116,16 @@ write_sparse_expected(void (*extra)(FILE *))
 	write_expected_atomic("expected.sparse.json", extra);
 }
 
+/* the item ledger of the final core, beside its expected.json */
+static void
+write_items(void)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/items.json", outdir);
+	sim_items_write(path);
+}
+
 static void
 dump(const char *core, const char *json)
 {
@@ -123,6 +134,8 @@ dump(const char *core, const char *json)
 	sim_kmem_sync();
 	check_or_die();
 	write_expected_atomic(json, NULL);
+	if (strcmp(json, "expected.json") == 0)
+		write_items();
 	snprintf(path, sizeof(path), "%s/%s", outdir, core);
 	if (sim_dump_core(path) != 0) {
 		fprintf(stderr, "kernel: dumping %s: %s\n", path, strerror(errno));

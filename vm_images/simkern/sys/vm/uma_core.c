@@ -26,6 +26,7 @@
 #include <vm/uma_int.h>
 #include "sim/sim.h"
 #include "sim/uma_ledger.h"
+#include "sim/items_ledger.h"
 
 int sim_cpu_domain(int cpu);
 void sim_cpus_ensure(void);
@@ -350,6 +351,7 @@ keg_slabzone(uma_keg_t keg)
 
 static void *zone_alloc_item(uma_zone_t zone, int flags);
 static void zone_free_item(uma_zone_t zone, void *item);
+static size_t slab_hdr_size(int ipers);
 
 /*
  * Take fresh pages for a new slab in domain `d`.  <= 12 a keg with uk_maxpages stops at that
@@ -433,6 +435,14 @@ keg_alloc_slab(uma_keg_t keg, struct lkeg *lk, int d, int flags)
                     keg->uk_hash.uh_hashmask], slab, us_hlink);
 #endif
         sim_page_set_slab(mem, keg->uk_ppera, LIST_FIRST(&keg->uk_zones), slab);
+        sim_items_slab_new(lk->name, keg, slab, (keg->uk_flags & KF_OFFPAGE) ?
+#if SIM_ERA >= 13
+            (void *)((char *)slab - offsetof(struct uma_hash_slab, uhs_slab)) :
+#else
+            (void *)slab :
+#endif
+            (void *)slab, (keg->uk_flags & KF_OFFPAGE) == 0, slab_hdr_size(keg->uk_ipers), mem,
+            keg->uk_ipers, keg->uk_size, keg->uk_rsize, keg->uk_ppera, SIM_ERA >= 12 ? d : -1);
 
         /* the keg's own counts */
 #if SIM_ERA >= 13
@@ -518,6 +528,7 @@ slab_free_item(uma_keg_t keg, struct lkeg *lk, uma_slab_t slab, void *item)
         bits[idx / _BITSET_BITS] |= 1UL << (idx % _BITSET_BITS);
 #endif
         slab->us_freecount++;
+        sim_items_hold(slab, item, SIM_ITEM_KEG);
 #if SIM_ERA >= 13
         if (slab->us_freecount == keg->uk_ipers)
                 keg->uk_domain[slab_domain(slab)].ud_free_slabs++;
@@ -655,6 +666,7 @@ zone_import(uma_zone_t zone, struct lzone *lz, void **store, int max, int flags)
                 if (slab == NULL)
                         break;
                 store[i] = slab_alloc_item(keg, lz->lk, slab);
+                sim_items_hold(slab, store[i], SIM_ITEM_OUT);
         }
         zone_free_limit(zone, lz, max - i);
         return (i);
@@ -823,6 +835,7 @@ cb_load(uma_cache_t c, int w, uma_bucket_t b)
         s->ucb_bucket = b;
         s->ucb_cnt = b->ub_cnt;
         s->ucb_entries = b->ub_entries;
+        sim_items_bucket_slot(b, c, w);
 }
 /* the inline count is the live one while loaded; write it back on unload */
 static uma_bucket_t
@@ -864,6 +877,8 @@ cb_swap(uma_cache_t c)
         t.ucb_bucket = a->ucb_bucket; t.ucb_cnt = a->ucb_cnt; t.ucb_entries = a->ucb_entries;
         a->ucb_bucket = f->ucb_bucket; a->ucb_cnt = f->ucb_cnt; a->ucb_entries = f->ucb_entries;
         f->ucb_bucket = t.ucb_bucket; f->ucb_cnt = t.ucb_cnt; f->ucb_entries = t.ucb_entries;
+        sim_items_bucket_slot(a->ucb_bucket, c, CB_ALLOC);
+        sim_items_bucket_slot(f->ucb_bucket, c, CB_FREE);
 }
 #else
 static uma_bucket_t *
@@ -879,7 +894,12 @@ static int cb_room(uma_cache_t c, int w)
 
         return (b != NULL && b->ub_cnt < b->ub_entries);
 }
-static void cb_load(uma_cache_t c, int w, uma_bucket_t b) { *cbslot(c, w) = b; }
+static void
+cb_load(uma_cache_t c, int w, uma_bucket_t b)
+{
+        *cbslot(c, w) = b;
+        sim_items_bucket_slot(b, c, w);
+}
 static uma_bucket_t
 cb_unload(uma_cache_t c, int w)
 {
@@ -913,6 +933,8 @@ cb_swap(uma_cache_t c)
 
         c->uc_allocbucket = c->uc_freebucket;
         c->uc_freebucket = t;
+        sim_items_bucket_slot(c->uc_allocbucket, c, CB_ALLOC);
+        sim_items_bucket_slot(c->uc_freebucket, c, CB_FREE);
 }
 #endif
 
@@ -955,6 +977,7 @@ zone_put_bucket(uma_zone_t z, struct lzone *lz, int d, uma_bucket_t b)
                 zd->uzd_imax = zd->uzd_nitems;
 #endif
         lz->zone_free += b->ub_cnt;
+        sim_items_bucket_zone(b, z);
 }
 
 /* Take a bucket from the zone's cache of the domain (NULL if empty). */
@@ -989,6 +1012,7 @@ zone_fetch_bucket(uma_zone_t z, struct lzone *lz, int d)
 #endif
         if (b != NULL)
                 lz->zone_free -= b->ub_cnt;
+        sim_items_bucket_zone(b, NULL);
         return (b);
 }
 
@@ -1019,6 +1043,8 @@ zone_alloc_bucket(uma_zone_t z, struct lzone *lz, uintptr_t *cookie, int flags)
                 return (NULL);
         max = MIN(b->ub_entries, zone_count(z));
         b->ub_cnt = zone_import(z, lz, b->ub_bucket, max, flags & ~M_WAITOK);
+        for (max = 0; max < b->ub_cnt; max++)
+                sim_items_hold(NULL, b->ub_bucket[max], b);
         if (b->ub_cnt == 0) {
 #if SIM_ERA <= 9
                 LIST_INSERT_HEAD(&z->uz_free_bucket, b, ub_link);
@@ -1048,11 +1074,13 @@ zone_free_cross(uma_zone_t z, struct lzone *lz, uma_bucket_t bucket, uintptr_t c
                 zd = zdom_get(z, slab_domain(slab));
                 if (zd->uzd_cross == NULL) {
                         zd->uzd_cross = bucket_alloc(z, &cookie);
+                        sim_items_bucket_zone(zd->uzd_cross, z);
                         if (zd->uzd_cross == NULL)
                                 break;
                 }
                 b = zd->uzd_cross;
                 b->ub_bucket[b->ub_cnt++] = item;
+                sim_items_hold(slab, item, b);
                 bucket->ub_bucket[--bucket->ub_cnt] = NULL;
                 lz->cross_free++;
                 if (b->ub_cnt == b->ub_entries) {
@@ -1090,6 +1118,7 @@ zalloc_internal(uma_zone_t zone, uintptr_t cookie, int flags)
         for (;;) {
                 if (cb_cnt(cache, CB_ALLOC) > 0) {
                         item = cb_pop(cache, CB_ALLOC);
+                        sim_items_hold(NULL, item, SIM_ITEM_OUT);
                         cache->uc_allocs++;
                         lz->uc_allocs[cpu]++;
                         lz->cpu_free[cpu]--;
@@ -1154,6 +1183,7 @@ zfree_internal(uma_zone_t zone, void *item, uintptr_t cookie)
         for (;;) {
                 if (cb_room(cache, w)) {
                         cb_push(cache, w, item);
+                        sim_items_hold(NULL, item, cb_get(cache, w));
                         cache->uc_frees++;
                         lz->uc_frees[cpu]++;
                         lz->cpu_free[cpu]++;
@@ -1531,6 +1561,8 @@ zone_ctor(uma_zone_t zone, struct uma_zctor_args *a)
                 LIST_INSERT_HEAD(&keg->uk_zones, zone, uz_link);
         }
         lz->lk = lk_find(keg);
+        sim_items_zone(zone, a->name, keg, &zone->uz_cpu[0], sizeof(struct uma_cache),
+            mp_maxid + 1);
         lz->lk->zones[lz->lk->nzones++] = lz;
         if (a->keg != NULL)
                 lz->lk->secondary = 1;
@@ -1811,6 +1843,7 @@ uma_large_malloc(vm_size_t size, int wait)
                 slab->us_flags = UMA_SLAB_KERNEL | UMA_SLAB_MALLOC;
                 slab->us_size = npages * PAGE_SIZE;
                 sim_page_set_slab(mem, npages, NULL, slab);
+                sim_items_large(mem, npages * PAGE_SIZE, slab);
         }
 #if SIM_ERA >= 12
         uma_kmem_total += npages * PAGE_SIZE;
@@ -1818,6 +1851,7 @@ uma_large_malloc(vm_size_t size, int wait)
 #else
         /* 13+: the page records the size itself (odd value: not a slab pointer) */
         sim_page_set_slab(mem, npages, NULL, (void *)(((uintptr_t)npages * PAGE_SIZE << 1) | 1));
+        sim_items_large(mem, npages * PAGE_SIZE, NULL);
         uma_kmem_total += npages * PAGE_SIZE;
 #endif
         return (mem);
@@ -1854,6 +1888,7 @@ uma_large_free(void *mem)
         uma_kmem_total -= size;
 #endif
         sim_page_free(mem, size / PAGE_SIZE);
+        sim_items_large_gone(mem);
 }
 
 uma_zone_t
@@ -2140,6 +2175,7 @@ keg_free_slab(uma_keg_t keg, struct lkeg *lk, uma_slab_t slab)
         }
         memset(mem, 0, (size_t)keg->uk_ppera * PAGE_SIZE);
         sim_page_free(mem, keg->uk_ppera);
+        sim_items_slab_gone(slab);
 }
 
 /* keg_drain: every free slab of every domain (kegs marked NOFREE keep theirs). */
