@@ -135,7 +135,8 @@ def declare(era, arch):
                               ("uintptr_t[2]", "uk_dr"), ("uint32_t", "uk_align"),
                               ("uint32_t", "uk_reserve"), ("uint32_t", "uk_size"),
                               ("uint32_t", "uk_rsize")] + funcs
-                  + [("uint32_t", "uk_offset"), ("void *", "uk_slabzone"), ("uint16_t", "uk_ppera"),
+                  + [("uint32_t", "uk_offset"), ("void *", "uk_slabzone"), ("uint32_t", "uk_pgoff"),
+                     ("uint16_t", "uk_ppera"),
                      ("uint16_t", "uk_ipers"), ("uint32_t", "uk_flags"), ("const char *", "uk_name"),
                      (ct.list_entry("uma_keg"), "uk_link"), ("struct uma_domain[]", "uk_domain")])
 

@@ -97,6 +97,10 @@ class SlabDecoder:
             fl = slab.field("us_freelist")
             self.freelist = fl.offset
             self.stride = fl.type.element.size if fl.type.element else 1
+            # The kernel sizes the header as sizeof(struct uma_slab) plus UMA_FRITM_SZ (the
+            # struct's size beyond its head, padding included) per further item.
+            self.fritm = slab.size - head.size
+            self.slab_size = slab.size
         else:
             members = [m for m in ("us_keg", "us_data", "us_flags", "us_freecount", "us_domain",
                                    "us_free") if slab.has(m)]
@@ -127,7 +131,7 @@ class SlabDecoder:
 
     def _header_size(self, geo):
         if self.kind == probes.SLAB_FREELIST:
-            return self.freelist + max(geo.ipers, 1) * self.stride
+            return self.slab_size + self.fritm * max(geo.ipers - 1, 0)
         if self.kind == probes.SLAB_BITSET:
             return self.target.layout(SLAB).size
         return self.off["us_free"] + self._bitset_bytes(geo)
@@ -157,7 +161,8 @@ class SlabDecoder:
         try:
             data = self.target.read(start, size)
         except MemoryFault as e:
-            raise MemoryFault(start, size, f"{SLAB} on keg {geo.addr:#x} {list_name} list") from e
+            raise MemoryFault(start, size, f"the header of {SLAB} {addr:#x} on keg {geo.addr:#x}"
+                              f" {list_name} list") from e
         base = addr - start
         nxt = int.from_bytes(data[base + self.off["next"]:base + self.off["next"] + self.ps],
                              self.order)

@@ -1,0 +1,65 @@
+"""``uma-items``: every item of a UMA zone, allocated or free and where."""
+
+from itertools import islice
+
+from ..alloc.items import item_index
+from ..alloc.looks import summarize
+from ..report.items import render_csv, render_items_table, render_json, render_summary
+from ..target.errors import CommandArgumentError
+from .common import run_target
+from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
+
+DESCRIPTION = """\
+List every item of a UMA zone's keg in slab order (every domain's part/free/full slab lists),
+with its state: allocated, or free and where (its slab, CPU n's alloc/free/cross bucket, or a
+zone bucket cache).  --summary groups the allocated items by what their first words look like
+(a kernel symbol such as an ops table, a pointer into some zone, NULL, a small integer)."""
+
+
+def make_parser():
+    p = KmemArgumentParser(prog="uma-items", description=DESCRIPTION,
+                           epilog="examples:\n  uma-items mbuf --free --where\n"
+                                  "  uma-items malloc-128 --summary\n"
+                                  "  uma-items 'NetGraph items' --format json --limit 100")
+    p.add_argument("zone", metavar="ZONE", help="zone name as uma-zones prints it")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--allocated", action="store_true", help="only allocated items")
+    state.add_argument("--free", action="store_true", help="only free items")
+    p.add_argument("--where", action="store_true", help="show where free items sit")
+    p.add_argument("--limit", metavar="N", type=int, help="at most N items")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--summary", action="store_true",
+                   help="group allocated items by their first pointer-sized words")
+    return p
+
+
+def run_uma_items(target, args, out):
+    if args.limit is not None and args.limit < 0:
+        raise CommandArgumentError("uma-items: --limit: N must be 0 or more")
+    index = item_index(run_target(target))
+    zones = index.find_zone(args.zone)
+    if not zones:
+        raise CommandArgumentError(f"uma-items: no zone named {args.zone!r} on a keg "
+                                   "(names as uma-zones prints them)")
+    warnings = list(index.warnings)
+    if args.summary:
+        groups, total = summarize(index, zones[0], warnings)
+        out.write(f"{total} allocated items of zone '{args.zone}'\n" + render_summary(groups, total))
+    else:
+        wanted = "allocated" if args.allocated else "free" if args.free else None
+        records = (r for r in index.zone_items(zones[0]) if wanted is None or r["state"] == wanted)
+        records = list(islice(records, args.limit))
+        if args.format == "json":
+            out.write(render_json("uma-items", records, warnings))
+        elif args.format == "csv":
+            out.write(render_csv(records))
+        else:
+            out.write(render_items_table(records, args.where))
+    if args.format != "json" or args.summary:
+        for w in warnings:
+            out.write(f"kmemdbg: warning: {w}\n")
+    return FAILED if warnings else OK
+
+
+UMA_ITEMS = command(CommandSpec("uma-items", "every item of a UMA zone (state, where)",
+                                make_parser, run_uma_items))

@@ -1,0 +1,95 @@
+"""Text, JSON and CSV renderings of ``kmem-whatis`` and ``uma-items`` answers.
+
+Records carry the keys of ``alloc.items.KEYS``; JSON prints them as they are (integers for
+addresses and sizes, ``null`` where not applicable), text spells them out for a person.
+"""
+
+import csv
+import io
+import json
+
+from ..alloc.items import KEYS
+
+_WHERE_TEXT = {"keg": "in its slab", "cpu-alloc-bucket": "in CPU {cpu}'s alloc bucket",
+               "cpu-free-bucket": "in CPU {cpu}'s free bucket",
+               "cpu-cross-bucket": "in CPU {cpu}'s cross-domain bucket",
+               "zone-cache": "in the bucket cache of zone '{zone}'"}
+
+
+def render_json(command, records, warnings=()):
+    doc = {command: list(records)}
+    doc["warnings"] = list(warnings)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_csv(records):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(KEYS)
+    for r in records:
+        w.writerow(["" if r[k] is None else ";".join(r[k]) if isinstance(r[k], list) else r[k]
+                    for k in KEYS])
+    return buf.getvalue()
+
+
+def _hex(v):
+    return "?" if v is None else f"{v:#x}"
+
+
+def whatis_line(r):
+    """One address, in words."""
+    kind, a = r["kind"], _hex(r["address"])
+    if kind == "uma-item":
+        state = r["state"] or "state unknown (damaged slab)"
+        if r["state"] == "free":
+            state += " " + _WHERE_TEXT[r["where"]].format(cpu=r["cpu"], zone=r["zone"])
+        dom = f", domain {r['domain']}" if r["domain"] is not None else ""
+        text = (f"{a}: item {_hex(r['item'])} + {r['offset']:#x} of zone '{r['zone']}' "
+                f"(keg {_hex(r['keg'])}: {', '.join(r['zones'])}), index {r['index']} of slab "
+                f"{_hex(r['slab'])}{dom}, size {r['size']} (rsize {r['rsize']}), {state}")
+    elif kind == "uma-slab-header":
+        text = (f"{a}: slab header {_hex(r['item'])} + {r['offset']:#x} ({r['size']} bytes) "
+                f"of keg {_hex(r['keg'])} ('{r['zone']}')")
+    elif kind == "malloc-large":
+        text = (f"{a}: malloc(9) large allocation {_hex(r['item'])} + {r['offset']:#x}, "
+                f"{r['size']} bytes (slab header {_hex(r['slab'])})")
+    elif kind == "uma-structure":
+        text = f"{a}: {_hex(r['item'])} + {r['offset']:#x}"
+        if r["symbol"]:
+            text += f" ({r['symbol']})"
+    elif kind == "kernel-symbol":
+        text = f"{a}: {r['symbol']} + {r['offset']:#x}"
+    else:
+        text = f"{a}: unknown"
+    if r["note"]:
+        text += f"\n    {r['note']}"
+    return text + "\n"
+
+
+def render_whatis_text(records):
+    return "".join(whatis_line(r) for r in records)
+
+
+def render_items_table(records, where):
+    from tabulate import tabulate
+    headers = ["ITEM", "INDEX", "SLAB", "STATE"] + (["WHERE", "CPU", "ZONE"] if where else [])
+    rows = []
+    for r in records:
+        row = [_hex(r["item"]), r["index"], _hex(r["slab"]), r["state"] or "?"]
+        if where:
+            row += [r["where"] or "", "" if r["cpu"] is None else r["cpu"], r["zone"]]
+        rows.append(row)
+    if not rows:
+        return "  ".join(headers) + "\n(no items)\n"
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+
+
+def render_summary(groups, total):
+    """Allocated items grouped by what their first words look like, biggest group first."""
+    from tabulate import tabulate
+    rows = [[g["count"], f"{100.0 * g['count'] / total:.1f}%" if total else "-", g["word0"],
+             g["word1"], _hex(g["example"])] for g in groups]
+    if not rows:
+        return "(no allocated items)\n"
+    return tabulate(rows, headers=["COUNT", "SHARE", "WORD 0", "WORD 1", "EXAMPLE"],
+                    tablefmt="simple", disable_numparse=True, colalign=("right", "right")) + "\n"

@@ -1,0 +1,162 @@
+"""The item index on the fake kernel: every era's slab encoding, item states and places, and
+damaged slabs (bad pointers, cycles, impossible free counts, unmapped items) as named warnings
+with partial answers."""
+
+import io
+import json
+
+import pytest
+
+from kmemdbg.alloc.items import ItemIndex, item_index
+from kmemdbg.commands import run_command
+from kmemdbg.commands.kmem_whatis import KMEM_WHATIS
+from kmemdbg.commands.uma_items import UMA_ITEMS
+
+from eras import IMAGES
+from kbuild import FakeKernel
+from kslabs import SlabBuilder
+
+SPECS = {s.name: s for s in (KMEM_WHATIS, UMA_ITEMS)}
+IPERS, SIZE = 8, 64
+
+
+def build(era, arch="amd64", offpage=False):
+    """A keg "thing" with a partly free slab (items 0 and 3 free in the slab, 5 in CPU 1's
+    alloc bucket, 6 in the zone's bucket cache) and a full slab."""
+    fk = FakeKernel(era, arch, cpus=(0, 1))
+    sb = SlabBuilder(fk)
+    keg = fk.keg(SIZE, ipers=IPERS)
+    part, data = sb.add(keg, IPERS, SIZE, [0, 3], "part", offpage=offpage)
+    full, data2 = sb.add(keg, IPERS, SIZE, [], "full", offpage=offpage)
+    zone_cache = sb.bucket([data + 6 * SIZE])
+    zone = fk.zone(keg, "thing", buckets=[zone_cache] if fk.n <= 11 else [[zone_cache]])
+    sb.cpu_bucket(zone, 1, "uc_allocbucket", [data + 5 * SIZE])
+    return fk, sb, keg, zone, (part, data), (full, data2)
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_states_and_places(era, arch):
+    fk, sb, keg, zone, (part, data), (full, data2) = build(era, arch)
+    idx = ItemIndex(fk.t)
+    assert idx.warnings == []
+    r = idx.lookup(data + 3 * SIZE + 5)
+    assert (r["kind"], r["item"], r["index"], r["offset"], r["state"], r["where"], r["slab"]) == \
+        ("uma-item", data + 3 * SIZE, 3, 5, "free", "keg", part)
+    assert (r["keg"], r["zone"], r["zones"], r["size"], r["rsize"]) == (keg, "thing", ["thing"],
+                                                                        SIZE, SIZE)
+    r = idx.lookup(data + 5 * SIZE)
+    assert (r["state"], r["where"], r["cpu"]) == ("free", "cpu-alloc-bucket", 1)
+    r = idx.lookup(data + 6 * SIZE + SIZE - 1)
+    assert (r["state"], r["where"], r["cpu"], r["offset"]) == ("free", "zone-cache", None, SIZE - 1)
+    assert idx.lookup(data + SIZE)["state"] == "allocated"
+    assert idx.lookup(data2 + 7 * SIZE)["state"] == "allocated"
+    r = idx.lookup(part + 2)
+    assert (r["kind"], r["item"], r["offset"], r["size"]) == ("uma-slab-header", part, 2,
+                                                              sb.header_size(IPERS))
+    states = [(r["index"], r["state"], r["where"]) for r in idx.zone_items(zone)]
+    assert len(states) == 2 * IPERS
+    assert sum(s == "free" for _, s, _ in states) == 4
+    assert idx.lookup(0)["kind"] == "unknown" and idx.lookup(0x10)["note"].startswith("unmapped")
+
+
+@pytest.mark.parametrize("era", ["fbsd11", "fbsd13"])
+def test_offpage_headers(era):
+    fk, sb, keg, zone, (part, data), _ = build(era, offpage=True)
+    idx = ItemIndex(fk.t)
+    assert idx.warnings == []
+    r = idx.lookup(data + 3 * SIZE)
+    assert (r["state"], r["slab"]) == ("free", part)
+    assert idx.lookup(data + IPERS * SIZE)["kind"] == "unknown"   # past the items, no header
+
+
+def test_index_cached_on_a_core_rebuilt_on_a_live_target():
+    fk, *_ = build("fbsd13")
+    assert item_index(fk.t) is item_index(fk.t)
+    fk.t.is_live = True
+    assert item_index(fk.t) is not item_index(fk.t)
+
+
+# --- damaged slabs -----------------------------------------------------------------------------
+
+def test_unreadable_slab_pointer_warns_and_keeps_the_rest():
+    fk, sb, keg, zone, (part, data), _ = build("fbsd13")
+    fk.t.write_int(sb.list_head(keg, "full"), 8, 0xdead0000)
+    idx = ItemIndex(fk.t)
+    assert any("keg 'thing' full slab list" in w and "0xdead" in w for w in idx.warnings)
+    assert idx.lookup(data + 3 * SIZE)["state"] == "free"
+
+
+@pytest.mark.parametrize("era", ["fbsd6", "fbsd13"])
+def test_slab_list_cycle(era):
+    fk, sb, keg, zone, (part, data), _ = build(era, "i386" if era == "fbsd6" else "amd64")
+    link = sb.sl.offset("us_link") if fk.n >= 13 else \
+        fk.types.layout("struct uma_slab_head").offset("us_type")
+    fk.t.write_int(part + link, fk.t.pointer_size, part)
+    idx = ItemIndex(fk.t)
+    assert any("cycle" in w and "part slab list" in w for w in idx.warnings)
+    assert idx.lookup(data + 3 * SIZE)["state"] == "free"
+
+
+def test_bitset_claiming_too_many_free_items():
+    fk, sb, keg, zone, (part, data), _ = build("fbsd13")
+    fk.t.write(part + sb.sl.offset("us_free"), (0xffff).to_bytes(8, "little"))
+    idx = ItemIndex(fk.t)
+    assert any("us_free bitset has 16 bits set" in w and f"{part:#x}" in w for w in idx.warnings)
+    r = idx.lookup(data + SIZE)
+    assert (r["kind"], r["index"], r["state"]) == ("uma-item", 1, None)   # partial answer
+
+
+def test_free_list_leaving_the_slab():
+    fk, sb, keg, zone, (part, data), _ = build("fbsd6", "i386")
+    fk.t.write_int(part + sb.sl.offset("us_freelist") + 0, 1, 200)
+    idx = ItemIndex(fk.t)
+    assert any("free list reaches item 200" in w for w in idx.warnings)
+
+
+def test_bucket_item_outside_the_keg_and_unmapped_items():
+    fk, sb, keg, zone, (part, data), (full, data2) = build("fbsd12", offpage=True)
+    sb.cpu_bucket(zone, 0, "uc_freebucket", [0xbad000])
+    fk.t.unmap(data2, 4096)
+    idx = ItemIndex(fk.t)
+    assert any("zone 'thing' CPU 0 uc_freebucket: 0xbad000 is no item" in w for w in idx.warnings)
+    assert idx.lookup(data2 + SIZE)["state"] == "allocated"   # the index needs no item reads
+    fk.t.unmap(part, 1)                                       # an off-page header lost too
+    assert any(f"{part:#x}" in w for w in ItemIndex(fk.t).warnings)
+    rc, out = run(fk.t, "uma-items", "thing", "--summary")
+    assert rc == 1 and "cannot read" in out and "allocated items of zone 'thing'" in out
+
+
+# --- the commands --------------------------------------------------------------------------------
+
+def run(target, name, *argv):
+    out = io.StringIO()
+    rc = run_command(SPECS[name], lambda: target, list(argv), out)
+    return rc, out.getvalue()
+
+
+def test_commands_json_csv_and_text(tmp_path):
+    fk, sb, keg, zone, (part, data), _ = build("fbsd13")
+    f = tmp_path / "addrs"
+    f.write_text(f"{data + 5 * SIZE:#x}  # a comment\n{part:#x}\n")
+    rc, out = run(fk.t, "kmem-whatis", "--file", str(f), "0", "--format", "json")
+    doc = json.loads(out)
+    assert rc == 0 and doc["warnings"] == []
+    assert [r["kind"] for r in doc["kmem-whatis"]] == ["unknown", "uma-item", "uma-slab-header"]
+    rc, out = run(fk.t, "kmem-whatis", hex(data + 5 * SIZE))
+    assert "free in CPU 1's alloc bucket" in out
+    rc, out = run(fk.t, "uma-items", "thing", "--free", "--format", "json")
+    assert [r["index"] for r in json.loads(out)["uma-items"]] == [0, 3, 5, 6]
+    rc, out = run(fk.t, "uma-items", "thing", "--allocated", "--limit", "2", "--format", "csv")
+    assert len(out.splitlines()) == 3 and out.startswith("address,kind,keg,zone,")
+    rc, out = run(fk.t, "uma-items", "thing", "--where")
+    assert "cpu-alloc-bucket" in out and "zone-cache" in out
+
+
+@pytest.mark.parametrize("argv", [["kmem-whatis"], ["kmem-whatis", "nothex"],
+                                  ["kmem-whatis", "--file", "/nonexistent/x"],
+                                  ["uma-items", "nosuchzone"], ["uma-items", "thing", "--limit", "-1"],
+                                  ["uma-items", "thing", "--free", "--allocated"]])
+def test_usage_errors(argv):
+    fk, *_ = build("fbsd13")
+    rc, out = run(fk.t, *argv)
+    assert rc in (1, 2) and out.startswith("kmemdbg: error:") and "Traceback" not in out
