@@ -255,7 +255,8 @@ class ItemIndex:
         sym = self._symbolize(addr)
         if sym is not None:
             return record(addr, "kernel-symbol", item=sym.address, offset=addr - sym.address,
-                          size=sym.size, symbol=sym.name, note=sym.module)
+                          size=sym.size, symbol=sym.name,
+                          note=f"in {sym.module}" if sym.module else None)
         return record(addr, "unknown", note=self._unknown_note(addr))
 
     def _symbolize(self, addr):

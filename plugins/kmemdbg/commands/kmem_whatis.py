@@ -2,7 +2,7 @@
 
 from ..alloc.items import item_index
 from ..report.items import render_json, render_whatis_text
-from ..target.errors import CommandArgumentError
+from ..target.errors import CommandArgumentError, KmemdbgError
 from .common import run_target
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
@@ -21,17 +21,23 @@ def make_parser():
     p = KmemArgumentParser(prog="kmem-whatis", description=DESCRIPTION,
                            epilog="examples:\n  kmem-whatis 0xfffff80003a1c080\n"
                                   "  kmem-whatis --file addrs.txt --format json")
-    p.add_argument("addresses", nargs="*", metavar="ADDR", help="addresses (0x... or decimal)")
+    p.add_argument("addresses", nargs="*", metavar="ADDR",
+                   help="0x..., decimal, or a kernel variable name[+OFFSET]")
     p.add_argument("--file", metavar="FILE", help="read addresses from FILE, one per line")
     p.add_argument("--format", choices=("text", "json"), default="text")
     return p
 
 
-def parse_address(text):
+def parse_address(target, text):
+    """``0x...``, a decimal number, or a kernel variable name with an optional ``+OFFSET``."""
+    base, _, off = text.lstrip("&").partition("+")
     try:
         value = int(text, 0)
     except ValueError:
-        raise CommandArgumentError(f"kmem-whatis: not an address: {text!r}") from None
+        try:
+            value = target.symbol_address(base) + (int(off, 0) if off else 0)
+        except (KmemdbgError, ValueError):
+            raise CommandArgumentError(f"kmem-whatis: not an address or symbol: {text!r}") from None
     if value < 0:
         raise CommandArgumentError(f"kmem-whatis: not an address: {text!r}")
     return value
@@ -47,12 +53,14 @@ def read_addresses(args):
             raise CommandArgumentError(f"kmem-whatis: --file: {e}") from None
     if not words:
         raise CommandArgumentError("kmem-whatis: give at least one ADDR or --file")
-    return [parse_address(w) for w in words]
+    return words
 
 
 def run_kmem_whatis(target, args, out):
-    addresses = read_addresses(args)
-    index = item_index(run_target(target))
+    words = read_addresses(args)
+    target = run_target(target)
+    addresses = [parse_address(target, w) for w in words]
+    index = item_index(target)
     records = [index.lookup(a) for a in addresses]
     warnings = index.warnings
     if args.format == "json":
