@@ -68,6 +68,7 @@ class GdbHost:
 
     naive_zones = staticmethod(naive_gdb.naive_zones)
     naive_malloc = staticmethod(naive_gdb.naive_malloc)
+    naive_items = staticmethod(naive_gdb.naive_items)
 
 
 def main():

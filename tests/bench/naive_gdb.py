@@ -139,3 +139,49 @@ def _list_plain(first):
     while p:
         yield p
         p = p.dereference()["ks_next"]
+
+
+def naive_items(zone_name, deadline):
+    """Every item of the zone's keg, its free bit read through ``gdb.Value`` per item: what a
+    per-item walk without the index costs (slab lists per domain on 14, per keg on 11)."""
+    era = _era()
+    bits = 8 * gdb.lookup_type("long").sizeof
+    hash_slab = gdb.lookup_type("struct uma_hash_slab") if era == 14 else None
+    keg = None
+    for kp in _list(gdb.parse_and_eval("uma_kegs")["lh_first"], "uk_link", "le_next"):
+        first = kp.dereference()["uk_zones"]["lh_first"]
+        if first and first.dereference()["uz_name"].string() == zone_name:
+            keg = kp.dereference()
+    if keg is None:
+        raise LookupError(f"no keg whose first zone is {zone_name!r}")
+    ipers, pgoff = _int(keg["uk_ipers"]), _int(keg["uk_pgoff"])
+    if era == 14:
+        ndom = _int(gdb.parse_and_eval("vm_ndomains"))
+        heads = [keg["uk_domain"][d][f"ud_{n}_slab"] for d in range(ndom)
+                 for n in ("part", "free", "full")]
+    else:
+        heads = [keg[f"uk_{n}_slab"] for n in ("part", "free", "full")]
+    done = total = free = bases = 0
+    for head in heads:
+        sp = head["lh_first"]
+        while sp:
+            slab = sp.dereference()
+            link = slab["us_link"] if era == 14 else slab["us_type"]["_us_link"]
+            sp, sp_here = link["le_next"], sp
+            total += ipers
+            if time.perf_counter() > deadline:
+                continue
+            if era == 14:
+                data = _int(sp_here) - pgoff
+                if pgoff == 0 or data % PAGE:
+                    hs = (gdb.Value(_int(sp_here) - hash_slab["uhs_slab"].bitpos // 8)
+                          .cast(hash_slab.pointer()).dereference())
+                    data = _int(hs["uhs_data"])
+            else:
+                data = _int(slab["us_data"])
+            bases += data
+            for i in range(ipers):
+                word = _int(slab["us_free"]["__bits"][i // bits])
+                free += (word >> (i % bits)) & 1
+                done += 1
+    return {"done": done, "total": total, "totals": {"free": free, "slab_data_sum": bases}}

@@ -7,7 +7,8 @@ reads through the debugger's bulk read only) and the two naive walks.  This modu
 timing, the memory figures and writes the JSON the orchestrator (``run.py``) reads.
 
 The configuration comes from the JSON file named by ``$BENCH_CONFIG``:
-``{"commands": [...], "out": path, "naive_budget": s, "max_runs": n, "target_seconds": s}``.
+``{"commands": [...], "out": path, "naive_budget": s, "max_runs": n, "target_seconds": s,
+"items_zone": name}`` (the zone whose keg the naive per-item walk visits, when the host has one).
 """
 
 import json
@@ -87,7 +88,10 @@ def bench(host, baseline):
     # The naive walks through the debugger's value objects (once: they are slow).
     budget = config["naive_budget"]
     result["naive"] = {}
-    for name, walk in (("zones", host.naive_zones), ("malloc", host.naive_malloc)):
+    walks = [("zones", host.naive_zones), ("malloc", host.naive_malloc)]
+    if hasattr(host, "naive_items"):
+        walks.append(("items", lambda deadline: host.naive_items(config["items_zone"], deadline)))
+    for name, walk in walks:
         try:
             t, info = timed(lambda: walk(time.perf_counter() + budget))
         except Exception as e:    # report, never fake a number

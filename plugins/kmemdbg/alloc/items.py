@@ -22,11 +22,13 @@ for each command, because the kernel may have run since.
 
 import bisect
 from dataclasses import dataclass
+from itertools import compress
 from typing import Dict, List, Optional, Tuple
 
 from ..kernel.cpus import read_cpu_info
 from ..kernel.memory import PAGE_SIZE
 from ..kernel.queue import list_foreach
+from ..kernel.strided import Strided, cpu_runs
 from ..target import read_cstring, target_cache
 from ..target.errors import CorruptionError, KmemdbgError, MemoryFault
 from ..target.record import read_array, read_record
@@ -109,7 +111,9 @@ class ItemIndex:
         _BucketReader(self).read_all()
         self.large = self._find_large()
         self._large_starts = [a for a, _, _ in self.large]
+        self._large_headers = {h: (a, n) for a, n, h in self.large}
         self._malloc_sizes = None
+        self._malloc_notes = {}
 
     # --- building ------------------------------------------------------------------------
 
@@ -283,17 +287,20 @@ class ItemIndex:
         if item in self._headers:
             owner = self.kegs[self._headers[item].keg].name
             return f"off-page slab header of keg '{owner}'"
-        for start, size, header in self.large:
-            if header == item:
-                return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
+        if item in self._large_headers:
+            start, size = self._large_headers[item]
+            return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
         if names and names[0].endswith(" Bucket"):
             return "struct uma_bucket"
         size = self._malloc_zone_size(names)
-        if size is not None:
+        if size is None:
+            return None
+        if size not in self._malloc_notes:
             types = self._malloc_types_of(size)
-            return (f"malloc(9), {size} bytes; types that use this size: "
-                    f"{', '.join(types) or 'none recorded'} (FreeBSD keeps no type per item)")
-        return None
+            self._malloc_notes[size] = (f"malloc(9), {size} bytes; types that use this size: "
+                                        f"{', '.join(types) or 'none recorded'} "
+                                        "(FreeBSD keeps no type per item)")
+        return self._malloc_notes[size]
 
     def _malloc_zone_size(self, names):
         if self._malloc_sizes is None:
@@ -349,6 +356,7 @@ class _BucketReader:
             self.cnt_size = ucb.field("ucb_cnt").type.size
         self.kind = probes.zone_bucket_cache_kind(t)
         self.off_cpu = t.layout(ZONE).offset("uz_cpu")
+        self.runs = cpu_runs(index.cpus.present)
         if self.kind in (probes.DOMAIN_POINTER, probes.DOMAINS_AFTER_CPUS):
             self.zdom = t.layout("struct uma_zone_domain")
 
@@ -367,21 +375,30 @@ class _BucketReader:
                     idx.warnings.append(f"zone '{name}' buckets: {e}")
 
     def _place(self, items, place, keg, what):
-        idx = self.index
+        """Record ``place`` for each bucket item; an item that is no item start of this keg,
+        is also free in its slab, or sits in two buckets is named in a warning."""
+        idx, g = self.index, keg.geo
+        places, warn = idx.places, idx.warnings.append
+        slab, lo, hi = None, 1, 0
         for item in items:
-            slab = idx.slab_at(item)
-            found = idx.item_of(slab, item) if slab is not None and slab.keg == keg.geo.addr \
-                else None
-            if found is None or found[1] != item:
-                idx.warnings.append(f"{what}: {item:#x} is no item of keg '{keg.name}'")
+            if not lo <= item < hi:        # a bucket's items mostly share slabs
+                slab = idx.slab_at(item)
+                if slab is None or slab.keg != g.addr:
+                    warn(f"{what}: {item:#x} is no item of keg '{keg.name}'")
+                    slab, lo, hi = None, 1, 0
+                    continue
+                lo, hi = slab.data, slab.data + g.span
+            n, rest = divmod(item - lo, g.rsize)
+            if rest or n >= g.ipers:
+                warn(f"{what}: {item:#x} is no item of keg '{keg.name}'")
                 continue
-            if slab.free is not None and found[0] in slab.free:
-                idx.warnings.append(f"{what}: item {item:#x} is also free in its slab")
-            if item in idx.places:
-                idx.warnings.append(f"{what}: item {item:#x} is also in "
-                                    f"{idx.places[item].where} of zone '{idx.places[item].zone}'")
+            if slab.free is not None and n in slab.free:
+                warn(f"{what}: item {item:#x} is also free in its slab")
+            if item in places:
+                warn(f"{what}: item {item:#x} is also in {places[item].where} of zone "
+                     f"'{places[item].zone}'")
                 continue
-            idx.places[item] = place
+            places[item] = place
 
     def _bucket_items(self, addr, count, what):
         """The first ``count`` item pointers of the bucket at ``addr`` (one read)."""
@@ -390,8 +407,7 @@ class _BucketReader:
         if not count:
             return []
         data = self.target.read(addr + self.items_off, count * self.ps)
-        return [int.from_bytes(data[i:i + self.ps], self.order)
-                for i in range(0, len(data), self.ps)]
+        return Strided(data, self.ps, self.order).column(0, self.ps, False, ((0, count - 1),))
 
     def _bucket(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
@@ -402,26 +418,27 @@ class _BucketReader:
         return self._bucket_items(addr, cnt, what)
 
     def _cpu_buckets(self, z, name, keg):
-        cpus = self.index.cpus
-        n = cpus.maxid + 1
-        base = z.addr + self.off_cpu
-        data = self.target.read(base, n * self.cache.size)
-        for cpu in cpus.present:
-            at = cpu * self.cache.size
-            for member, where in _CPU_BUCKETS:
-                if not self.cache.has(member):
-                    continue
-                off = at + self.cache.offset(member)
+        """Every present CPU's buckets: ``uz_cpu[]`` in one read, its bucket columns sliced at
+        C speed (kernel/strided.py), then one read per non-empty bucket."""
+        present = self.index.cpus.present
+        n = self.index.cpus.maxid + 1
+        data = self.target.read(z.addr + self.off_cpu, n * self.cache.size)
+        caches = Strided(data, self.cache.size, self.order).records(self.runs)
+        for member, where in _CPU_BUCKETS:
+            if not self.cache.has(member):
+                continue
+            off = self.cache.offset(member)
+            if self.inline:
+                buckets = caches.column(off + self.ucb_bucket, self.ps)
+                counts = caches.column(off + self.ucb_cnt, self.cnt_size, True)
+            else:
+                buckets = caches.column(off, self.ps)
+                counts = None
+            for i in compress(range(len(buckets)), buckets):
+                cpu = present[i]
                 what = f"zone '{name}' CPU {cpu} {member}"
-                if self.inline:
-                    b = int.from_bytes(data[off + self.ucb_bucket:off + self.ucb_bucket + self.ps],
-                                       self.order)
-                    cnt = int.from_bytes(data[off + self.ucb_cnt:off + self.ucb_cnt +
-                                              self.cnt_size], self.order, signed=True)
-                    items = self._bucket_items(b, cnt, what) if b else []
-                else:
-                    b = int.from_bytes(data[off:off + self.ps], self.order)
-                    items = self._bucket(b, what) if b else []
+                items = (self._bucket_items(buckets[i], counts[i], what) if self.inline
+                         else self._bucket(buckets[i], what))
                 self._place(items, Place(where, cpu, name), keg, what)
 
     def _zone_cache(self, z, name, keg):
