@@ -17,10 +17,21 @@ zones and are answered as such, with a note naming the structure.  FreeBSD keeps
 per item: for a malloc-N item the types that use that size are listed."""
 
 
+EPILOG = """\
+examples:
+  kmem-whatis 0xfffff80003a1c080 kmemstatistics+8
+  kmem-whatis --file addrs.txt --format json
+
+output (simulated 13.2 router crash):
+  0x7ffff7890410: item 0x7ffff7890400 + 0x10 of zone 'mbuf' (keg 0x7ffff771ba00: mbuf, mbuf_packet),
+  index 4 of slab 0x7ffff7890fe0, domain 1, size 256 (rsize 256), free in CPU 0's cross-domain bucket
+  0x7ffff771ffe4: slab header 0x7ffff771ffe0 + 0x4 (32 bytes) of keg 0x7ffff7708a00 ('malloc-128')
+      in-page slab header of keg 'malloc-128'"""
+
+
 def make_parser():
     p = KmemArgumentParser(prog="kmem-whatis", description=DESCRIPTION,
-                           epilog="examples:\n  kmem-whatis 0xfffff80003a1c080\n"
-                                  "  kmem-whatis --file addrs.txt --format json")
+                           epilog=EPILOG)
     p.add_argument("addresses", nargs="*", metavar="ADDR",
                    help="0x..., decimal, or a kernel variable name[+OFFSET]")
     p.add_argument("--file", metavar="FILE", help="read addresses from FILE, one per line")

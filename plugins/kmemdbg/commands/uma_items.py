@@ -16,11 +16,22 @@ zone bucket cache).  --summary groups the allocated items by what their first wo
 (a kernel symbol such as an ops table, a pointer into some zone, NULL, a small integer)."""
 
 
+EPILOG = """\
+examples:
+  uma-items mbuf --free --where
+  uma-items malloc-128 --summary
+  uma-items 'NetGraph items' --format json --limit 100
+
+output (simulated 13.2 router crash, uma-items mbuf --where --limit 2):
+  ITEM            INDEX    SLAB            STATE    WHERE             CPU    ZONE
+  --------------  -------  --------------  -------  ----------------  -----  ------
+  0x7ffff7890000  0        0x7ffff7890fe0  free     keg                      mbuf
+  0x7ffff7890100  1        0x7ffff7890fe0  free     keg                      mbuf"""
+
+
 def make_parser():
     p = KmemArgumentParser(prog="uma-items", description=DESCRIPTION,
-                           epilog="examples:\n  uma-items mbuf --free --where\n"
-                                  "  uma-items malloc-128 --summary\n"
-                                  "  uma-items 'NetGraph items' --format json --limit 100")
+                           epilog=EPILOG)
     p.add_argument("zone", metavar="ZONE", help="zone name as uma-zones prints it")
     state = p.add_mutually_exclusive_group()
     state.add_argument("--allocated", action="store_true", help="only allocated items")
