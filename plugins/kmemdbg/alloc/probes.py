@@ -104,10 +104,16 @@ def zone_has_max_items(target):
 def keg_free_per_domain(target):
     """13.0 moved the keg's free item count from ``uk_free`` to ``uk_domain[d].ud_free_items``
     (sys/vm/uma_int.h)."""
-    if _has(target, "struct uma_domain", "ud_free_items") and _has(target, KEG, "uk_domain"):
+    return _in_keg_domains(target, "ud_free_items", "uk_free")
+
+
+def _in_keg_domains(target, domain_member, keg_member):
+    """True when ``uk_domain[d].<domain_member>`` exists, False when the keg has ``keg_member``."""
+    if _has(target, "struct uma_domain", domain_member) and _has(target, KEG, "uk_domain"):
         return True
-    if not _has(target, KEG, "uk_free"):
-        raise UnsupportedLayout("struct uma_keg: neither uk_free nor uk_domain[].ud_free_items")
+    if not _has(target, KEG, keg_member):
+        raise UnsupportedLayout(f"struct uma_keg: neither {keg_member} nor "
+                                f"uk_domain[].{domain_member}")
     return False
 
 
@@ -186,8 +192,4 @@ def slab_free_kind(target):
 @probe
 def keg_slabs_per_domain(target):
     """12.0 (NUMA) moved the keg's part/free/full slab lists into ``uk_domain[d]``."""
-    if _has(target, "struct uma_domain", "ud_part_slab") and _has(target, KEG, "uk_domain"):
-        return True
-    if not _has(target, KEG, "uk_part_slab"):
-        raise UnsupportedLayout("struct uma_keg: neither uk_part_slab nor uk_domain[].ud_part_slab")
-    return False
+    return _in_keg_domains(target, "ud_part_slab", "uk_part_slab")
