@@ -14,7 +14,7 @@ It answers two questions without further reads of the slabs:
 Free items sit in the keg's slabs (``where`` "keg"), in a CPU's alloc/free/cross bucket, or in a
 zone (domain) bucket cache (``uz_full_bucket``, ``uz_buckets``, ``uzd_buckets``, 13+
 ``uzd_cross``).  Allocated items have ``where`` None.  Reachability scans reuse the index
-(``slab_at``, ``slabs``).
+(``slabs`` in address order, ``slab_at``, ``item_of``, ``state_of``).
 
 A core never changes, so its index is kept in ``target.cache``; a live target's index is built
 for each command, because the kernel may have run since.
@@ -104,7 +104,7 @@ class ItemIndex:
         spans = sorted((s.data, s) for k in self.kegs.values() for s in k.slabs
                        if s.data % PAGE_SIZE == 0)
         self._starts = [d for d, _ in spans]
-        self._slabs = [s for _, s in spans]
+        self.slabs = tuple(s for _, s in spans)
         self._headers = {s.hdr_start: s for _, s in spans if not s.inpage}
         self._structs.sort()
         self._struct_starts = [s[0] for s in self._structs]
@@ -190,7 +190,7 @@ class ItemIndex:
         """The slab whose pages contain ``addr``, or None."""
         i = bisect.bisect_right(self._starts, addr) - 1
         if i >= 0:
-            s = self._slabs[i]
+            s = self.slabs[i]
             if addr < s.data + self.kegs[s.keg].geo.span:
                 return s
         return None
@@ -276,6 +276,9 @@ class ItemIndex:
             self.target.read(addr, 1)
         except MemoryFault:
             return "unmapped (not in the core)"
+        if self.decoder.kind == probes.SLAB_BITSET_TRAILING:
+            return ("mapped, in no slab or symbol; malloc(9) large allocations of this era "
+                    "are recorded only in struct vm_page, which kmemdbg does not read")
         return "mapped, but in no slab, large allocation or symbol known to kmemdbg"
 
     def _item_note(self, keg, item):

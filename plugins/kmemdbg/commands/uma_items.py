@@ -50,8 +50,8 @@ def run_uma_items(target, args, out):
     index = item_index(run_target(target))
     zones = index.find_zone(args.zone)
     if not zones:
-        raise CommandArgumentError(f"uma-items: no zone named {args.zone!r} on a keg "
-                                   "(names as uma-zones prints them)")
+        raise CommandArgumentError(f"uma-items: no zone named {args.zone!r} on a keg (names as "
+                                   "uma-zones prints them; cache-only zones have no items)")
     warnings = list(index.warnings)
     if args.summary:
         groups, total = summarize(index, zones[0], warnings)
