@@ -61,10 +61,10 @@ class SlabBuilder:
         dl = self.fk.types.layout("struct uma_domain")
         return keg + kl.offset("uk_domain") + domain * dl.size + dl.offset(f"ud_{lst}_slab")
 
-    def add(self, keg, ipers, rsize, free, lst, domain=0, offpage=False, link=True):
+    def add(self, keg, ipers, rsize, free, lst, domain=0, offpage=False, link=True, ppera=1):
         """A slab of ``ipers`` items with ``free`` indexes free; returns (header, items)."""
         t, ps = self.t, self.t.pointer_size
-        data = t.alloc_pages(1)
+        data = t.alloc_pages(ppera)
         hsize = self.header_size(ipers)
         if offpage:
             if self.n >= 13:

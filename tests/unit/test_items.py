@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kmemdbg.alloc.items import ItemIndex, item_index
+from kmemdbg.alloc.items import KINDS, WHERE, ItemIndex, item_index
 from kmemdbg.commands import run_command
 from kmemdbg.commands.kmem_whatis import KMEM_WHATIS
 from kmemdbg.commands.uma_items import UMA_ITEMS
@@ -53,7 +53,9 @@ def test_states_and_places(era, arch):
     r = idx.lookup(part + 2)
     assert (r["kind"], r["item"], r["offset"], r["size"]) == ("uma-slab-header", part, 2,
                                                               sb.header_size(IPERS))
-    states = [(r["index"], r["state"], r["where"]) for r in idx.zone_items(zone)]
+    records = list(idx.zone_items(zone))
+    assert all(r["kind"] in KINDS and r["where"] in WHERE + (None,) for r in records)
+    states = [(r["index"], r["state"], r["where"]) for r in records]
     assert len(states) == 2 * IPERS
     assert sum(s == "free" for _, s, _ in states) == 4
     assert idx.lookup(0)["kind"] == "unknown" and idx.lookup(0x10)["note"].startswith("unmapped")
@@ -67,6 +69,17 @@ def test_offpage_headers(era):
     r = idx.lookup(data + 3 * SIZE)
     assert (r["state"], r["slab"]) == ("free", part)
     assert idx.lookup(data + IPERS * SIZE)["kind"] == "unknown"   # past the items, no header
+
+
+def test_per_cpu_items_are_their_cpu0_copy():
+    """UMA_ZONE_PCPU: a slab of one page per CPU; CPU 1's copy of item 2 is item 2."""
+    fk = FakeKernel("fbsd13", cpus=(0, 1))
+    sb = SlabBuilder(fk)
+    keg = fk.keg(8, ipers=4, ppera=2)
+    hdr, data = sb.add(keg, 4, 8, [3], "part", offpage=True, ppera=2)
+    fk.zone(keg, "pcpu-8")
+    r = ItemIndex(fk.t).lookup(data + 4096 + 2 * 8 + 1)
+    assert (r["item"], r["index"], r["offset"], r["state"]) == (data + 16, 2, 4096 + 1, "allocated")
 
 
 def test_index_cached_on_a_core_rebuilt_on_a_live_target():
@@ -150,6 +163,9 @@ def test_commands_json_csv_and_text(tmp_path):
     assert len(out.splitlines()) == 3 and out.startswith("address,kind,keg,zone,")
     rc, out = run(fk.t, "uma-items", "thing", "--where")
     assert "cpu-alloc-bucket" in out and "zone-cache" in out
+    rc, out = run(fk.t, "uma-items", "thing", "--summary", "--format", "json")
+    summary = json.loads(out)["uma-items --summary"]
+    assert summary["allocated"] == 2 * IPERS - 4 and summary["groups"][0]["word0"] == "NULL"
 
 
 @pytest.mark.parametrize("argv", [["kmem-whatis"], ["kmem-whatis", "nothex"],

@@ -35,8 +35,8 @@ from ..target.record import read_array, read_record
 from . import probes
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
-from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, for_each_keg, for_each_zone,
-                  read_ndomains)
+from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, checked_count, for_each_keg,
+                  for_each_zone, read_ndomains)
 
 KINDS = ("uma-item", "uma-slab-header", "uma-structure", "malloc-large", "kernel-symbol",
          "unknown")
@@ -196,16 +196,19 @@ class ItemIndex:
         return None
 
     def item_of(self, slab, addr):
-        """``(index, item start)`` of the item of ``slab`` containing ``addr``, or None."""
+        """``(index, item start)`` of the item of ``slab`` containing ``addr``, or None.
+
+        A per-CPU (UMA_ZONE_PCPU) slab holds one page per CPU with a copy of every item; the
+        item is its CPU 0 copy (the pointer uma_zalloc_pcpu returns), whatever copy ``addr``
+        is in, so its offset includes the CPU's page."""
         g = self.kegs[slab.keg].geo
         off = addr - slab.data
-        base = 0
         if g.per_cpu_pages:
-            base, off = off - off % PAGE_SIZE, off % PAGE_SIZE
+            off %= PAGE_SIZE
         idx = off // g.rsize
         if idx >= g.ipers:
             return None
-        return idx, slab.data + base + idx * g.rsize
+        return idx, slab.data + idx * g.rsize
 
     def state_of(self, slab, idx, item):
         """``(state, Place or None)`` of item ``idx`` of ``slab`` (state None: slab damaged)."""
@@ -414,11 +417,12 @@ class _BucketReader:
 
     def _bucket(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
-        cnt, entries = rec.int("ub_cnt"), rec.int("ub_entries")
-        if cnt < 0 or cnt > entries:
-            raise CorruptionError(f"{what}: struct uma_bucket at {addr:#x}: ub_cnt {cnt} "
-                                  f"(ub_entries {entries}) is absurd")
-        return self._bucket_items(addr, cnt, what)
+        return self._bucket_items(addr, self._count(rec, what), what)
+
+    @staticmethod
+    def _count(bucket, what):
+        return checked_count(bucket.int("ub_cnt"), bucket.int("ub_entries"),
+                             f"{what}: struct uma_bucket at {bucket.addr:#x}: ub_cnt")
 
     def _cpu_buckets(self, z, name, keg):
         """Every present CPU's buckets: ``uz_cpu[]`` in one read, its bucket columns sliced at
@@ -466,10 +470,6 @@ class _BucketReader:
 
     def _bucket_list(self, head, what, place, keg):
         for b in list_foreach(self.target, head, self.bucket, "ub_link", what, MAX_BUCKETS):
-            cnt, entries = b.int("ub_cnt"), b.int("ub_entries")
-            if cnt < 0 or cnt > entries:
-                raise CorruptionError(f"{what}: struct uma_bucket at {b.addr:#x}: ub_cnt {cnt} "
-                                      f"(ub_entries {entries}) is absurd")
-            self._place(self._bucket_items(b.addr, cnt, what), place, keg, what)
+            self._place(self._bucket_items(b.addr, self._count(b, what), what), place, keg, what)
 
 

@@ -322,7 +322,7 @@ class _ZoneReader:
         """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
         for i, cpu in enumerate(self.cpus.present):
             for member, counts, limits in columns:
-                _checked_count(counts[i], limits[i] if limits is not None else None,
+                checked_count(counts[i], limits[i] if limits is not None else None,
                                f"{CACHE}.{member} of CPU {cpu} in zone at {zone_addr:#x}: ucb_cnt")
 
     def _cpu_bucket_headers(self, columns, zone_addr):
@@ -341,10 +341,10 @@ class _ZoneReader:
     def _bucket_count(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
         entries = rec.int("ub_entries") if rec.has("ub_entries") else None
-        return _checked_count(rec.int("ub_cnt"), entries, f"struct uma_bucket at {addr:#x}: ub_cnt")
+        return checked_count(rec.int("ub_cnt"), entries, f"struct uma_bucket at {addr:#x}: ub_cnt")
 
     def _bucket_list(self, head, what):
-        return sum(_checked_count(b.int("ub_cnt"), b.int("ub_entries") if b.has("ub_entries")
+        return sum(checked_count(b.int("ub_cnt"), b.int("ub_entries") if b.has("ub_entries")
                                   else None, f"struct uma_bucket at {b.addr:#x} on {what}: ub_cnt")
                    for b in list_foreach(self.target, head, self.bucket, "ub_link", what,
                                          MAX_BUCKETS))
@@ -381,7 +381,7 @@ class _ZoneReader:
         return keg.int("uk_free")
 
 
-def _checked_count(cnt, entries, what):
+def checked_count(cnt, entries, what):
     """A bucket count, refused when absurd (negative, or above the bucket's capacity)."""
     if cnt < 0 or (entries is not None and cnt > entries):
         raise CorruptionError(f"{what} = {cnt} is absurd"

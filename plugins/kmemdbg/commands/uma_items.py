@@ -4,7 +4,8 @@ from itertools import islice
 
 from ..alloc.items import item_index
 from ..alloc.looks import summarize
-from ..report.items import render_csv, render_items_table, render_json, render_summary
+from ..report.items import (render_csv, render_items_table, render_json, render_summary,
+                            render_summary_json)
 from ..target.errors import CommandArgumentError
 from .common import run_target
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
@@ -55,7 +56,11 @@ def run_uma_items(target, args, out):
     warnings = list(index.warnings)
     if args.summary:
         groups, total = summarize(index, zones[0], warnings)
-        out.write(f"{total} allocated items of zone '{args.zone}'\n" + render_summary(groups, total))
+        if args.format == "json":
+            out.write(render_summary_json(args.zone, groups, total, warnings))
+        else:
+            out.write(f"{total} allocated items of zone '{args.zone}'\n"
+                      + render_summary(groups, total))
     else:
         wanted = "allocated" if args.allocated else "free" if args.free else None
         records = (r for r in index.zone_items(zones[0]) if wanted is None or r["state"] == wanted)
@@ -66,7 +71,7 @@ def run_uma_items(target, args, out):
             out.write(render_csv(records))
         else:
             out.write(render_items_table(records, args.where))
-    if args.format != "json" or args.summary:
+    if args.format != "json":
         for w in warnings:
             out.write(f"kmemdbg: warning: {w}\n")
     return FAILED if warnings else OK

@@ -24,6 +24,12 @@ def render_json(command, records, warnings=()):
             if records else f'{{"{command}": [], "warnings": {json.dumps(list(warnings))}}}\n')
 
 
+def render_summary_json(zone, groups, total, warnings=()):
+    doc = {"uma-items --summary": {"zone": zone, "allocated": total, "groups": groups},
+           "warnings": list(warnings)}
+    return json.dumps(doc, indent=2) + "\n"
+
+
 def render_csv(records):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
