@@ -26,7 +26,7 @@ from itertools import compress
 from typing import Dict, List, Optional, Tuple
 
 from ..kernel.cpus import read_cpu_info
-from ..kernel.memory import PAGE_SIZE
+from ..kernel.memory import PAGE_SIZE, read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
 from ..target import read_cstring, target_cache
@@ -162,9 +162,7 @@ class ItemIndex:
         if self.decoder.kind == probes.SLAB_BITSET_TRAILING:
             return found
         hsize = self.decoder.large_header_size()
-        for keg in self.kegs.values():
-            if not any(name.startswith("UMA Slabs") for _, name in keg.zones):
-                continue
+        for keg in self._slab_header_kegs():
             g = keg.geo
             for slab in keg.slabs:
                 if slab.free is None:
@@ -183,6 +181,15 @@ class ItemIndex:
                         found.append((big[0], big[1], item))
         found.sort()
         return found
+
+    def _slab_header_kegs(self):
+        """The keg of ``slabzone`` ("UMA Slabs", <= 12), where uma_large_malloc takes headers;
+        by the zone's name when the static pointer is not in the debug info."""
+        try:
+            zone = read_symbol_int(self.target, "slabzone")
+            return [self.kegs[self.zones[zone][1]]] if zone in self.zones else []
+        except KmemdbgError:
+            return [k for k in self.kegs.values() if any(n == "UMA Slabs" for _, n in k.zones)]
 
     # --- lookups -------------------------------------------------------------------------
 
