@@ -82,6 +82,27 @@ def test_per_cpu_items_are_their_cpu0_copy():
     assert (r["item"], r["index"], r["offset"], r["state"]) == (data + 16, 2, 4096 + 1, "allocated")
 
 
+@pytest.mark.parametrize("era", ["fbsd9", "fbsd11", "fbsd12"])
+def test_large_malloc_through_its_uma_slab_malloc_header(era):
+    """<= 12: uma_large_malloc takes a header from "UMA Slabs" flagged UMA_SLAB_MALLOC."""
+    fk = FakeKernel(era, cpus=(0, 1))
+    sb = SlabBuilder(fk)
+    hsize = sb.sl.size
+    keg = fk.keg(hsize, ipers=4, flags=0x20000000)       # UMA_ZFLAG_INTERNAL
+    _, data = sb.add(keg, 4, hsize, [2, 3], "part")
+    fk.zone(keg, "UMA Slabs")
+    mem = fk.t.alloc_pages(3)
+    head = "us_head." if fk.n <= 9 else ""
+    fk.t.put(data + hsize, "struct uma_slab", {head + "us_flags": 0x10, head + "us_data": mem,
+                                                head + "us_type._us_size": 3 * 4096})
+    idx = ItemIndex(fk.t)
+    r = idx.lookup(mem + 5000)
+    assert (r["kind"], r["item"], r["offset"], r["size"], r["slab"]) == (
+        "malloc-large", mem, 5000, 3 * 4096, data + hsize)
+    assert "malloc(9) large allocation" in idx.lookup(data + hsize)["note"]
+    assert idx.lookup(data)["kind"] == "uma-item" and len(idx.large) == 1   # flags 0: not large
+
+
 def test_index_cached_on_a_core_rebuilt_on_a_live_target():
     fk, *_ = build("fbsd13")
     assert item_index(fk.t) is item_index(fk.t)
