@@ -22,6 +22,9 @@ def declare_slabs(ct, n):
         ct.struct("uma_freelist_entry", [("u_int8_t", "us_item")])
         ct.struct("uma_slab", [("struct uma_slab_head", "us_head"),
                                ("struct uma_freelist_entry[1]", "us_freelist")])
+        ct.struct("uma_refcnt_entry", [("u_int8_t", "us_item"), ("u_int32_t", "us_refcnt")])
+        ct.struct("uma_slab_refcnt", [("struct uma_slab_head", "us_head"),
+                                      ("struct uma_refcnt_entry[1]", "us_freelist")])
     elif n <= 12:
         ct.struct("uma_slab_type", [(ct.list_entry("uma_slab"), "_us_link"),
                                     ("u_long", "_us_size")], union=True)
@@ -61,7 +64,8 @@ class SlabBuilder:
         dl = self.fk.types.layout("struct uma_domain")
         return keg + kl.offset("uk_domain") + domain * dl.size + dl.offset(f"ud_{lst}_slab")
 
-    def add(self, keg, ipers, rsize, free, lst, domain=0, offpage=False, link=True, ppera=1):
+    def add(self, keg, ipers, rsize, free, lst, domain=0, offpage=False, link=True, ppera=1,
+            stride=1):
         """A slab of ``ipers`` items with ``free`` indexes free; returns (header, items)."""
         t, ps = self.t, self.t.pointer_size
         data = t.alloc_pages(ppera)
@@ -86,7 +90,7 @@ class SlabBuilder:
                     "us_head.us_firstfree": free[0] if free else ipers}
             for i, idx in enumerate(free):
                 nxt = free[i + 1] if i + 1 < len(free) else ipers
-                t.write_int(hdr + self.sl.offset("us_freelist") + idx, 1, nxt)
+                t.write_int(hdr + self.sl.offset("us_freelist") + idx * stride, 1, nxt)
         else:
             bits = sum(1 << i for i in free)
             if self.n <= 12:

@@ -103,6 +103,17 @@ def test_large_malloc_through_its_uma_slab_malloc_header(era):
     assert idx.lookup(data)["kind"] == "uma-item" and len(idx.large) == 1   # flags 0: not large
 
 
+def test_refcnt_slabs_free_list_stride():
+    """6.x-9.x UMA_ZONE_REFCNT kegs (mbuf clusters): free list entries of 8 bytes."""
+    fk = FakeKernel("fbsd9", cpus=(0, 1))
+    sb = SlabBuilder(fk)
+    keg = fk.keg(2048, ipers=2, flags=0x400)
+    hdr, data = sb.add(keg, 2, 2048, [0, 1], "free", offpage=True, stride=8)
+    fk.zone(keg, "mbuf_cluster")
+    idx = ItemIndex(fk.t)
+    assert idx.warnings == [] and idx.lookup(data + 2048)["state"] == "free"
+
+
 def test_index_cached_on_a_core_rebuilt_on_a_live_target():
     fk, *_ = build("fbsd13")
     assert item_index(fk.t) is item_index(fk.t)

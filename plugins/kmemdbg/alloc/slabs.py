@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional, Tuple
 
 from ..kernel.memory import PAGE_SIZE, read_pointer
-from ..target.errors import MemoryFault
+from ..target.errors import MemoryFault, TypeNotFound
 from . import probes
 from .probes import KEG, SLAB
 
 UMA_SLAB_MALLOC = 0x10       # us_flags of a malloc(9) large allocation's header (uma.h, <= 12)
+UMA_ZONE_REFCNT = 0x400      # uk_flags, 6.x-9.x: the keg's slabs are struct uma_slab_refcnt
 LISTS = ("part", "free", "full")
 MAX_SLABS_PER_LIST = 1 << 22
 
@@ -94,13 +95,13 @@ class SlabDecoder:
             self.off["next"] = base + head.offset("us_type")
             self.sizes = {m: head.field(m).type.size for m in ("us_flags", "us_freecount",
                                                                "us_firstfree")}
-            fl = slab.field("us_freelist")
-            self.freelist = fl.offset
-            self.stride = fl.type.element.size if fl.type.element else 1
-            # The kernel sizes the header as sizeof(struct uma_slab) plus UMA_FRITM_SZ (the
-            # struct's size beyond its head, padding included) per further item.
-            self.fritm = slab.size - head.size
-            self.slab_size = slab.size
+            # UMA_ZONE_REFCNT kegs (mbuf clusters) use struct uma_slab_refcnt, whose free list
+            # entries carry a reference count each.
+            self.freelists = {False: _freelist(slab, head)}
+            try:
+                self.freelists[True] = _freelist(t.layout("struct uma_slab_refcnt"), head)
+            except TypeNotFound:
+                self.freelists[True] = self.freelists[False]
         else:
             members = [m for m in ("us_keg", "us_data", "us_flags", "us_freecount", "us_domain",
                                    "us_free") if slab.has(m)]
@@ -131,7 +132,8 @@ class SlabDecoder:
 
     def _header_size(self, geo):
         if self.kind == probes.SLAB_FREELIST:
-            return self.slab_size + self.fritm * max(geo.ipers - 1, 0)
+            _, _, size, fritm = self.freelists[bool(geo.flags & UMA_ZONE_REFCNT)]
+            return size + fritm * max(geo.ipers - 1, 0)
         if self.kind == probes.SLAB_BITSET:
             return self.target.layout(SLAB).size
         return self.off["us_free"] + self._bitset_bytes(geo)
@@ -194,6 +196,7 @@ class SlabDecoder:
     def _free_set(self, data, base, geo, freecount, problems):
         """Free item indexes by the era's encoding; a problem is noted when it does not add up."""
         if self.kind == probes.SLAB_FREELIST:
+            offset, stride, _, _ = self.freelists[bool(geo.flags & UMA_ZONE_REFCNT)]
             free, idx = set(), self._int(data, "us_firstfree")
             for _ in range(min(freecount, geo.ipers + 1)):
                 if idx >= geo.ipers or idx in free:
@@ -201,7 +204,7 @@ class SlabDecoder:
                                     f"{len(free)} of us_freecount {freecount} found)")
                     break
                 free.add(idx)
-                idx = data[self.freelist + idx * self.stride]
+                idx = data[offset + idx * stride]
             return frozenset(free)
         off = base + self.off["us_free"]
         raw = data[off:off + self._bitset_bytes(geo)]
@@ -271,3 +274,13 @@ class SlabDecoder:
                 slabs.append(slab)
                 prev, addr = addr, nxt
         return tuple(slabs)
+
+
+def _freelist(slab, head):
+    """``(offset, stride, sizeof, UMA_FRITM_SZ)`` of a 6.x-9.x slab type's ``us_freelist[]``.
+
+    The kernel sizes an in-page header as sizeof(struct) plus UMA_FRITM_SZ (the struct's size
+    beyond its head, padding included) per item after the first."""
+    fl = slab.field("us_freelist")
+    stride = fl.type.element.size if fl.type.element else 1
+    return fl.offset, stride, slab.size, slab.size - head.size
