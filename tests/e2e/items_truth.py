@@ -25,8 +25,9 @@ class ItemLedger:
             self.zones_of.setdefault(z["keg"], []).append(z["name"])
 
     def zone_names(self):
-        """Zones on kegs, each name once (uma-items takes a name)."""
-        return sorted({z["name"] for z in self.doc["zones"]})
+        """Zones on kegs, each name once (uma-items takes a name; cache-only zones, keg 0,
+        have no items of their own)."""
+        return sorted({z["name"] for z in self.doc["zones"] if z["keg"]})
 
     def keg_of_zone(self, name):
         return next(z["keg"] for z in self.doc["zones"] if z["name"] == name)

@@ -103,6 +103,17 @@ def test_large_malloc_through_its_uma_slab_malloc_header(era):
     assert idx.lookup(data)["kind"] == "uma-item" and len(idx.large) == 1   # flags 0: not large
 
 
+@pytest.mark.parametrize("era", ["fbsd11", "fbsd13"])
+def test_items_cached_by_a_cache_only_zone(era):
+    """mbuf_packet-like cache zones keep other kegs' items in their buckets: free there."""
+    fk, sb, keg, zone, (part, data), _ = build(era)
+    cz = fk.zone(None, "packets", size=SIZE)
+    sb.cpu_bucket(cz, 0, "uc_freebucket", [data + 2 * SIZE])
+    r = ItemIndex(fk.t).lookup(data + 2 * SIZE)
+    assert (r["state"], r["where"], r["cpu"], r["zone"], r["zones"]) == (
+        "free", "cpu-free-bucket", 0, "packets", ["thing"])
+
+
 def test_refcnt_slabs_free_list_stride():
     """6.x-9.x UMA_ZONE_REFCNT kegs (mbuf clusters): free list entries of 8 bytes."""
     fk = FakeKernel("fbsd9", cpus=(0, 1))

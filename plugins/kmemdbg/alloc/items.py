@@ -35,8 +35,8 @@ from ..target.record import read_array, read_record
 from . import probes
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
-from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, checked_count, for_each_keg,
-                  for_each_zone, read_ndomains)
+from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, checked_count,
+                  for_each_cache_zone, for_each_keg, for_each_zone, read_ndomains)
 
 KINDS = ("uma-item", "uma-slab-header", "uma-structure", "malloc-large", "kernel-symbol",
          "unknown")
@@ -386,24 +386,38 @@ class _BucketReader:
                     self._zone_cache(z, name, keg)
                 except ROW_ERRORS as e:
                     idx.warnings.append(f"zone '{name}' buckets: {e}")
+        # Cache-only zones (10+, e.g. mbuf_packet) hold other kegs' items in their buckets.
+        try:
+            for z in for_each_cache_zone(self.target):
+                name = read_cstring(self.target, z.ptr("uz_name"))
+                try:
+                    self._cpu_buckets(z, name, None)
+                    self._zone_cache(z, name, None)
+                except ROW_ERRORS as e:
+                    idx.warnings.append(f"cache zone '{name}' buckets: {e}")
+        except ROW_ERRORS as e:
+            idx.warnings.append(f"uma_cachezones: {e}")
 
     def _place(self, items, place, keg, what):
-        """Record ``place`` for each bucket item; an item that is no item start of this keg,
-        is also free in its slab, or sits in two buckets is named in a warning."""
-        idx, g = self.index, keg.geo
+        """Record ``place`` for each bucket item; an item that is no item start of this keg
+        (``keg`` None, a cache-only zone: of any keg), is also free in its slab, or sits in two
+        buckets is named in a warning."""
+        idx = self.index
         places, warn = idx.places, idx.warnings.append
+        owner = f"keg '{keg.name}'" if keg is not None else "any keg"
         slab, lo, hi = None, 1, 0
         for item in items:
             if not lo <= item < hi:        # a bucket's items mostly share slabs
                 slab = idx.slab_at(item)
-                if slab is None or slab.keg != g.addr:
-                    warn(f"{what}: {item:#x} is no item of keg '{keg.name}'")
+                if slab is None or keg is not None and slab.keg != keg.geo.addr:
+                    warn(f"{what}: {item:#x} is no item of {owner}")
                     slab, lo, hi = None, 1, 0
                     continue
+                g = idx.kegs[slab.keg].geo
                 lo, hi = slab.data, slab.data + g.span
             n, rest = divmod(item - lo, g.rsize)
             if rest or n >= g.ipers:
-                warn(f"{what}: {item:#x} is no item of keg '{keg.name}'")
+                warn(f"{what}: {item:#x} is no item of {owner}")
                 continue
             if slab.free is not None and n in slab.free:
                 warn(f"{what}: item {item:#x} is also free in its slab")

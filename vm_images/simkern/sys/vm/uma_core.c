@@ -1525,6 +1525,8 @@ zone_ctor(uma_zone_t zone, struct uma_zctor_args *a)
                 LIST_INSERT_HEAD(&uma_cachezones, zone, uz_link);
                 lz->lk = NULL;
                 lz_add_cache(lz);
+                sim_items_zone(zone, a->name, NULL, &zone->uz_cpu[0], sizeof(struct uma_cache),
+                    mp_maxid + 1);
                 goto out;
         }
 #endif
