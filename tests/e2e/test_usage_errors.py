@@ -22,6 +22,10 @@ BAD = [
     ("kmem-watch --count 0", "kmemdbg: error: kmem-watch: argument --count: N must be positive"),
     ("kmem-owner --regex '('", "kmemdbg: error: kmem-owner: NAME: bad regular expression: "
                                "missing ), unterminated subpattern at position 0"),
+    ("kmem-whatis 0x10 zz!", "kmemdbg: error: kmem-whatis: argument ADDR: not an address or "
+                             "symbol: 'zz!'"),
+    ("uma-items mbuf --limit -1", "kmemdbg: error: uma-items: argument --limit: N must be 0 or "
+                                  "more"),
 ]
 
 

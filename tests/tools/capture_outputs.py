@@ -29,7 +29,9 @@ COMMANDS = (
        "kmem-summary", "kmem-summary --format json", "kmem-summary --bars",
        "kmem-report --html report.html",
        "kmem-snapshot save now.json",
-       "kmem-owner mbuf", "kmem-owner temp --format json", "kmem-owner --regex '^mbuf'"]
+       "kmem-owner mbuf", "kmem-owner temp --format json", "kmem-owner --regex '^mbuf'",
+       "kmem-whatis kmemstatistics 0x10", "uma-items mbuf --where --limit 20",
+       "uma-items mbuf --summary", "uma-items mbuf --free --format json"]
 )
 DIFF_COMMANDS = ("kmem-diff snap30.json", "kmem-diff snap30.json --format json")
 

@@ -218,4 +218,17 @@ def test_commands_json_csv_and_text(tmp_path):
 def test_usage_errors(argv):
     fk, *_ = build("fbsd13")
     rc, out = run(fk.t, *argv)
-    assert rc in (1, 2) and out.startswith("kmemdbg: error:") and "Traceback" not in out
+    assert rc == 2 and out.startswith("kmemdbg: error:") and "Traceback" not in out
+
+
+def test_file_with_a_bad_line_and_an_unknown_symbol(tmp_path):
+    fk, *_ = build("fbsd13")
+    f = tmp_path / "addrs"
+    f.write_text("0x1000\n# fine\nmp_maxid+8\n0xzz\n")
+    rc, out = run(fk.t, "kmem-whatis", "--file", str(f))
+    assert rc == 2 and f"--file {f} line 4: not an address or symbol: '0xzz'" in out
+    rc, out = run(fk.t, "kmem-whatis", "no_such_variable")
+    assert rc == 2 and "no kernel variable named 'no_such_variable'" in out
+    rc, out = run(fk.t, "kmem-whatis", "mp_maxid+2", "--format", "json")
+    r, = json.loads(out)["kmem-whatis"]
+    assert r["address"] == fk.t.symbol_address("mp_maxid") + 2

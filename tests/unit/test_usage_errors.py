@@ -34,6 +34,11 @@ BAD = [
     ("kmem-report", [], "the following arguments are required: --html"),
     ("kmem-report", ["--html", "x.html", "--top", "-1"], "--top: N must be 0 or more"),
     ("kmem-report", ["--html", "x.html", "--threshold", "big"], "--threshold: not a size: 'big'"),
+    ("kmem-whatis", ["0x10", "zz!"], "argument ADDR: not an address or symbol: 'zz!'"),
+    ("kmem-whatis", [], "give at least one ADDR or --file"),
+    ("kmem-whatis", ["--file", "/nonexistent/addrs"], "--file: [Errno 2]"),
+    ("uma-items", ["mbuf", "--limit", "-1"], "--limit: N must be 0 or more"),
+    ("uma-items", ["mbuf", "--free", "--allocated"], "not allowed with argument"),
 ]
 
 

@@ -84,7 +84,9 @@ def item_index(target):
     cache = target_cache(target)
     if _CACHE_KEY not in cache:
         cache[_CACHE_KEY] = ItemIndex(target)
-    return cache[_CACHE_KEY]
+    index = cache[_CACHE_KEY]
+    index.target = target     # this run's page cache; the last run's pages are let go
+    return index
 
 
 class ItemIndex:
@@ -342,14 +344,17 @@ class ItemIndex:
         """Addresses of the zones named ``name`` on a keg (walk order)."""
         return [a for a, (n, _) in self.zones.items() if n == name]
 
-    def zone_items(self, zone_addr):
-        """Every item of the zone's keg, in slab (address) order, as records."""
+    def zone_items(self, zone_addr, state=None):
+        """Every item of the zone's keg (only those in ``state`` if given), in slab (address)
+        order, as records."""
         keg = self.kegs[self.zones[zone_addr][1]]
         g = keg.geo
         for slab in sorted(keg.slabs, key=lambda s: s.data):
             for idx in range(g.ipers):
                 item = slab.data + idx * g.rsize
-                yield self.item_record(item, slab, idx, item)
+                rec = self.item_record(item, slab, idx, item)
+                if state is None or rec["state"] == state:
+                    yield rec
 
 
 class _BucketReader:

@@ -1,9 +1,11 @@
 """``kmem-whatis``: what a kernel address is (UMA item, slab header, large malloc, symbol)."""
 
+import argparse
+
 from ..alloc.items import item_index
-from ..report.items import render_json, render_whatis_text
-from ..target.errors import CommandArgumentError, KmemdbgError
-from .common import run_target
+from ..report.items import render_json, render_warnings, render_whatis_text
+from ..target.errors import CommandArgumentError, SymbolNotFound
+from .options import address
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -30,57 +32,57 @@ output (simulated 13.2 router crash):
 
 
 def make_parser():
-    p = KmemArgumentParser(prog="kmem-whatis", description=DESCRIPTION,
-                           epilog=EPILOG)
-    p.add_argument("addresses", nargs="*", metavar="ADDR",
+    p = KmemArgumentParser(prog="kmem-whatis", description=DESCRIPTION, epilog=EPILOG)
+    p.add_argument("addresses", nargs="*", metavar="ADDR", type=address,
                    help="0x..., decimal, or a kernel variable name[+OFFSET]")
-    p.add_argument("--file", metavar="FILE", help="read addresses from FILE, one per line")
+    p.add_argument("--file", metavar="FILE", help="read addresses from FILE, one per line "
+                   "('#' starts a comment)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     return p
 
 
-def parse_address(target, text):
-    """``0x...``, a decimal number, or a kernel variable name with an optional ``+OFFSET``."""
-    base, _, off = text.lstrip("&").partition("+")
+def file_addresses(path):
+    """The addresses of ``--file``, checked like ADDR arguments."""
     try:
-        value = int(text, 0)
-    except ValueError:
-        try:
-            value = target.symbol_address(base) + (int(off, 0) if off else 0)
-        except (KmemdbgError, ValueError):
-            raise CommandArgumentError(f"kmem-whatis: not an address or symbol: {text!r}") from None
-    if value < 0:
-        raise CommandArgumentError(f"kmem-whatis: not an address: {text!r}")
-    return value
+        with open(path) as f:
+            words = [(n, w) for n, line in enumerate(f, 1) for w in line.split("#")[0].split()]
+    except OSError as e:
+        raise CommandArgumentError(f"--file: {e}") from None
+    try:
+        return [address(w) for _, w in words]
+    except argparse.ArgumentTypeError:
+        n, w = next((n, w) for n, w in words if not _is_address(w))
+        raise CommandArgumentError(f"--file {path} line {n}: not an address or symbol: {w!r}")
 
 
-def read_addresses(args):
-    words = list(args.addresses)
-    if args.file:
-        try:
-            with open(args.file) as f:
-                words += [w for line in f for w in line.split("#")[0].split()]
-        except OSError as e:
-            raise CommandArgumentError(f"kmem-whatis: --file: {e}") from None
-    if not words:
-        raise CommandArgumentError("kmem-whatis: give at least one ADDR or --file")
-    return words
+def _is_address(word):
+    try:
+        return bool(address(word))
+    except argparse.ArgumentTypeError:
+        return False
+
+
+def resolve(target, name, offset):
+    if name is None:
+        return offset
+    try:
+        return target.symbol_address(name) + offset
+    except SymbolNotFound:
+        raise CommandArgumentError(f"no kernel variable named {name!r}") from None
 
 
 def run_kmem_whatis(target, args, out):
-    words = read_addresses(args)
-    target = run_target(target)
-    addresses = [parse_address(target, w) for w in words]
+    words = args.addresses + (file_addresses(args.file) if args.file else [])
+    if not words:
+        raise CommandArgumentError("give at least one ADDR or --file")
+    addresses = [resolve(target, name, offset) for name, offset in words]
     index = item_index(target)
     records = [index.lookup(a) for a in addresses]
-    warnings = index.warnings
     if args.format == "json":
-        out.write(render_json("kmem-whatis", records, warnings))
+        out.write(render_json("kmem-whatis", records, index.warnings))
     else:
-        out.write(render_whatis_text(records))
-        for w in warnings:
-            out.write(f"kmemdbg: warning: {w}\n")
-    return FAILED if warnings else OK
+        out.write(render_whatis_text(records) + render_warnings(index.warnings))
+    return FAILED if index.warnings else OK
 
 
 KMEM_WHATIS = command(CommandSpec("kmem-whatis", "what a kernel address is (UMA item, slab, ...)",

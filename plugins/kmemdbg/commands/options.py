@@ -70,3 +70,18 @@ def column_name(columns):
                                              + ", ".join(c.key for c in columns))
         return text
     return check
+
+
+_ADDRESS = re.compile(r"&?(?:(?P<num>0[xX][0-9a-fA-F]+|\d+)|"
+                      r"(?P<sym>[A-Za-z_][A-Za-z0-9_.]*)(?:\+(?P<off>0[xX][0-9a-fA-F]+|\d+))?)")
+
+
+def address(text):
+    """``0x...``, decimal, or a kernel variable's ``name[+OFFSET]`` -> ``(name or None, n)``
+    (``kmem-whatis ADDR``); the name is looked up when the command runs."""
+    m = _ADDRESS.fullmatch(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not an address or symbol: {text!r}")
+    if m["num"]:
+        return None, int(m["num"], 0)
+    return m["sym"], int(m["off"], 0) if m["off"] else 0

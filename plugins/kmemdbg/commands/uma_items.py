@@ -5,9 +5,9 @@ from itertools import islice
 from ..alloc.items import item_index
 from ..alloc.looks import summarize
 from ..report.items import (render_csv, render_items_table, render_json, render_summary,
-                            render_summary_json)
+                            render_summary_json, render_warnings)
 from ..target.errors import CommandArgumentError
-from .common import run_target
+from .options import count
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -38,7 +38,7 @@ def make_parser():
     state.add_argument("--allocated", action="store_true", help="only allocated items")
     state.add_argument("--free", action="store_true", help="only free items")
     p.add_argument("--where", action="store_true", help="show where free items sit")
-    p.add_argument("--limit", metavar="N", type=int, help="at most N items")
+    p.add_argument("--limit", metavar="N", type=count, help="at most N items")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--summary", action="store_true",
                    help="group allocated items by their first pointer-sized words")
@@ -46,25 +46,19 @@ def make_parser():
 
 
 def run_uma_items(target, args, out):
-    if args.limit is not None and args.limit < 0:
-        raise CommandArgumentError("uma-items: --limit: N must be 0 or more")
-    index = item_index(run_target(target))
+    index = item_index(target)
     zones = index.find_zone(args.zone)
     if not zones:
-        raise CommandArgumentError(f"uma-items: no zone named {args.zone!r} on a keg (names as "
-                                   "uma-zones prints them; cache-only zones have no items)")
+        raise CommandArgumentError(f"no zone named {args.zone!r} on a keg (names as uma-zones "
+                                   "prints them; cache-only zones have no items)")
     warnings = list(index.warnings)
     if args.summary:
         groups, total = summarize(index, zones[0], warnings)
-        if args.format == "json":
-            out.write(render_summary_json(args.zone, groups, total, warnings))
-        else:
-            out.write(f"{total} allocated items of zone '{args.zone}'\n"
-                      + render_summary(groups, total))
+        out.write(render_summary_json(args.zone, groups, total, warnings)
+                  if args.format == "json" else render_summary(args.zone, groups, total))
     else:
-        wanted = "allocated" if args.allocated else "free" if args.free else None
-        records = (r for r in index.zone_items(zones[0]) if wanted is None or r["state"] == wanted)
-        records = list(islice(records, args.limit))
+        state = "allocated" if args.allocated else "free" if args.free else None
+        records = list(islice(index.zone_items(zones[0], state), args.limit))
         if args.format == "json":
             out.write(render_json("uma-items", records, warnings))
         elif args.format == "csv":
@@ -72,8 +66,7 @@ def run_uma_items(target, args, out):
         else:
             out.write(render_items_table(records, args.where))
     if args.format != "json":
-        for w in warnings:
-            out.write(f"kmemdbg: warning: {w}\n")
+        out.write(render_warnings(warnings))
     return FAILED if warnings else OK
 
 

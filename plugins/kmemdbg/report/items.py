@@ -74,6 +74,10 @@ def whatis_line(r):
     return text + "\n"
 
 
+def render_warnings(warnings):
+    return "".join(f"kmemdbg: warning: {w}\n" for w in warnings)
+
+
 def render_whatis_text(records):
     return "".join(whatis_line(r) for r in records)
 
@@ -92,12 +96,14 @@ def render_items_table(records, where):
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
 
 
-def render_summary(groups, total):
+def render_summary(zone, groups, total):
     """Allocated items grouped by what their first words look like, biggest group first."""
     from tabulate import tabulate
+    head = f"{total} allocated items of zone '{zone}'\n"
     rows = [[g["count"], f"{100.0 * g['count'] / total:.1f}%" if total else "-", g["word0"],
              g["word1"], _hex(g["example"])] for g in groups]
     if not rows:
-        return "(no allocated items)\n"
-    return tabulate(rows, headers=["COUNT", "SHARE", "WORD 0", "WORD 1", "EXAMPLE"],
-                    tablefmt="simple", disable_numparse=True, colalign=("right", "right")) + "\n"
+        return head + "(no allocated items)\n"
+    return head + tabulate(rows, headers=["COUNT", "SHARE", "WORD 0", "WORD 1", "EXAMPLE"],
+                           tablefmt="simple", disable_numparse=True,
+                           colalign=("right", "right")) + "\n"
