@@ -169,6 +169,14 @@ def test_free_list_leaving_the_slab():
     assert any("free list reaches item 200" in w for w in idx.warnings)
 
 
+def test_item_in_two_buckets():
+    fk, sb, keg, zone, (part, data), _ = build("fbsd13")
+    sb.cpu_bucket(zone, 0, "uc_freebucket", [data + 6 * SIZE])     # also in the zone cache
+    idx = ItemIndex(fk.t)
+    assert any(f"item {data + 6 * SIZE:#x} is also in" in w for w in idx.warnings)
+    assert idx.lookup(data + 6 * SIZE)["state"] == "free"
+
+
 def test_bucket_item_outside_the_keg_and_unmapped_items():
     fk, sb, keg, zone, (part, data), (full, data2) = build("fbsd12", offpage=True)
     sb.cpu_bucket(zone, 0, "uc_freebucket", [0xbad000])
@@ -232,3 +240,15 @@ def test_file_with_a_bad_line_and_an_unknown_symbol(tmp_path):
     rc, out = run(fk.t, "kmem-whatis", "mp_maxid+2", "--format", "json")
     r, = json.loads(out)["kmem-whatis"]
     assert r["address"] == fk.t.symbol_address("mp_maxid") + 2
+
+
+def test_stable_order_without_numpy_is_the_same(monkeypatch):
+    import builtins
+    from array import array
+    from kmemdbg.alloc import items
+    values = array("Q", [5, 1, 5, 0, 1 << 63, 3, 1])
+    with_numpy = items._stable_order(values)
+    real_import = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (
+        (_ for _ in ()).throw(ImportError(name)) if name == "numpy" else real_import(name, *a, **k)))
+    assert items._stable_order(values) == with_numpy == [3, 1, 6, 5, 0, 2, 4]

@@ -21,6 +21,7 @@ for each command, because the kernel may have run since.
 """
 
 import bisect
+from array import array
 from dataclasses import dataclass
 from itertools import compress
 from typing import Dict, List, Optional, Tuple
@@ -31,6 +32,7 @@ from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
 from ..target import read_cstring, target_cache
 from ..target.errors import CorruptionError, KmemdbgError, MemoryFault
+from ..target.pagecache import read_uncached
 from ..target.record import read_array, read_record
 from . import probes
 from .probes import CACHE, ZONE
@@ -100,7 +102,7 @@ class ItemIndex:
         self.ndomains = read_ndomains(t)
         self.kegs: Dict[int, Keg] = {}
         self.zones: Dict[int, Tuple[str, int]] = {}      # zone address -> (name, keg address)
-        self.places: Dict[int, Place] = {}
+        self.places = _Places()
         self._structs = []                                # (start, end, note)
         self._walk_kegs()
         spans = sorted((s.data, s) for k in self.kegs.values() for s in k.slabs
@@ -111,6 +113,7 @@ class ItemIndex:
         self._structs.sort()
         self._struct_starts = [s[0] for s in self._structs]
         _BucketReader(self).read_all()
+        self.places.seal(self.warnings)
         self.large = self._find_large()
         self._large_starts = [a for a, _, _ in self.large]
         self._large_headers = {h: (a, n) for a, n, h in self.large}
@@ -170,13 +173,13 @@ class ItemIndex:
                 if slab.free is None:
                     continue
                 try:
-                    data = self.target.read(slab.data, g.ipers * g.rsize)
+                    data = read_uncached(self.target, slab.data, g.ipers * g.rsize)
                 except MemoryFault as e:
                     self.warnings.append(f"keg '{keg.name}' slab {slab.header:#x}: items: {e}")
                     continue
                 for i in range(g.ipers):
                     item = slab.data + i * g.rsize
-                    if i in slab.free or item in self.places:
+                    if i in slab.free or self.places.get(item) is not None:
                         continue
                     big = self.decoder.large(data[i * g.rsize:i * g.rsize + hsize], item)
                     if big is not None:
@@ -357,6 +360,60 @@ class ItemIndex:
                     yield rec
 
 
+class _Places:
+    """Where free items outside their slabs sit: item addresses in a sorted ``array('Q')`` with
+    the index of their ``Place`` beside them (12 bytes an item instead of a dict entry's ~80;
+    a 256-CPU kernel holds a million items in buckets)."""
+
+    def __init__(self):
+        self._items, self._pids = array("Q"), array("I")
+        self._places, self._whats = [], []
+
+    def add_place(self, place, what):
+        self._places.append(place)
+        self._whats.append(what)
+        return len(self._places) - 1
+
+    def add(self, item, pid):
+        self._items.append(item)
+        self._pids.append(pid)
+
+    def seal(self, warnings):
+        """Sort by item; an item found in two buckets keeps its first place, with a warning."""
+        order = _stable_order(self._items)
+        items, pids = array("Q"), array("I")
+        for i in order:
+            item, pid = self._items[i], self._pids[i]
+            if items and items[-1] == item:
+                first = self._places[pids[-1]]
+                warnings.append(f"{self._whats[pid]}: item {item:#x} is also in {first.where} "
+                                f"of zone '{first.zone}'")
+                continue
+            items.append(item)
+            pids.append(pid)
+        self._items, self._pids, self._whats = items, pids, None
+
+    def get(self, item):
+        """The ``Place`` of ``item``, or None."""
+        i = bisect.bisect_left(self._items, item)
+        if i < len(self._items) and self._items[i] == item:
+            return self._places[self._pids[i]]
+        return None
+
+    def __len__(self):
+        return len(self._items)
+
+
+def _stable_order(values):
+    """Indexes of ``values`` (an ``array('Q')``) in ascending, stable order: numpy's argsort
+    when numpy is installed (a million items in a few milliseconds), else ``sorted``."""
+    try:
+        import numpy
+    except ImportError:
+        return sorted(range(len(values)), key=values.__getitem__)
+    return numpy.frombuffer(values, dtype=numpy.uint64).argsort(kind="stable").tolist()
+
+
 class _BucketReader:
     """Fills ``index.places`` from every zone's per-CPU buckets and bucket cache."""
 
@@ -409,6 +466,7 @@ class _BucketReader:
         buckets is named in a warning."""
         idx = self.index
         places, warn = idx.places, idx.warnings.append
+        pid = places.add_place(place, what)
         owner = f"keg '{keg.name}'" if keg is not None else "any keg"
         slab, lo, hi = None, 1, 0
         for item in items:
@@ -426,11 +484,7 @@ class _BucketReader:
                 continue
             if slab.free is not None and n in slab.free:
                 warn(f"{what}: item {item:#x} is also free in its slab")
-            if item in places:
-                warn(f"{what}: item {item:#x} is also in {places[item].where} of zone "
-                     f"'{places[item].zone}'")
-                continue
-            places[item] = place
+            places.add(item, pid)
 
     def _bucket_items(self, addr, count, what):
         """The first ``count`` item pointers of the bucket at ``addr`` (one read)."""

@@ -8,6 +8,7 @@ small integer.  Items are read one slab at a time.
 from collections import Counter
 
 from ..target.errors import MemoryFault
+from ..target.pagecache import read_uncached
 
 SMALL = 1 << 16
 WORDS = 2
@@ -38,7 +39,7 @@ def summarize(index, zone_addr, warnings):
     total = 0
     for slab in sorted(keg.slabs, key=lambda s: s.data):
         try:
-            data = t.read(slab.data, g.ipers * g.rsize)
+            data = read_uncached(t, slab.data, g.ipers * g.rsize)
         except MemoryFault as e:
             warnings.append(f"items of slab {slab.header:#x}: {e}")
             continue

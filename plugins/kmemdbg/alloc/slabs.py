@@ -18,6 +18,7 @@ from typing import FrozenSet, Optional, Tuple
 
 from ..kernel.memory import PAGE_SIZE, read_pointer
 from ..target.errors import MemoryFault, TypeNotFound
+from ..target.pagecache import read_uncached
 from . import probes
 from .probes import KEG, SLAB
 
@@ -161,7 +162,7 @@ class SlabDecoder:
                 start = addr - self.hash_off
                 size += self.hash_off
         try:
-            data = self.target.read(start, size)
+            data = read_uncached(self.target, start, size)
         except MemoryFault as e:
             raise MemoryFault(start, size, f"the header of {SLAB} {addr:#x} on keg {geo.addr:#x}"
                               f" {list_name} list") from e

@@ -35,6 +35,12 @@ class PageCache:
     def __getattr__(self, name):
         return getattr(self._target, name)
 
+    def read_uncached(self, addr, size):
+        """Straight to the target, leaving the cache alone: for reads whose page nothing else
+        will ask for (a slab header or a slab's items, one read per slab), which would only
+        push useful pages out."""
+        return self._target.read(addr, size)
+
     def read(self, addr, size):
         if size <= 0:
             return b""
@@ -68,3 +74,8 @@ class PageCache:
             data = None
         self._pages[number] = data
         return data
+
+
+def read_uncached(target, addr, size):
+    """``target.read_uncached`` behind a page cache, else ``target.read``."""
+    return getattr(target, "read_uncached", target.read)(addr, size)
