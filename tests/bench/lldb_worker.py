@@ -77,6 +77,9 @@ class LldbHost:
     def naive_malloc(self, deadline):
         return naive_lldb.naive_malloc(self.target, deadline)
 
+    def naive_items(self, zone, deadline):
+        return naive_lldb.naive_items(self.target, zone, deadline)
+
 
 def __lldb_init_module(debugger, internal_dict):
     baseline = workercore.proc_status()

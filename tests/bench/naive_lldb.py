@@ -155,3 +155,60 @@ def naive_malloc(target, deadline):
                 totals[m] += _u(s, "mts_" + m)
             totals["size"] |= _u(s, "mts_size")
     return {"done": done, "total": total, "cpus": ncpu, "totals": totals}
+
+
+def naive_items(target, zone_name, deadline):
+    """Every item of the zone's keg, its free bit read through ``SBValue`` per item (see
+    ``naive_gdb.naive_items``)."""
+    era, _, _ = _context(target)
+    bits = 8 * _type(target, "long").GetByteSize()
+    keg = None
+    for k in _list(target, _global(target, "uma_kegs").GetChildMemberWithName("lh_first"),
+                   "uk_link", "le_next"):
+        first = k.GetChildMemberWithName("uk_zones").GetChildMemberWithName("lh_first")
+        if _u(first) and first.Dereference().GetChildMemberWithName("uz_name").GetSummary() \
+                == f'"{zone_name}"':
+            keg = k
+    if keg is None:
+        raise LookupError(f"no keg whose first zone is {zone_name!r}")
+    ipers, pgoff = _u(keg, "uk_ipers"), _u(keg, "uk_pgoff")
+    if era == 14:
+        ndom = _u(_global(target, "vm_ndomains"))
+        doms = keg.GetChildMemberWithName("uk_domain")
+        dom_t = _type(target, "uma_domain")
+        heads = [_at(target, doms.GetLoadAddress() + d * dom_t.GetByteSize(), dom_t)
+                 .GetChildMemberWithName(f"ud_{n}_slab")
+                 for d in range(ndom) for n in ("part", "free", "full")]
+        hash_t = _type(target, "uma_hash_slab")
+        uhs = next(hash_t.GetFieldAtIndex(i).GetOffsetInBytes()
+                   for i in range(hash_t.GetNumberOfFields())
+                   if hash_t.GetFieldAtIndex(i).GetName() == "uhs_slab")
+    else:
+        heads = [keg.GetChildMemberWithName(f"uk_{n}_slab") for n in ("part", "free", "full")]
+    done = total = free = bases = 0
+    for head in heads:
+        sp = head.GetChildMemberWithName("lh_first")
+        while _u(sp):
+            slab = sp.Dereference()
+            link = slab.GetChildMemberWithName("us_link") if era == 14 else \
+                slab.GetChildMemberWithName("us_type").GetChildMemberWithName("_us_link")
+            here, sp = _u(sp), link.GetChildMemberWithName("le_next")
+            total += ipers
+            if time.perf_counter() > deadline:
+                continue
+            if era == 14:
+                data = here - pgoff
+                if pgoff == 0 or data % PAGE:
+                    hs = _at(target, here - uhs, hash_t)
+                    data = _u(hs, "uhs_data")
+            else:
+                data = _u(slab, "us_data")
+            bases += data
+            words = slab.GetChildMemberWithName("us_free").GetChildMemberWithName("__bits")
+            long_t = _type(target, "long")
+            for i in range(ipers):
+                word = _u(_at(target, words.GetLoadAddress() + (i // bits) * (bits // 8),
+                              long_t))
+                free += (word >> (i % bits)) & 1
+                done += 1
+    return {"done": done, "total": total, "totals": {"free": free, "slab_data_sum": bases}}
