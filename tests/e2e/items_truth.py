@@ -29,8 +29,6 @@ class ItemLedger:
         have no items of their own)."""
         return sorted({z["name"] for z in self.doc["zones"] if z["keg"]})
 
-    def keg_of_zone(self, name):
-        return next(z["keg"] for z in self.doc["zones"] if z["name"] == name)
 
     def item(self, slab, idx, offset=0):
         """The record of item ``idx`` of ``slab`` as ``kmem-whatis``/``uma-items`` print it."""
@@ -47,9 +45,9 @@ class ItemLedger:
                 "symbol": None}
 
     def zone_items(self, name):
-        """Every item of the zone's keg, in address order."""
-        keg = self.keg_of_zone(name)
-        return [self.item(s, i) for s in self.slabs if s["keg"] == keg
+        """Every item of the kegs of the zones named ``name``, in address order."""
+        kegs = {z["keg"] for z in self.doc["zones"] if z["name"] == name}
+        return [self.item(s, i) for s in self.slabs if s["keg"] in kegs
                 for i in range(s["ipers"])]
 
     def samples(self, seed, per_kind=6):

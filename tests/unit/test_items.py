@@ -53,7 +53,7 @@ def test_states_and_places(era, arch):
     r = idx.lookup(part + 2)
     assert (r["kind"], r["item"], r["offset"], r["size"]) == ("uma-slab-header", part, 2,
                                                               sb.header_size(IPERS))
-    records = list(idx.zone_items(zone))
+    records = list(idx.zone_items([zone]))
     assert all(r["kind"] in KINDS and r["where"] in WHERE + (None,) for r in records)
     states = [(r["index"], r["state"], r["where"]) for r in records]
     assert len(states) == 2 * IPERS

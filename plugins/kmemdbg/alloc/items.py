@@ -9,7 +9,7 @@ It answers two questions without further reads of the slabs:
   allocation (<= 12: found through its ``UMA_SLAB_MALLOC`` header, an allocated item of "UMA
   Slabs"; 13+ records them only in ``struct vm_page``, which is not read), a keg or zone that is
   no item (the statically allocated boot ones), a kernel symbol, or unknown;
-* ``zone_items(zone)``: every item of a zone's keg in slab order with its state.
+* ``zone_items(zones)``: every item of the zones' kegs in slab order with its state.
 
 Free items sit in the keg's slabs (``where`` "keg"), in a CPU's alloc/free/cross bucket, or in a
 zone (domain) bucket cache (``uz_full_bucket``, ``uz_buckets``, ``uzd_buckets``, 13+
@@ -344,15 +344,20 @@ class ItemIndex:
     # --- zones ---------------------------------------------------------------------------
 
     def find_zone(self, name):
-        """Addresses of the zones named ``name`` on a keg (walk order)."""
+        """Addresses of the zones named ``name`` on kegs (walk order)."""
         return [a for a, (n, _) in self.zones.items() if n == name]
 
-    def zone_items(self, zone_addr, state=None):
-        """Every item of the zone's keg (only those in ``state`` if given), in slab (address)
+    def slabs_of(self, zone_addrs):
+        """The slabs of the kegs of ``zone_addrs`` (a name can be several zones: 15's
+        MALLOC_DEBUG_MAXZONES kernels have eight "malloc-16"), in address order."""
+        kegs = {self.zones[z][1] for z in zone_addrs}
+        return [s for s in self.slabs if s.keg in kegs]
+
+    def zone_items(self, zone_addrs, state=None):
+        """Every item of the zones' kegs (only those in ``state`` if given), in slab (address)
         order, as records."""
-        keg = self.kegs[self.zones[zone_addr][1]]
-        g = keg.geo
-        for slab in sorted(keg.slabs, key=lambda s: s.data):
+        for slab in self.slabs_of(zone_addrs):
+            g = self.kegs[slab.keg].geo
             for idx in range(g.ipers):
                 item = slab.data + idx * g.rsize
                 rec = self.item_record(item, slab, idx, item)
@@ -524,8 +529,12 @@ class _BucketReader:
             for i in compress(range(len(buckets)), buckets):
                 cpu = present[i]
                 what = f"zone '{name}' CPU {cpu} {member}"
-                items = (self._bucket_items(buckets[i], counts[i], what) if self.inline
-                         else self._bucket(buckets[i], what))
+                try:
+                    items = (self._bucket_items(buckets[i], counts[i], what) if self.inline
+                             else self._bucket(buckets[i], what))
+                except ROW_ERRORS as e:       # one bucket lost; the other CPUs' still count
+                    self.index.warnings.append(str(e))   # names the bucket
+                    continue
                 self._place(items, Place(where, cpu, name), keg, what)
 
     def _zone_cache(self, z, name, keg):
@@ -546,10 +555,18 @@ class _BucketReader:
                               f"zone '{name}' domain {d} uzd_buckets", place, keg)
             if dom.has("uzd_cross") and dom.ptr("uzd_cross"):
                 what = f"zone '{name}' domain {d} uzd_cross"
-                self._place(self._bucket(dom.ptr("uzd_cross"), what), place, keg, what)
+                try:
+                    self._place(self._bucket(dom.ptr("uzd_cross"), what), place, keg, what)
+                except ROW_ERRORS as e:
+                    self.index.warnings.append(str(e))   # names the bucket
 
     def _bucket_list(self, head, what, place, keg):
-        for b in list_foreach(self.target, head, self.bucket, "ub_link", what, MAX_BUCKETS):
-            self._place(self._bucket_items(b.addr, self._count(b, what), what), place, keg, what)
+        """One cache list; a bucket that cannot be read ends the list (its link is in it)."""
+        try:
+            for b in list_foreach(self.target, head, self.bucket, "ub_link", what, MAX_BUCKETS):
+                items = self._bucket_items(b.addr, self._count(b, what), what)
+                self._place(items, place, keg, what)
+        except ROW_ERRORS as e:
+            self.index.warnings.append(str(e))   # names the bucket
 
 

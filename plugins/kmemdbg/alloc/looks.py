@@ -29,15 +29,15 @@ def classify(index, word, symbols):
     return symbols[word]
 
 
-def summarize(index, zone_addr, warnings):
-    """``[{"count", "word0", "word1", "example"}]`` over the zone's keg's allocated items,
-    biggest group first, and the number of items summed."""
-    keg = index.kegs[index.zones[zone_addr][1]]
-    g, t = keg.geo, index.target
+def summarize(index, zone_addrs, warnings):
+    """``[{"count", "word0", "word1", "example"}]`` over the allocated items of the zones'
+    kegs, biggest group first, and the number of items summed."""
+    t = index.target
     ps, order = t.pointer_size, t.byteorder
     counts, examples, symbols = Counter(), {}, {}
     total = 0
-    for slab in sorted(keg.slabs, key=lambda s: s.data):
+    for slab in index.slabs_of(zone_addrs):
+        g = index.kegs[slab.keg].geo
         try:
             data = read_uncached(t, slab.data, g.ipers * g.rsize)
         except MemoryFault as e:

@@ -53,12 +53,12 @@ def run_uma_items(target, args, out):
                                    "prints them; cache-only zones have no items)")
     warnings = list(index.warnings)
     if args.summary:
-        groups, total = summarize(index, zones[0], warnings)
+        groups, total = summarize(index, zones, warnings)
         out.write(render_summary_json(args.zone, groups, total, warnings)
                   if args.format == "json" else render_summary(args.zone, groups, total))
     else:
         state = "allocated" if args.allocated else "free" if args.free else None
-        records = list(islice(index.zone_items(zones[0], state), args.limit))
+        records = list(islice(index.zone_items(zones, state), args.limit))
         if args.format == "json":
             out.write(render_json("uma-items", records, warnings))
         elif args.format == "csv":
