@@ -252,3 +252,17 @@ def test_stable_order_without_numpy_is_the_same(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", lambda name, *a, **k: (
         (_ for _ in ()).throw(ImportError(name)) if name == "numpy" else real_import(name, *a, **k)))
     assert items._stable_order(values) == with_numpy == [3, 1, 6, 5, 0, 2, 4]
+
+
+def test_a_name_several_zones_carry_lists_every_keg():
+    """MALLOC_DEBUG_MAXZONES kernels: several "malloc-16" zones, each on its own keg."""
+    fk = FakeKernel("fbsd14", cpus=(0, 1))
+    sb = SlabBuilder(fk)
+    datas = []
+    for _ in range(2):
+        keg = fk.keg(16, ipers=4)
+        datas.append(sb.add(keg, 4, 16, [1], "part")[1])
+        fk.zone(keg, "malloc-16")
+    rc, out = run(fk.t, "uma-items", "malloc-16", "--format", "json")
+    items = [r["item"] for r in json.loads(out)["uma-items"]]
+    assert items == sorted(d + i * 16 for d in datas for i in range(4))
