@@ -11,6 +11,8 @@ import json
 import os
 import random
 
+import pytest
+
 CODES = {"a": "allocated", "k": "free", "b": "free"}
 
 
@@ -86,6 +88,13 @@ class ItemLedger:
         out.append({"address": 0, "kind": "unknown"})
         out.append({"address": 0x10, "kind": "unknown"})
         return out
+
+
+def item_ledger(image):
+    """The image's ``ItemLedger``; a named skip when the image has no items.json."""
+    if not os.path.exists(os.path.join(image.dir, "items.json")):
+        pytest.skip(f"{image.id}: no items.json (rebuild with `make -C vm_images`)")
+    return ItemLedger(image.dir)
 
 
 def compare(got, want):

@@ -4,17 +4,14 @@ items of every zone (all items of the smaller zones, every free item and the fir
 big ones).  gdb and lldb must print the same text."""
 
 import json
-import os
+
 import pytest
 
 from .debuggers import Debugger
-from .images import SKIP_REASON, crash_images
-from .items_truth import ItemLedger, compare
+from .images import image_params
+from .items_truth import compare, item_ledger
 from .test_bad_input import _gdb_values
 
-IMAGES = [i for i in crash_images(("router",))
-          if os.path.exists(os.path.join(i.dir, "items.json"))]
-pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
 FULL_LIMIT = 1500           # zones with more items are checked on their free items and a prefix
 SYMBOL = "kmemstatistics"   # a kernel variable, no UMA memory
 
@@ -31,11 +28,11 @@ def _samples(image, ledger):
     return samples
 
 
-@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+@pytest.fixture(scope="module", params=image_params(scenarios=("router",)))
 def session_outputs(request, tmp_path_factory):
     """Per debugger: the kmem-whatis answers, every zone's uma-items and some text outputs."""
     image = request.param
-    ledger = ItemLedger(image.dir)
+    ledger = item_ledger(image)
     samples = _samples(image, ledger)
     addr_file = tmp_path_factory.mktemp("whatis") / "addresses.txt"
     addr_file.write_text("".join(f"{s['address']:#x}\n" for s in samples))

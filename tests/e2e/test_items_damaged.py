@@ -9,18 +9,16 @@ import shutil
 import pytest
 
 from .debuggers import Debugger
-from .images import SKIP_REASON, crash_images
-from .items_truth import ItemLedger
+from .images import image_params
+from .items_truth import item_ledger
 from .test_bad_input import _gdb_values, _patch
 
-IMAGES = [i for i in crash_images(("router",)) if i.era in ("fbsd6", "fbsd13")]
-pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
 
-
-@pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
+@pytest.fixture(scope="module", params=image_params(scenarios=("router",),
+                                                    eras=("fbsd6", "fbsd13")))
 def damaged(request, tmp_path_factory):
     image = request.param
-    ledger = ItemLedger(image.dir)
+    ledger = item_ledger(image)
     def kinds(zone):
         slabs = [s for s in ledger.slabs if s["zone"] == zone]
         return (slabs, [s for s in slabs if "k" not in s["items"]],

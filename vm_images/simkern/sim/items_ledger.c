@@ -262,7 +262,8 @@ write_place(FILE *f, const void *item, const struct lbucket *b, int *first)
                 fprintf(f, "%d", cpu);
         else
                 fputs("null", f);
-        fprintf(f, ", \"zone\": \"%s\"}", zone);
+        fprintf(f, ", \"zone\": \"%s\", \"bucket\": %llu}", zone,
+            (unsigned long long)(uintptr_t)(b != NULL ? b->bucket : NULL));
         *first = 0;
 }
 
