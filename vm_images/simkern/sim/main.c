@@ -24,6 +24,7 @@
 
 #include <sys/_sim_kern.h>
 
+#include "reach.h"
 #include "scenario.h"
 #include "items_ledger.h"
 
@@ -136,6 +137,12 @@ dump(const char *core, const char *json)
 	write_expected_atomic(json, NULL);
 	if (strcmp(json, "expected.json") == 0)
 		write_items();
+	/* reach.json beside expected.json (reach.T.json beside expected.T.json) */
+	snprintf(path, sizeof(path), "%s/reach%s", outdir, json + strlen("expected"));
+	if (sim_reach_write(path) != 0) {
+		fprintf(stderr, "kernel: writing %s failed (or the reach ledger is broken)\n", path);
+		exit(2);
+	}
 	snprintf(path, sizeof(path), "%s/%s", outdir, core);
 	if (sim_dump_core(path) != 0) {
 		fprintf(stderr, "kernel: dumping %s: %s\n", path, strerror(errno));

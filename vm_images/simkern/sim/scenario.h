@@ -80,6 +80,8 @@ int sim_osreldate(void);
 
 /* ---- subsystems (each defined in the file mirroring FreeBSD's) ---------------------------- */
 
+struct sim_reach_kind;		/* sim/reach.h */
+
 void sim_kernel_sysinit(void);	/* all kernel subsystems' zone / type setup, in boot order */
 int sim_load_module(const char *path);	/* dlopen + the module's SYSINIT; 0 on success */
 
@@ -100,17 +102,31 @@ void sim_tcp_close(void *conn);
 /* netgraph (sys/netgraph/ng_base.c) */
 void *sim_ng_item_get(int data);		/* ng_qzone / ng_qdzone, M_NOWAIT */
 void sim_ng_item_free(void *item, int data);
-void sim_ng_node_create(const char *type);	/* M_NETGRAPH_NODE + hooks */
+void *sim_ng_node_create(const char *type);	/* M_NETGRAPH_NODE + hooks, on ng_ID_hash */
+void sim_ng_node_set_private(void *node, void *priv, const struct sim_reach_kind *k);
+uint32_t sim_ng_node_id(void *node);
+void *sim_ng_node_private(uint32_t id);		/* nd_private of node `id` (ng_ID2noderef) */
 
 /* files (vfs_subr.c, vfs_cache.c, ffs_vfsops.c, vm_object.c) */
 void *sim_vnode_get(int ffs2);			/* vnode + inode + dinode + VM object */
 void sim_vnode_put(void *vp);
 void *sim_namecache_enter(int namelen);
 void sim_namecache_remove(void *ncp);
+void *sim_vnode_datap(void *vp);		/* &vp->v_data */
+void *sim_vnode_objectp(void *vp);		/* &vp->v_object */
+/* vnlru takes vp off vnode_list and sleeps: only td's kernel stack holds it (slot: stack slot) */
+void sim_vnode_reclaim_sleep(void *vp, void *td, int slot);
 
 /* processes (kern_proc.c, kern_thread.c) */
 void *sim_proc_fork(int nthreads);
 void sim_proc_exit(void *p);
+void *sim_proc_thread(void *p);			/* its first thread */
+void *sim_thread_alloc(void);
+void sim_thread_free(void *td);
+void sim_thread_link(void *p, void *head, void *td);	/* onto p's p_threads at `head` */
+void sim_thread_unlink(void *head, void *td);
+/* A frame on td's kernel stack holds `item` (slot counted down from the top); 0 or -1. */
+int sim_thread_stack_hold(void *td, int slot, void *item, const struct sim_reach_kind *k);
 
 /* generic malloc/free by type symbol name (scenarios are host code) */
 void *sim_kmalloc(const char *type, unsigned long size, int nowait);
@@ -118,8 +134,10 @@ void sim_kfree(const char *type, void *p);
 
 /* module hooks, resolved at run time from the loaded modules */
 struct sim_module_ops {
-	void *(*alias_link_new)(void);		/* libalias: one alias link (malloc 128-ish) */
+	void *(*alias_link_new)(void);		/* ng_nat: a new flow, one alias link (malloc 128-ish) */
 	void (*alias_link_free)(void *);
+	void *(*libalias_init)(void);		/* libalias: LibAliasInit(NULL), a new instance */
+	void *(*libalias_addlink)(void *la);	/* libalias: AddLink on instance `la` */
 	void (*nat_packet)(void);		/* ng_nat: translate one packet */
 	unsigned long alias_link_size;		/* sizeof(struct alias_link) */
 };

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "reach.h"
 #include "scenario.h"
 
 #define VNODE_TARGET	400
@@ -14,6 +15,7 @@
 #define NTEMP		64
 
 static void *vn[VNODE_TARGET], *nc[NCACHE_TARGET], *procs[NPROC], *tmp[NTEMP];
+static const struct sim_reach_kind k_temp = { "buffer", "temp" };
 
 static void
 fs_setup(void)
@@ -60,6 +62,7 @@ fs_tick(int t)
 		if (tmp[j] != NULL)
 			sim_kfree("temp", tmp[j]);
 		tmp[j] = sim_kmalloc("temp", 16 + sim_randn(3000), 0);
+		sim_reach_held(tmp[j], &k_temp, NULL, "tmp", &tmp[j], "[%d]", j);
 	}
 	return (0);
 }

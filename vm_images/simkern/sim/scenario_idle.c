@@ -4,9 +4,11 @@
  */
 #include <stdio.h>
 
+#include "reach.h"
 #include "scenario.h"
 
 static void *keep[16];
+static const struct sim_reach_kind k_temp = { "buffer", "temp" };
 
 static void
 idle_setup(void)
@@ -23,6 +25,7 @@ idle_tick(int t)
 	if (keep[j] != NULL)
 		sim_kfree("temp", keep[j]);
 	keep[j] = sim_kmalloc("temp", 64 + sim_randn(200), 0);
+	sim_reach_held(keep[j], &k_temp, NULL, "keep", &keep[j], "[%d]", j);
 	sim_cpu_pick();
 	p = sim_proc_fork(1);
 	sim_cpu_pick();

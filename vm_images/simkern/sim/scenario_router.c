@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reach.h"
 #include "scenario.h"
 
 #define RING_MBUFS	256
@@ -45,6 +46,12 @@ static void *large[NLARGE];
 static void *blocked_td;
 static unsigned long links_total, link_fails, last_rate;
 static int total_ticks = 60, ticks_run;
+
+/* The driver's rings, ng_nat's control queue and the large tables hold their items. */
+static const struct sim_reach_kind k_mbuf = { "struct mbuf", NULL };
+static const struct sim_reach_kind k_cluster = { "mbuf cluster", NULL };
+static const struct sim_reach_kind k_item = { "struct ng_item", NULL };
+static const struct sim_reach_kind k_large = { "table", "temp" };
 
 /* A live kernel plans for this many ticks (an hour at --interval 1). */
 #define LIVE_TICKS	3600
@@ -99,9 +106,17 @@ router_setup(void)
 		sim_cpu_pick();
 		blocked_td = sim_proc_fork(2);
 	}
+	/*
+	 * Vnodes; vnlru has taken the first four off vnode_list to reclaim them and sleeps waiting
+	 * for memory, in the first thread of the last process: only its kernel stack holds them.
+	 */
 	for (i = 0; i < 64; i++) {
+		void *vp;
+
 		sim_cpu_pick();
-		(void)sim_vnode_get(1);
+		vp = sim_vnode_get(1);
+		if (i < 4)
+			sim_vnode_reclaim_sleep(vp, sim_proc_thread(blocked_td), i);
 	}
 }
 
@@ -138,6 +153,7 @@ router_tick(int t)
 		if (ring_m[j] != NULL)
 			sim_mbuf_free(ring_m[j]);
 		ring_m[j] = sim_mbuf_get(SIM_M_NOWAIT);
+		sim_reach_held(ring_m[j], &k_mbuf, NULL, "ring_m", &ring_m[j], "[%d]", j);
 	}
 	for (k = 0; k < RING_CLUSTERS / 4; k++) {
 		int j = sim_randn(RING_CLUSTERS);
@@ -146,6 +162,7 @@ router_tick(int t)
 		if (ring_c[j] != NULL)
 			sim_cluster_free(ring_c[j]);
 		ring_c[j] = sim_cluster_get(SIM_M_NOWAIT);
+		sim_reach_held(ring_c[j], &k_cluster, NULL, "ring_c", &ring_c[j], "[%d]", j);
 	}
 	/* Control messages: queued faster than drained; failures once at the limit. */
 	for (k = 0; k < CTL_TRIES; k++) {
@@ -153,8 +170,10 @@ router_tick(int t)
 
 		sim_cpu_pick();
 		it = sim_ng_item_get(0);
-		if (it != NULL && nctl < MAX_CTL)
+		if (it != NULL && nctl < MAX_CTL) {
+			sim_reach_held(it, &k_item, NULL, "ctl", &ctl[nctl], "[%d]", nctl);
 			ctl[nctl++] = it;
+		}
 	}
 	for (k = 0; k < CTL_DRAIN && nctl > 0; k++) {
 		sim_cpu_pick();
@@ -177,6 +196,7 @@ router_tick(int t)
 		if (large[j] != NULL)
 			sim_kfree("temp", large[j]);
 		large[j] = sim_kmalloc("temp", LARGE_SIZE, 1);
+		sim_reach_held(large[j], &k_large, NULL, "large", &large[j], "[%d]", j);
 	}
 	/* The leak: new flows, links never expired. */
 	ticks_run = t;
@@ -227,6 +247,7 @@ router_tick(int t)
 		for (k = 0; k < RING_MBUFS; k++) {
 			sim_cpu_pick();
 			ring_m[k] = sim_mbuf_get(SIM_M_NOWAIT);
+			sim_reach_held(ring_m[k], &k_mbuf, NULL, "ring_m", &ring_m[k], "[%d]", k);
 		}
 		/* ng_nat's node is reset too: its whole control queue is flushed. */
 		while (nctl > 0) {

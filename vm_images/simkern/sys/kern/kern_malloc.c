@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/reach.h"
 #include "sim/scenario.h"
 
 MALLOC_DEFINE(M_CACHE, "cache", "Various Dynamically allocated caches");
@@ -835,5 +836,6 @@ sim_kmalloc(const char *type, unsigned long size, int nowait)
 void
 sim_kfree(const char *type, void *p)
 {
+	sim_reach_freed(p);
 	kern_free(p, type_by_name(type));
 }

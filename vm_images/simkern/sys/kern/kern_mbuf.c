@@ -7,6 +7,7 @@
 #include <sys/malloc.h>
 #include <vm/uma.h>
 
+#include "sim/reach.h"
 #include "sim/scenario.h"
 
 #define MSIZE		256
@@ -75,12 +76,13 @@ struct sim_pkt {
 	void	*m_data;	/* the cluster */
 };
 
+/* Frees also forget the item in the reachability ledger (it may have been held). */
 void *sim_mbuf_get(int how) { return (uma_zalloc(zone_mbuf, how)); }
-void sim_mbuf_free(void *m) { uma_zfree(zone_mbuf, m); }
+void sim_mbuf_free(void *m) { sim_reach_freed(m); uma_zfree(zone_mbuf, m); }
 void *sim_cluster_get(int how) { return (uma_zalloc(zone_clust, how)); }
-void sim_cluster_free(void *c) { uma_zfree(zone_clust, c); }
+void sim_cluster_free(void *c) { sim_reach_freed(c); uma_zfree(zone_clust, c); }
 void *sim_jumbop_get(int how) { return (uma_zalloc(zone_jumbop, how)); }
-void sim_jumbop_free(void *c) { uma_zfree(zone_jumbop, c); }
+void sim_jumbop_free(void *c) { sim_reach_freed(c); uma_zfree(zone_jumbop, c); }
 
 void *
 sim_mbuf_getcl(int how)

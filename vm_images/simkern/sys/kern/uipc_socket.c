@@ -5,6 +5,7 @@
 #include <sys/malloc.h>
 #include <vm/uma.h>
 
+#include "sim/reach.h"
 #include "sim/scenario.h"
 
 MALLOC_DEFINE(M_PCB, "pcb", "protocol control block");
@@ -43,8 +44,10 @@ socket_init(void *dummy)
 	uma_zone_set_max(socket_zone, maxsockets);
 }
 
-void *sim_tcp_attach(void);
+void *sim_tcp_attach(void *so);
 void sim_tcp_detach(void *inp);
+
+static const struct sim_reach_kind k_soname = { "struct sockaddr_in", "soname" };
 
 void *
 sim_tcp_connect(void)
@@ -55,12 +58,13 @@ sim_tcp_connect(void)
 	if (so == NULL)
 		return (NULL);
 	so->so_name = malloc(16, M_SONAME, M_NOWAIT);	/* struct sockaddr_in */
-	so->so_pcb = sim_tcp_attach();
+	so->so_pcb = sim_tcp_attach(so);	/* the inpcb holds the socket from now on */
 	if (so->so_pcb == NULL) {
 		free(so->so_name, M_SONAME);
 		uma_zfree(socket_zone, so);
 		return (NULL);
 	}
+	sim_reach_held(so->so_name, &k_soname, so, NULL, &so->so_name, "so_name", 0);
 	return (so);
 }
 
@@ -70,6 +74,8 @@ sim_tcp_close(void *sop)
 	struct socket *so = sop;
 
 	sim_tcp_detach(so->so_pcb);
+	sim_reach_freed(so->so_name);
 	free(so->so_name, M_SONAME);
+	sim_reach_freed(so);
 	uma_zfree(socket_zone, so);
 }

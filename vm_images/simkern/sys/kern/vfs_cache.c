@@ -6,6 +6,11 @@
 #include <sys/malloc.h>
 #include <vm/uma.h>
 
+#include <sys/queue.h>
+
+#include <string.h>
+
+#include "sim/reach.h"
 #include "sim/scenario.h"
 
 MALLOC_DEFINE(M_VFSCACHE, "vfscache", "VFS name cache entries");
@@ -21,6 +26,16 @@ uma_zone_t cache_zone_large;
 uma_zone_t cache_zone_small_ts;
 uma_zone_t cache_zone_large_ts;
 #endif
+
+#define NCHASH_SIZE		1024
+
+static LIST_HEAD(nchashhead, namecache) *nchashtbl;
+static u_long nchash;
+static u_int nchash_next;	/* entries made: spreads them over the chains */
+
+static const struct sim_reach_kind k_nchashtbl = { "struct nchashhead", "vfscache" };
+static const struct sim_reach_kind k_ncp = { "struct namecache", NULL };
+static const struct sim_reach_kind k_ncp_malloc = { "struct namecache", "vfscache" };
 
 void nchinit(void *dummy);
 
@@ -42,18 +57,31 @@ nchinit(void *dummy)
 	    NULL, NULL, NULL, NULL, UMA_ALIGN_PTR, 0);
 #endif
 #endif
-	/* The hash table: 1024 buckets of one pointer. */
-	(void)malloc(1024 * sizeof(void *), M_VFSCACHE, M_WAITOK | M_ZERO);
+	/* The hash table (hashinit): NCHASH_SIZE list heads, nchashtbl points at it. */
+	nchashtbl = malloc(NCHASH_SIZE * sizeof(*nchashtbl), M_VFSCACHE, M_WAITOK | M_ZERO);
+	nchash = NCHASH_SIZE - 1;
+	sim_reach_held(nchashtbl, &k_nchashtbl, NULL, "nchashtbl", &nchashtbl, "", 0);
 }
 
-struct sim_ncp {
-	int	nc_nlen;
+/*
+ * An entry: on its hash chain (nc_hash), from its directory's list (nc_src) in FreeBSD (not
+ * modelled); names are not stored (negative entries, nc_vp NULL).  Member names follow
+ * vfs_cache.c; the allocation is the era's size for the name length.
+ */
+struct namecache {
+	LIST_ENTRY(namecache) nc_hash;
+	LIST_ENTRY(namecache) nc_src;
+	void	*nc_dvp;
+	void	*nc_vp;
+	u_char	nc_flag;
+	u_char	nc_nlen;
 };
 
 void *
 sim_namecache_enter(int namelen)
 {
-	struct sim_ncp *ncp;
+	struct namecache *ncp;
+	u_int h;
 
 #if SIM_ERA > 6
 	if (namelen <= CACHE_PATH_CUTOFF)
@@ -63,16 +91,24 @@ sim_namecache_enter(int namelen)
 #else
 	ncp = malloc(NCP_BASE + namelen + 1, M_VFSCACHE, M_WAITOK);
 #endif
-	if (ncp != NULL)
-		ncp->nc_nlen = namelen;
+	if (ncp == NULL)
+		return (NULL);
+	memset(ncp, 0, sizeof(*ncp));
+	ncp->nc_nlen = (u_char)namelen;
+	h = (nchash_next++ * 2654435761u >> 8) & nchash;
+	LIST_INSERT_HEAD(&nchashtbl[h], ncp, nc_hash);
+	sim_reach_listed(ncp, SIM_ERA > 6 ? &k_ncp : &k_ncp_malloc, nchashtbl, NULL, &nchashtbl[h],
+	    offsetof(struct namecache, nc_hash), "[%d]", (int)h);
 	return (ncp);
 }
 
 void
 sim_namecache_remove(void *p)
 {
-	struct sim_ncp *ncp = p;
+	struct namecache *ncp = p;
 
+	LIST_REMOVE(ncp, nc_hash);
+	sim_reach_freed(ncp);
 #if SIM_ERA > 6
 	if (ncp->nc_nlen <= CACHE_PATH_CUTOFF)
 		uma_zfree(cache_zone_small, ncp);

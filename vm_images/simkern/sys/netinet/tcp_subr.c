@@ -5,6 +5,9 @@
 #include <sys/malloc.h>
 #include <vm/uma.h>
 
+#include <sys/queue.h>
+
+#include "sim/reach.h"
 #include "sim/scenario.h"
 
 #if defined(__i386__)
@@ -23,6 +26,51 @@
 
 extern int maxsockets;
 
+/*
+ * Every TCP inpcb is on tcbinfo's list (ipi_listhead -> tcb, LIST inp_list), as in_pcballoc()
+ * puts it; the inpcb points at its socket (inp_socket) and, up to 13.x, at its tcpcb (inp_ppcb).
+ * Member names and order follow in_pcb.h; the item sizes above are the era's sizeof.
+ */
+struct inpcb {
+	LIST_ENTRY(inpcb) inp_hash;
+	LIST_ENTRY(inpcb) inp_list;		/* tcbinfo.ipi_listhead */
+	void	*inp_ppcb;			/* the tcpcb (<= 13.x) */
+	struct inpcbinfo *inp_pcbinfo;
+	void	*inp_socket;			/* back pointer to the socket */
+};
+
+LIST_HEAD(inpcbhead, inpcb);
+
+struct inpcbinfo {
+	struct inpcbhead *ipi_listhead;
+	u_int	ipi_count;
+};
+
+struct inpcbhead tcb;
+struct inpcbinfo tcbinfo = { &tcb, 0 };
+
+static const struct sim_reach_kind k_socket = { "struct socket", NULL };
+
+/* in_pcballoc: on the list, pointing at its socket (the socket's holder from now on). */
+static void
+in_pcballoc(struct inpcb *inp, void *so, const struct sim_reach_kind *k)
+{
+	inp->inp_pcbinfo = &tcbinfo;
+	inp->inp_socket = so;
+	LIST_INSERT_HEAD(tcbinfo.ipi_listhead, inp, inp_list);
+	tcbinfo.ipi_count++;
+	sim_reach_listed(inp, k, NULL, "tcb", &tcb, offsetof(struct inpcb, inp_list), "", 0);
+	sim_reach_held(so, &k_socket, inp, NULL, &inp->inp_socket, "inp_socket", 0);
+}
+
+static void
+in_pcbfree(struct inpcb *inp)
+{
+	LIST_REMOVE(inp, inp_list);
+	tcbinfo.ipi_count--;
+	sim_reach_freed(inp);
+}
+
 #if SIM_ERA <= 13
 uma_zone_t tcpcb_zone;
 uma_zone_t tcp_inpcb_zone;
@@ -40,14 +88,13 @@ tcp_init(void *dummy)
 	uma_zone_set_max(tcpcb_zone, maxsockets);
 }
 
-struct sim_inpcb {
-	void	*inp_ppcb;		/* the tcpcb */
-};
+static const struct sim_reach_kind k_inpcb = { "struct inpcb", NULL };
+static const struct sim_reach_kind k_tcpcb = { "struct tcpcb", NULL };
 
 void *
-sim_tcp_attach(void)
+sim_tcp_attach(void *so)
 {
-	struct sim_inpcb *inp;
+	struct inpcb *inp;
 
 	inp = uma_zalloc(tcp_inpcb_zone, M_NOWAIT | M_ZERO);
 	if (inp == NULL)
@@ -57,15 +104,19 @@ sim_tcp_attach(void)
 		uma_zfree(tcp_inpcb_zone, inp);
 		return (NULL);
 	}
+	in_pcballoc(inp, so, &k_inpcb);
+	sim_reach_held(inp->inp_ppcb, &k_tcpcb, inp, NULL, &inp->inp_ppcb, "inp_ppcb", 0);
 	return (inp);
 }
 
 void
 sim_tcp_detach(void *p)
 {
-	struct sim_inpcb *inp = p;
+	struct inpcb *inp = p;
 
+	sim_reach_freed(inp->inp_ppcb);
 	uma_zfree(tcpcb_zone, inp->inp_ppcb);
+	in_pcbfree(inp);
 	uma_zfree(tcp_inpcb_zone, inp);
 }
 #else
@@ -80,6 +131,24 @@ tcp_init(void *dummy)
 	uma_zone_set_max(tcp_inpcb_zone, maxsockets);
 }
 
-void *sim_tcp_attach(void) { return (uma_zalloc(tcp_inpcb_zone, M_NOWAIT | M_ZERO)); }
-void sim_tcp_detach(void *p) { uma_zfree(tcp_inpcb_zone, p); }
+/* 14.x: struct tcpcb starts with its inpcb (t_inpcb); one item holds both. */
+static const struct sim_reach_kind k_tcpcb = { "struct tcpcb", NULL };
+
+void *
+sim_tcp_attach(void *so)
+{
+	struct inpcb *inp;
+
+	inp = uma_zalloc(tcp_inpcb_zone, M_NOWAIT | M_ZERO);
+	if (inp != NULL)
+		in_pcballoc(inp, so, &k_tcpcb);
+	return (inp);
+}
+
+void
+sim_tcp_detach(void *p)
+{
+	in_pcbfree(p);
+	uma_zfree(tcp_inpcb_zone, p);
+}
 #endif

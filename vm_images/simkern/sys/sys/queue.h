@@ -86,6 +86,7 @@
 /* doubly-linked tail queue */
 #define TAILQ_HEAD(name, type)                                          \
         struct name { struct type *tqh_first; struct type **tqh_last; }
+#define TAILQ_HEAD_INITIALIZER(head) { NULL, &(head).tqh_first }
 #define TAILQ_ENTRY(type)                                               \
         struct { struct type *tqe_next; struct type **tqe_prev; }
 #define TAILQ_FIRST(head)       ((head)->tqh_first)
