@@ -52,7 +52,7 @@ ExpireLinks(void *lnk)
 }
 
 """
-s, n1 = re.subn(r"\nstatic void \*\nAddLink\(void\)", lambda m: sweep + m.group(0)[1:], s)
+s, n1 = re.subn(r"\nstatic void \*\nAddLink\(struct libalias \*la\)", lambda m: sweep + m.group(0)[1:], s)
 s, n2 = re.subn(r"(\n(\s*)la_links\+\+;\n)", lambda m: m.group(1) + m.group(2)
                 + "ExpireLinks(lnk);\n", s)
 if (n1, n2) != (1, 1):

@@ -178,6 +178,7 @@ router_tick(int t)
 	for (k = 0; k < CTL_DRAIN && nctl > 0; k++) {
 		sim_cpu_pick();
 		sim_ng_item_free(ctl[--nctl], 0);
+		ctl[nctl] = NULL;	/* dequeued: no stale pointer left */
 	}
 	/* Connections churn. */
 	for (k = 0; k < 3; k++) {
@@ -253,6 +254,7 @@ router_tick(int t)
 		while (nctl > 0) {
 			sim_cpu_pick();
 			sim_ng_item_free(ctl[--nctl], 0);
+			ctl[nctl] = NULL;
 		}
 	}
 	if (link_fails > FAILS_BEFORE_PANIC) {

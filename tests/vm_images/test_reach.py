@@ -1,0 +1,151 @@
+"""The reachability ledger (reach.json, GROUND_TRUTH.md) against the core's own bytes.
+
+Read straight from the ELF core and ELF files (corefile.py), never through the plugin:
+  * every item the ledger calls reachable is really held: the pointer word at `at` holds its
+    address, or the list whose head is at `at` reaches it; `at` lies inside its holder (a kept,
+    reachable item) or inside its root (a kernel or module global, or a kernel thread stack);
+  * every item it calls unreachable (the router's planted libalias leak) is pointed at by no
+    pointer-sized aligned word of the kernel's and modules' data and bss, of the thread stacks,
+    or of any reachable item: a scan from the kernel's roots cannot reach it.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ERAS, SCENARIOS, image_dir
+from corefile import Core, Elf
+
+CASES = [(e, s) for e in ERAS for s in SCENARIOS]
+MAX_LIST = 100000
+PAGE = 4096
+
+
+def load_reach(d):
+    r = json.loads((d / "reach.json").read_text())
+    cols = r["columns"]
+    items = [dict(zip(cols, row)) for row in r["items"]]
+    for it in items:
+        it.update(r["kinds"][it["kind"]])
+    return r, items
+
+
+class Image:
+    """Core, ledger, and the global symbols and writable sections of kernel and modules."""
+
+    def __init__(self, era, scenario):
+        d = image_dir(era, scenario)
+        self.core = Core(d / "vmcore")
+        self.reach, self.items = load_reach(d)
+        self.by_addr = {it["addr"]: it for it in self.items}
+        self.symbols, self.sections = {}, []
+        for f in [d / "kernel", *sorted((d / "modules").glob("*.ko"))]:
+            elf = Elf(f)
+            base = self.core.load_base(elf)
+            if base is None:
+                assert f.suffix == ".ko", f     # a module the scenario does not load
+                continue
+            for name, (val, size) in elf.symbols().items():
+                if val:
+                    self.symbols.setdefault(name, (base + val, size))
+            self.sections += [(f"{f.name}:{n}", base + a, s) for n, a, s in
+                              elf.writable_sections()]
+        self.lists = {}
+
+    def list_members(self, head, next_off):
+        """Addresses on the list whose head word is at `head` (bounded, cycle-safe)."""
+        key = (head, next_off)
+        if key not in self.lists:
+            seen, p = set(), self.core.word(head)
+            while p and p not in seen and len(seen) < MAX_LIST:
+                seen.add(p)
+                p = self.core.word(p + next_off)
+            self.lists[key] = seen
+        return self.lists[key]
+
+
+@pytest.fixture(scope="module")
+def image_cache():
+    return {}
+
+
+def image(cache, era, scenario):
+    if (era, scenario) not in cache:
+        cache.clear()                   # one image in memory at a time
+        cache[(era, scenario)] = Image(era, scenario)
+    return cache[(era, scenario)]
+
+
+@pytest.mark.parametrize("era,scenario", CASES)
+def test_reachable_items_are_held_in_core(images, image_cache, era, scenario):
+    img = image(image_cache, era, scenario)
+    s = img.reach["summary"]
+    assert s["broken"] == 0
+    assert s["items"] == len(img.items) == s["reachable"] + s["unreachable"] > 0
+    kstack_roots = 0
+    for it in img.items:
+        if not it["reachable"]:
+            continue
+        what = f"{it['ctype']} {it['addr']:#x} ({it['path']})"
+        if it["next_off"] < 0:
+            assert img.core.word(it["at"]) == it["addr"], what
+        else:
+            assert it["addr"] in img.list_members(it["at"], it["next_off"]), what
+        h = it["holder"]
+        if isinstance(h, int):
+            holder = img.by_addr[h]
+            assert holder["reachable"], what
+            assert h <= it["at"] < h + holder["size"], what
+            assert it["depth"] == holder["depth"] + 1, what
+        elif h == "kstack":
+            kstack_roots += 1
+            assert it["depth"] == 0
+        else:
+            addr, size = img.symbols[h]
+            assert addr <= it["at"] < addr + max(size, 1), what
+            assert it["depth"] == 0
+    if scenario == "router":
+        assert kstack_roots == 4        # vnodes only vnlru's sleeping thread holds
+
+
+def _words(buf, ptr):
+    n = len(buf) // ptr
+    return np.frombuffer(buf[:n * ptr], dtype=np.uint64 if ptr == 8 else np.uint32)
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_planted_leak_is_unreachable_in_core(images, image_cache, era):
+    img = image(image_cache, era, "router")
+    lost = sorted((it["addr"], it["addr"] + it["size"]) for it in img.items
+                  if it["reachable"] is False)
+    assert len(lost) > 100
+    assert {(it["ctype"], it["mtype"]) for it in img.items if it["reachable"] is False} == \
+        {("struct alias_link", "libalias")}
+    assert img.reach["summary"]["unreachable_bytes"] == sum(e - s for s, e in lost)
+    starts = np.array([s for s, _ in lost], dtype=np.uint64)
+    ends = np.array([e for _, e in lost], dtype=np.uint64)
+    ptr = img.core.ptr
+    sources = [(name, addr, img.core.read(addr, size)) for name, addr, size in img.sections]
+    kstack = (4 if ptr == 8 else 2) * PAGE     # KSTACK_PAGES of the era's kern_thread.c
+    tops = {(it["at"] | (PAGE - 1)) + 1 for it in img.items if it["holder"] == "kstack"}
+    sources += [(f"kstack {t - kstack:#x}", t - kstack, img.core.read(t - kstack, kstack))
+                for t in tops]
+    sources += [(f"{it['ctype']} {it['addr']:#x}", it["addr"],
+                 img.core.read(it["addr"], it["size"]))
+                for it in img.items if it["reachable"]]
+    scanned = 0
+    for name, addr, buf in sources:
+        w = _words(buf[-addr % ptr:] if addr % ptr else buf, ptr).astype(np.uint64)
+        i = np.searchsorted(starts, w, side="right") - 1
+        hit = (i >= 0) & (w < ends[np.maximum(i, 0)])
+        assert not hit.any(), f"{name} points at leaked item {int(w[hit][0]):#x}"
+        scanned += len(buf)
+    assert scanned > 1 << 20
+
+
+@pytest.mark.parametrize("era", ERAS)
+@pytest.mark.parametrize("scenario", ["fileserver", "idle"])
+def test_quiet_images_leak_nothing(images, era, scenario):
+    r, items = load_reach(image_dir(era, scenario))
+    assert r["summary"]["unreachable"] == 0 and r["summary"]["broken"] == 0
+    assert all(it["reachable"] for it in items)
