@@ -122,6 +122,8 @@ def run(target):
               "fixture_func", "fixmod_func")
     out["data_symbols"] = _try(lambda: sorted([name, addr] for name, addr in target.data_symbols()
                                               if name in wanted))
+    out["data_sections"] = _try(lambda: [[d.module, d.name, d.start, d.end, d.main]
+                                         for d in target.data_sections()])
     return out
 
 

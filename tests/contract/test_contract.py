@@ -320,6 +320,24 @@ def test_data_symbols(config):
     assert ok(config["a"]["data_symbols"]) == [[n, syms[n]] for n in names]
 
 
+def test_data_sections(config):
+    """Every global lies in one writable section of its own object file; code in none."""
+    secs, syms, b = ok(config["a"]["data_sections"]), config["truth"]["symbols"], config["bits"]
+    exe = os.path.basename(config["exe"])
+
+    def where(addr):
+        return [(m, main) for m, _, start, end, main in secs if start <= addr < end]
+    for name in ["fixture_entries", "zone_foo", "zone_bar", "zone_static", "not_a_zone",
+                 "fixture_name", "fixture_counter", "fixture_array", "e1", "e2"]:
+        assert where(syms[name]) == [(exe, True)], name
+    for name in ["fixmod_info", "fixmod_static"]:
+        assert where(syms[name]) == [(f"libfixmod{b}.so", False)], name
+    assert where(syms["fixture_func"]) == [] and where(syms["fixmod_func"]) == []
+    assert {n for m, n, *_ in secs if m == exe} >= {".data", ".bss"}
+    assert all(start < end for _, _, start, end, _ in secs)
+    assert not any(m.startswith(("libc", "ld-linux")) for m, *_ in secs)
+
+
 # ---- gdb == lldb ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bits", BITS)

@@ -349,3 +349,12 @@ class FakeTarget:
 
     def run_for(self, seconds):
         raise TargetError("cannot resume: not a live target")
+
+    def add_data_section(self, module, name, start, end, main=False):
+        """Declare ``[start, end)`` a writable section of ``module`` (data_sections())."""
+        from ..target import DataSection
+        self.sections = getattr(self, "sections", []) + [
+            DataSection(module, name, start, end, main)]
+
+    def data_sections(self):
+        return list(getattr(self, "sections", []))

@@ -12,11 +12,11 @@ import threading
 import gdb
 
 from ..commands import REGISTRY, host, load_commands
-from ..target import SymbolInfo
+from ..target import TLS_SECTIONS, DataSection, SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
-from . import typenames
+from . import objfiles, typenames
 
 _CODES = {
     gdb.TYPE_CODE_INT: INT, gdb.TYPE_CODE_CHAR: INT, gdb.TYPE_CODE_BOOL: BOOL,
@@ -300,6 +300,38 @@ class GdbTarget:
                                   re.finditer(r"^\[\s*\d+\] [DdBb] (0x)?([0-9a-fA-F]+) (\S+)",
                                               text, re.M)]
         return list(self._data_symbols)
+
+    _SECTION_HEAD = re.compile(r"^(\w+) file: `(.*)', file type")
+    _SECTION = re.compile(r"^\s*\[\s*\d+\]\s+0x([0-9a-f]+)->0x([0-9a-f]+) at 0x[0-9a-f]+: "
+                          r"(\S+) (.*)$")
+
+    def data_sections(self):
+        """Writable sections of the kernel and its modules (``maint info sections``: gdb's
+        Python API has no section list), at their load addresses; host system libraries and
+        separate debug files under them are left out, as lldb's module list does."""
+        try:
+            text = gdb.execute("maint info sections -all-objects ALLOC", to_string=True)
+        except gdb.error:
+            return []
+        found, seen, module, main = [], set(), None, False
+        for line in text.splitlines():
+            head = self._SECTION_HEAD.match(line)
+            if head:
+                main, path = head.group(1) == "Exec", head.group(2)
+                module = os.path.basename(path) if main or (
+                    head.group(1) == "Object" and not objfiles.is_system_object(path)) else None
+                continue
+            m = self._SECTION.match(line)
+            if module is None or m is None:
+                continue
+            start, end, name, flags = int(m.group(1), 16), int(m.group(2), 16), m.group(3), \
+                m.group(4).split()
+            if ("READONLY" in flags or "CODE" in flags or end <= start or name in TLS_SECTIONS
+                    or (start, end) in seen):
+                continue
+            seen.add((start, end))
+            found.append(DataSection(module, name, start, end, main))
+        return sorted(found, key=lambda d: d.start)
 
     # ---- live control ------------------------------------------------------------------------
 

@@ -13,14 +13,12 @@ import time
 import lldb
 
 from ..commands import REGISTRY, host, load_commands
-from ..target import SymbolInfo
+from ..target import TLS_SECTIONS, DataSection, SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
-from . import typenames
+from . import objfiles, typenames
 
-_SYSTEM_DIRS = ("/lib/", "/lib32/", "/lib64/", "/libx32/", "/usr/lib/", "/usr/lib32/",
-                "/usr/lib64/", "/usr/libx32/")
 _FLOATS = (lldb.eBasicTypeFloat, lldb.eBasicTypeDouble, lldb.eBasicTypeLongDouble,
            lldb.eBasicTypeHalf)
 
@@ -290,7 +288,7 @@ class LldbTarget:
                 path = _path(m.GetFileSpec()) or ""
                 if exe.IsValid() and m.GetFileSpec() == exe:
                     first.append(m)
-                elif path and not path.startswith(_SYSTEM_DIRS) and "[vdso]" not in path:
+                elif path and not objfiles.is_system_object(path):
                     rest.append(m)
             self._module_list = first + rest
         return self._module_list
@@ -429,6 +427,26 @@ class LldbTarget:
                         found.append((sym.GetName(), addr))
             self._data_symbols = found
         return list(self._data_symbols)
+
+    def data_sections(self):
+        """Writable leaf sections of the kernel and its modules, at their load addresses."""
+        found = []
+        for i, m in enumerate(self._modules()):
+            name = m.GetFileSpec().GetFilename() or "?"
+            todo = [m.GetSectionAtIndex(j) for j in range(m.GetNumSections())]
+            while todo:
+                sec = todo.pop()
+                n = sec.GetNumSubSections()
+                if n:
+                    todo += [sec.GetSubSectionAtIndex(j) for j in range(n)]
+                    continue
+                start = sec.GetLoadAddress(self.target)
+                size = sec.GetByteSize()
+                if (not sec.GetPermissions() & lldb.ePermissionsWritable or size == 0
+                        or start == lldb.LLDB_INVALID_ADDRESS or sec.GetName() in TLS_SECTIONS):
+                    continue
+                found.append(DataSection(name, sec.GetName(), start, start + size, i == 0))
+        return sorted(found, key=lambda d: d.start)
 
     # ---- live control ------------------------------------------------------------------------
 

@@ -37,6 +37,12 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     ``(name, address)`` of every data/bss symbol in the ELF symbol tables of the kernel and its
     modules, statics included; owner lookups compare their values with zone addresses.
 
+``data_sections()`` (optional)
+    ``DataSection``s: the allocated, writable sections (``.data``, ``.bss``, ``set_*`` linker
+    sets, ...; not thread-local templates) of the main executable (the kernel) and of every
+    loaded object file (modules), at their load addresses, once each.  The reachability scan
+    starts from them.
+
 ``run_for(seconds)``
     live targets only (``TargetError`` on a core): let the stopped target run for that long and
     stop it again, never leaving it running (kmem-watch).
@@ -72,6 +78,20 @@ class SymbolInfo:
     line: Optional[int] = None
     module: Optional[str] = None  # file name of the kernel or loaded module holding it
     size: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class DataSection:
+    """A writable section of a loaded object file, ``[start, end)`` at its load address."""
+
+    module: str     # file name of the object file (the kernel's, a module's)
+    name: str       # ".data", ".bss", ...
+    start: int
+    end: int
+    main: bool      # the main executable (the kernel), not a loaded module or library
+
+
+TLS_SECTIONS = (".tdata", ".tbss")  # per-thread templates: not where globals live
 
 
 def target_cache(target) -> dict:
