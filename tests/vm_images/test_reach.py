@@ -9,12 +9,17 @@ Read straight from the ELF core and ELF files (corefile.py), never through the p
     or of any reachable item: a scan from the kernel's roots cannot reach it.
 """
 import json
+import sys
 
 import numpy as np
 import pytest
 
-from conftest import ERAS, SCENARIOS, image_dir
+from conftest import ERAS, ROOT, SCENARIOS, image_dir
 from corefile import Core, Elf
+
+sys.path.insert(0, str(ROOT / "plugins"))
+from kmemdbg.leak.reach import Items, Source, scan  # noqa: E402
+from kmemdbg.target.errors import MemoryFault  # noqa: E402
 
 CASES = [(e, s) for e in ERAS for s in SCENARIOS]
 MAX_LIST = 100000
@@ -108,6 +113,13 @@ def test_reachable_items_are_held_in_core(images, image_cache, era, scenario):
         assert kstack_roots == 4        # vnodes only vnlru's sleeping thread holds
 
 
+def kstacks(img):
+    """(name, start, end) of the kernel stacks that hold ledger items."""
+    size = (4 if img.core.ptr == 8 else 2) * PAGE     # KSTACK_PAGES of the era's kern_thread.c
+    tops = {(it["at"] | (PAGE - 1)) + 1 for it in img.items if it["holder"] == "kstack"}
+    return [(f"kstack {t - size:#x}", t - size, t) for t in sorted(tops)]
+
+
 def _words(buf, ptr):
     n = len(buf) // ptr
     return np.frombuffer(buf[:n * ptr], dtype=np.uint64 if ptr == 8 else np.uint32)
@@ -126,10 +138,8 @@ def test_planted_leak_is_unreachable_in_core(images, image_cache, era):
     ends = np.array([e for _, e in lost], dtype=np.uint64)
     ptr = img.core.ptr
     sources = [(name, addr, img.core.read(addr, size)) for name, addr, size in img.sections]
-    kstack = (4 if ptr == 8 else 2) * PAGE     # KSTACK_PAGES of the era's kern_thread.c
-    tops = {(it["at"] | (PAGE - 1)) + 1 for it in img.items if it["holder"] == "kstack"}
-    sources += [(f"kstack {t - kstack:#x}", t - kstack, img.core.read(t - kstack, kstack))
-                for t in tops]
+    sources += [(name, start, img.core.read(start, end - start))
+                for name, start, end in kstacks(img)]
     sources += [(f"{it['ctype']} {it['addr']:#x}", it["addr"],
                  img.core.read(it["addr"], it["size"]))
                 for it in img.items if it["reachable"]]
@@ -149,3 +159,36 @@ def test_quiet_images_leak_nothing(images, era, scenario):
     r, items = load_reach(image_dir(era, scenario))
     assert r["summary"]["unreachable"] == 0 and r["summary"]["broken"] == 0
     assert all(it["reachable"] for it in items)
+
+
+class CoreTarget:
+    """The scan's view of a core (read, pointer_size, byteorder), no debugger."""
+
+    byteorder = "little"
+
+    def __init__(self, core):
+        self.core, self.pointer_size = core, core.ptr
+
+    def read(self, addr, size):
+        try:
+            return self.core.read(addr, size)
+        except KeyError:
+            raise MemoryFault(addr, size) from None
+
+
+@pytest.mark.parametrize("era", ["fbsd6", "fbsd11", "fbsd13", "fbsd14"])
+def test_scan_engine_reaches_exactly_the_ledger_reachable_items(images, image_cache, era):
+    """The scan over the ledger's items from data/bss and the held-on stacks reaches exactly
+    the items the ledger calls reachable, each through a word the core really holds."""
+    img = image(image_cache, era, "router")
+    items = sorted(img.items, key=lambda it: it["addr"])
+    its = Items([it["addr"] for it in items], [it["addr"] + it["size"] for it in items])
+    sources = [Source(n, a, a + sz) for n, a, sz in img.sections]
+    sources += [Source(*k) for k in kstacks(img)]
+    r = scan(CoreTarget(img.core), its, sources)
+    assert [r.reached(i) for i in range(len(items))] == [it["reachable"] for it in items]
+    for i in range(0, len(items), 97):
+        if r.reached(i):
+            word = int(r.holder_word[i])
+            assert its.starts[i] <= img.core.word(word) < its.ends[i]
+    assert not r.warnings and r.stats.reached == img.reach["summary"]["reachable"]

@@ -1,0 +1,158 @@
+"""The reachability scan (leak/reach.py) on fake memory: what it reaches, through which word,
+what it skips, and that the numpy and pure-Python matchers give the same answer."""
+import random
+
+import pytest
+
+from kmemdbg.backends.fake import ILP32, LP64, CTypes, FakeTarget
+from kmemdbg.leak import reach
+from kmemdbg.leak.reach import FROM_SOURCE, UNREACHED, Items, Source, scan
+from kmemdbg.target import PAGE
+
+ENGINES = [False] + ([True] if reach.numpy is not None else [])
+
+
+class Heap:
+    """A fake kernel: a data section (the source) and items carved from pages."""
+
+    def __init__(self, abi=LP64, byteorder="little", npages=8):
+        self.t = FakeTarget(CTypes(abi), byteorder=byteorder)
+        self.ps = abi.pointer
+        self.data = self.t.alloc_pages(1)
+        self.heap = self.t.alloc_pages(npages)
+        self.starts, self.ends = [], []
+
+    def items(self, n, size, gap=0, at=0):
+        """``n`` items of ``size`` bytes from heap offset ``at``; returns their addresses."""
+        addrs = []
+        for k in range(n):
+            a = self.heap + at + k * (size + gap)
+            self.starts.append(a)
+            self.ends.append(a + size)
+            addrs.append(a)
+        return addrs
+
+    def point(self, where, to):
+        self.t.write_int(where, self.ps, to)
+
+    def run(self, use_numpy, chunk=reach.CHUNK, scan_flags=None, sources=None):
+        order = sorted(range(len(self.starts)), key=self.starts.__getitem__)
+        self.ids = {self.starts[i]: k for k, i in enumerate(order)}
+        its = Items([self.starts[i] for i in order], [self.ends[i] for i in order],
+                    None if scan_flags is None else [scan_flags[i] for i in order])
+        srcs = sources or [Source("kernel:.data", self.data, self.data + PAGE)]
+        return scan(self.t, its, srcs, chunk=chunk, use_numpy=use_numpy)
+
+    def id(self, addr):
+        return self.ids[addr]
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+@pytest.mark.parametrize("abi", [LP64, ILP32])
+def test_chain_from_source_through_interior_pointers(use_numpy, abi):
+    h = Heap(abi)
+    a, b, c, lost = h.items(4, 64)
+    h.point(h.data + 3 * h.ps, a)            # a global points at a
+    h.point(a + 2 * h.ps, b + 40)            # a points into the middle of b
+    h.point(b + 5 * h.ps, c)                 # b -> c
+    h.point(c, a)                            # a cycle back to a
+    h.point(lost, c)                         # lost points at c, nothing points at lost
+    r = h.run(use_numpy)
+    assert [r.reached(h.id(x)) for x in (a, b, c, lost)] == [True, True, True, False]
+    assert r.unreached() == [h.id(lost)]
+    assert r.chain(h.id(c)) == [(r.sources[0], h.data + 3 * h.ps), (h.id(a), a + 2 * h.ps),
+                                (h.id(b), b + 5 * h.ps)]
+    assert r.holder[h.id(a)] == FROM_SOURCE and r.holder[h.id(lost)] == UNREACHED
+    assert r.chain(h.id(lost)) == []
+    assert r.stats.reached == 3 and r.stats.items == 4 and not r.warnings
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_pointer_edges_misaligned_words_and_free_memory(use_numpy):
+    h = Heap()
+    a, b, c, d = h.items(4, 64, gap=64, at=64)   # free 64 bytes before and between items
+    h.point(h.data, a + 64)                  # one past a's end: inside the free gap, no item
+    h.point(h.data + 8, b + 63)              # b's last byte: reaches b
+    h.t.write(h.data + 20, c.to_bytes(8, "little"))   # misaligned word: not a pointer
+    h.point(b + 64, d)                       # in the free gap after b: free memory, not scanned
+    h.point(a - 8, c)
+    r = h.run(use_numpy)
+    assert [r.reached(h.id(x)) for x in (a, b, c, d)] == [False, True, False, False]
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_items_not_followed(use_numpy):
+    h = Heap()
+    slab_hdr, a = h.items(2, 64)
+    h.point(h.data, slab_hdr)
+    h.point(slab_hdr, a)                     # a slab header's pointer at item 0
+    r = h.run(use_numpy, scan_flags=[False, True])
+    assert r.reached(h.id(slab_hdr)) and not r.reached(h.id(a))
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_unreadable_pages_skipped_and_counted(use_numpy):
+    h = Heap(npages=4)
+    big = h.items(1, 2 * PAGE)[0]            # an item over pages 0-1 of the heap
+    x, y = h.items(2, 64, at=3 * PAGE)
+    h.point(h.data, big)
+    h.point(big + 8, x)                      # on the page that goes missing
+    h.point(big + PAGE + 8, y)               # on the page that stays
+    h.t.unmap(big, 1)
+    r = h.run(use_numpy)
+    assert r.reached(h.id(big)) and r.reached(h.id(y)) and not r.reached(h.id(x))
+    assert r.stats.unreadable_bytes == PAGE
+    assert len(r.warnings) == 1 and f"{big:#x}" in r.warnings[0] and "unreadable" in \
+        r.warnings[0]
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_small_chunks_and_big_endian(use_numpy):
+    h = Heap(byteorder="big")
+    items = h.items(40, 200, gap=8)
+    h.point(h.data, items[0])
+    for p, q in zip(items, items[1:]):
+        h.point(p + 192, q)                  # a list through the last word of each item
+    r = h.run(use_numpy, chunk=PAGE)         # the list crosses many chunk boundaries
+    assert r.unreached() == [] and len(r.chain(h.id(items[-1]))) == 40
+
+
+def test_numpy_and_python_give_the_same_answer():
+    if reach.numpy is None:
+        pytest.skip("numpy is not importable")
+    rng = random.Random(15)
+    h = Heap(npages=64)
+    sizes = [16, 32, 64, 128, 256]
+    addrs, at = [], 0
+    while True:
+        size = rng.choice(sizes)
+        if at + size > 64 * PAGE:
+            break
+        if rng.random() < 0.8:
+            addrs += h.items(1, size, at=at)
+        at += size + rng.choice([0, 0, 16])
+    for _ in range(3 * len(addrs)):
+        p = rng.choice(addrs)
+        h.point(p + rng.randrange(0, 16, h.ps), rng.choice(addrs) + rng.randrange(0, 16))
+    for k in range(8):
+        h.point(h.data + 8 * k, rng.choice(addrs))
+    for page in rng.sample(range(64), 3):
+        h.t.unmap(h.heap + page * PAGE, 1)
+    a = h.run(False, chunk=3 * PAGE)
+    b = h.run(True, chunk=3 * PAGE)
+    assert 0 < len(a.unreached()) < len(addrs)
+    assert list(map(int, a.holder)) == list(map(int, b.holder))
+    assert list(map(int, a.holder_word)) == list(map(int, b.holder_word))
+    assert list(map(int, a.holder_source)) == list(map(int, b.holder_source))
+    assert a.stats.unreadable_bytes == b.stats.unreadable_bytes > 0
+    assert a.warnings == b.warnings
+
+
+def test_numpy_forced_without_numpy(monkeypatch):
+    monkeypatch.setattr(reach, "numpy", None)
+    h = Heap()
+    (a,) = h.items(1, 64)
+    with pytest.raises(ValueError):
+        h.run(True)
+    h.point(h.data, a)
+    assert h.run(None).stats.engine == "python"
