@@ -2,8 +2,9 @@
  * Threads: struct thread from "THREAD", on its process's p_threads (TAILQ td_plist), with a
  * kernel stack of KSTACK_PAGES pages at td_kstack.  Kernel stacks are not kmem items: they come
  * from their own mapping (the kernel's kstack KVA), reused through a free list and cleared when a
- * thread is freed, so the only pointers in a live thread's stack are the ones its (simulated)
- * frames hold -- sim_thread_stack_hold, recorded in the reachability ledger as root "kstack".
+ * thread is freed, so a live thread's stack holds its pcb (at the top, as cpu_thread_alloc puts
+ * it: every live stack has a page the core must keep) and the pointers its simulated frames
+ * hold -- sim_thread_stack_hold, recorded in the reachability ledger as root "kstack".
  */
 #include <sys/malloc.h>
 #include <sys/queue.h>
@@ -35,6 +36,13 @@ struct thread {
 	char		td_name[20];
 	uintptr_t	td_kstack;		/* vm_offset_t: the kernel stack */
 	int		td_kstack_pages;
+	struct pcb	*td_pcb;		/* at the top of the kernel stack */
+};
+
+/* Registers saved at a context switch (machine/pcb.h; the members a switch frame needs). */
+struct pcb {
+	uintptr_t	pcb_rbx, pcb_rsp, pcb_rbp, pcb_rip;
+	uintptr_t	pcb_spare[12];
 };
 
 TAILQ_HEAD(threadqueue, thread);
@@ -95,6 +103,12 @@ sim_thread_alloc(void)
 	td->td_tid = tid_next++;
 	td->td_kstack = kstack_alloc();
 	td->td_kstack_pages = td->td_kstack != 0 ? KSTACK_PAGES : 0;
+	if (td->td_kstack != 0) {
+		/* cpu_thread_alloc: the pcb at the stack's top; the switch frame just below it */
+		td->td_pcb = (struct pcb *)(td->td_kstack + KSTACK_PAGES * PAGE_SIZE) - 1;
+		td->td_pcb->pcb_rsp = (uintptr_t)td->td_pcb - 8 * sizeof(void *);
+		td->td_pcb->pcb_rbp = td->td_pcb->pcb_rsp;
+	}
 	return (td);
 }
 
@@ -139,7 +153,7 @@ sim_thread_stack_hold(void *tdp, int slot, void *item, const struct sim_reach_ki
 
 	if (td == NULL || td->td_kstack == 0)
 		return (-1);
-	at = (void **)(td->td_kstack + (size_t)td->td_kstack_pages * PAGE_SIZE) - 8 - 4 * slot;
+	at = (void **)td->td_pcb - 8 - 4 * slot;	/* below the switch frame */
 	*at = item;
 	sim_reach_held(item, k, NULL, "kstack", at, "td_kstack of tid %d", td->td_tid);
 	return (0);
