@@ -47,6 +47,25 @@ static const struct sim_reach_kind k_ifnet = { "struct ifnet", "ifnet" };
 static const struct sim_reach_kind k_ifaddr = { "struct ifaddr", "ifaddr" };
 static const struct sim_reach_kind k_ifmaddr = { "struct ifmultiaddr", "ether_multi" };
 
+/*
+ * `item` is on list `head` of interface `ifp` (member path `member`); in 6.x the ifnet itself is
+ * softc `slot` of a driver (`softc_path` is then the path from ifnet_softc).
+ */
+static void
+if_listed(void *item, const struct sim_reach_kind *k, struct ifnet *ifp, void *head,
+    size_t next_off, const char *member, const char *softc_path, int slot)
+{
+#if SIM_ERA >= 9
+	(void)softc_path;
+	(void)slot;
+	sim_reach_listed(item, k, ifp, NULL, head, next_off, member, 0);
+#else
+	(void)ifp;
+	(void)member;
+	sim_reach_listed(item, k, NULL, "ifnet_softc", head, next_off, softc_path, slot);
+#endif
+}
+
 /* Attach `n` interfaces with a few addresses each (boot-time, never freed). */
 void if_attach_sim(int n);
 
@@ -75,22 +94,13 @@ if_attach_sim(int n)
 			ifa = malloc(sizeof(void *) == 8 ? 200 : 120, M_IFADDR, M_WAITOK | M_ZERO);
 			ifa->ifa_ifp = ifp;
 			TAILQ_INSERT_TAIL(&ifp->if_addrhead, ifa, ifa_link);
-#if SIM_ERA >= 9
-			sim_reach_listed(ifa, &k_ifaddr, ifp, NULL, &ifp->if_addrhead,
-			    offsetof(struct ifaddr, ifa_link), "if_addrhead", 0);
-#else
-			sim_reach_listed(ifa, &k_ifaddr, NULL, "ifnet_softc", &ifp->if_addrhead,
-			    offsetof(struct ifaddr, ifa_link), "[%d].if_addrhead", i % 8);
-#endif
+			if_listed(ifa, &k_ifaddr, ifp, &ifp->if_addrhead,
+			    offsetof(struct ifaddr, ifa_link), "if_addrhead", "[%d].if_addrhead", i % 8);
 		}
 		ifma = malloc(48, M_IFMADDR, M_WAITOK | M_ZERO);
 		TAILQ_INSERT_TAIL(&ifp->if_multiaddrs, ifma, ifma_link);
-#if SIM_ERA >= 9
-		sim_reach_listed(ifma, &k_ifmaddr, ifp, NULL, &ifp->if_multiaddrs,
-		    offsetof(struct ifmultiaddr, ifma_link), "if_multiaddrs", 0);
-#else
-		sim_reach_listed(ifma, &k_ifmaddr, NULL, "ifnet_softc", &ifp->if_multiaddrs,
-		    offsetof(struct ifmultiaddr, ifma_link), "[%d].if_multiaddrs", i % 8);
-#endif
+		if_listed(ifma, &k_ifmaddr, ifp, &ifp->if_multiaddrs,
+		    offsetof(struct ifmultiaddr, ifma_link), "if_multiaddrs", "[%d].if_multiaddrs",
+		    i % 8);
 	}
 }
