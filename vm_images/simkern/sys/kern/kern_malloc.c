@@ -441,6 +441,14 @@ malloc_init_nomem(struct malloc_type *mtp)
 	abort();
 }
 
+#if SIM_ERA <= 12
+/* Reachability ledger kinds: ks_handle's internal part and, 12.x, its per-CPU statistics. */
+static const struct sim_reach_kind k_mti = { "struct malloc_type_internal", NULL };
+#if SIM_ERA == 12
+static const struct sim_reach_kind k_mts = { "struct malloc_type_stats", NULL };
+#endif
+#endif
+
 static void
 malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
     const char *module)
@@ -465,6 +473,13 @@ malloc_init_owned(struct malloc_type *mtp, const char *symbol, const char *file,
 		malloc_init_nomem(mtp);
 #endif
 	mtp->ks_handle = mtip;
+	if (symbol != NULL) {			/* the type's global holds its internal part */
+		sim_reach_held(mtip, &k_mti, NULL, symbol, &mtp->ks_handle, "ks_handle", 0);
+#if SIM_ERA == 12
+		sim_reach_held(mtip->mti_stats, &k_mts, mtip, NULL, &mtip->mti_stats, "mti_stats",
+		    0);
+#endif
+	}
 #else
 	if (mtp->ks_version != M_VERSION) {
 		fprintf(stderr, "panic: malloc_init: type %s with unsupported version %lu\n",
@@ -503,9 +518,13 @@ malloc_uninit(void *data)
 	}
 	kmemcount--;
 	ledger[ledger_index(mtp)].registered = 0;
+#if SIM_ERA <= 12
+	sim_reach_freed(mtp->ks_handle);
+#endif
 #if SIM_ERA <= 11
 	uma_zfree(mt_zone, mtp->ks_handle);
 #elif SIM_ERA == 12
+	sim_reach_freed(((struct malloc_type_internal *)mtp->ks_handle)->mti_stats);
 	uma_zfree_pcpu(mt_stats_zone,
 	    ((struct malloc_type_internal *)mtp->ks_handle)->mti_stats);
 	uma_zfree(mt_zone, mtp->ks_handle);
