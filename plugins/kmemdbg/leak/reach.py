@@ -36,7 +36,7 @@ except ImportError:  # the pure-Python matcher gives the same answer, slower
     numpy = None
 
 CHUNK = 1 << 20          # bytes per read
-COALESCE_GAP = PAGE      # items closer than this are read together
+COALESCE_GAP = 16 * PAGE  # items closer than this are read together (gaps are not scanned)
 UNREACHED, FROM_SOURCE = -2, -1   # ReachResult.holder values besides item ids
 MAX_WARNED_FAULTS = 4
 
@@ -127,11 +127,56 @@ class _Matcher:
             self.ends = numpy.asarray(items.ends, dtype=numpy.uint64)
             self.dtype = numpy.dtype(("<" if byteorder == "little" else ">")
                                      + ("u8" if pointer_size == 8 else "u4"))
+            self._runs()
         else:
-            self.starts = list(items.starts)
-            self.ends = list(items.ends)
+            self.starts = [int(a) for a in items.starts]
+            self.ends = [int(a) for a in items.ends]
             self.fmt = ("<" if byteorder == "little" else ">") + ("Q" if pointer_size == 8
                                                                   else "I")
+        self.lo = int(self.starts[0]) if self.n else 0
+        self.hi = int(max(self.ends)) if self.n else 0
+
+    def _runs(self):
+        """Group the items into runs of equal size and stride (a slab's items, usually), so a
+        word is looked up among the runs (a few per page) instead of among all items."""
+        s, e = self.starts, self.ends
+        n = len(s)
+        first = numpy.ones(n, dtype=bool)
+        sizes = e - s
+        first[1:] = sizes[1:] != sizes[:-1]
+        if n > 2:
+            gap = s[1:] - s[:-1]
+            first[2:] |= gap[1:] != gap[:-1]
+        self.run_first = numpy.nonzero(first)[0]
+        self.run_start = s[self.run_first]
+        self.run_last = numpy.append(self.run_first[1:], n) - 1
+        two = numpy.minimum(self.run_first + 1, n - 1) if n else self.run_first
+        self.run_stride = numpy.maximum(numpy.where(
+            self.run_last > self.run_first, s[two] - self.run_start,
+            sizes[self.run_first] if n else 0), 1)
+
+    def _lookup(self, w):
+        """Item ids for the sorted words ``w`` (each >= the first start): the only item of
+        each word's run that can hold it; the caller checks the end."""
+        r = numpy.searchsorted(self.run_start, w, side="right") - 1
+        k = (w - self.run_start[r]) // self.run_stride[r]
+        return numpy.minimum(self.run_first[r] + k.astype(numpy.int64), self.run_last[r])
+
+    def words(self, buf: bytes, skip: int, count: int):
+        """numpy: the ``count`` words of ``buf`` from byte ``skip``, as uint64."""
+        return numpy.frombuffer(buf, self.dtype, count, skip).astype(numpy.uint64)
+
+    def match_words(self, w):
+        """numpy: (indexes into ``w``, item ids) of the words pointing inside an item."""
+        # Most words point nowhere near the items: drop them first, then look the rest up in
+        # sorted order (searchsorted runs far faster on sorted keys).
+        cand = numpy.nonzero((w >= self.lo) & (w < self.hi))[0]
+        wc = w[cand]
+        order = numpy.argsort(wc, kind="stable")
+        i = numpy.empty(len(wc), dtype=numpy.int64)
+        i[order] = self._lookup(wc[order])
+        ok = wc < self.ends[i]
+        return cand[ok], i[ok]
 
     def match(self, buf: bytes, skip: int, count: int):
         """Words ``skip .. skip + count*ps`` of ``buf``: (word indexes, item ids) of those
@@ -139,15 +184,12 @@ class _Matcher:
         if count <= 0:
             return [], []
         if self.numpy:
-            w = numpy.frombuffer(buf, self.dtype, count, skip).astype(numpy.uint64)
-            i = numpy.searchsorted(self.starts, w, side="right").astype(numpy.int64) - 1
-            ok = i >= 0
-            ok[ok] = w[ok] < self.ends[i[ok]]
-            idx = numpy.nonzero(ok)[0]
-            return idx, i[idx]
+            return self.match_words(self.words(buf, skip, count))
         words = struct.unpack_from(f"{self.fmt[0]}{count}{self.fmt[1]}", buf, skip)
-        starts, ends, widx, ids = self.starts, self.ends, [], []
+        starts, ends, lo, hi, widx, ids = self.starts, self.ends, self.lo, self.hi, [], []
         for k, w in enumerate(words):
+            if not lo <= w < hi:
+                continue
             i = bisect.bisect_right(starts, w) - 1
             if i >= 0 and w < ends[i]:
                 widx.append(k)
@@ -216,18 +258,20 @@ class _Scan:
 
     # ---- matching -----------------------------------------------------------------------------
 
-    def words(self, addr, buf):
+    def word_span(self, addr, buf):
         """(first aligned word offset in buf, word count) of the run ``buf`` at ``addr``."""
         skip = -addr % self.ps
         count = max(0, (len(buf) - skip) // self.ps)
         self.stats.words += count
         return skip, count
 
-    def reach(self, widx, ids, base, skip, owners=None, source=-1):
+    def reach(self, widx, ids, base, skip, owners=None, source=-1, by_word=None):
         """Mark the items hit by words ``widx`` (of the run at ``base``) reached, the first
-        word in address order winning; ``owners[k]``: the item holding word k (None: the
-        source ``source`` holds the run)."""
+        word in address order winning; ``owners[k]``: the item holding word k (numpy:
+        ``owners[by_word[n]]`` for the n-th hit); None: the source ``source`` holds the run."""
         if self.m.numpy:
+            if owners is not None:
+                owners = owners[by_word]
             self._reach_numpy(widx, ids, base, skip, owners, source)
             return
         holder = self.holder
@@ -242,13 +286,16 @@ class _Scan:
                 self.pending.append(i)
 
     def _reach_numpy(self, widx, ids, base, skip, owners, source):
+        """``owners[n]``: the item holding the n-th hit word (None: a source)."""
         new = self.holder[ids] == UNREACHED
         widx, ids = widx[new], ids[new]
+        if owners is not None:
+            owners = owners[new]
         if not len(ids):
             return
         ids, first = numpy.unique(ids, return_index=True)
         widx = widx[first]
-        self.holder[ids] = FROM_SOURCE if owners is None else owners[widx]
+        self.holder[ids] = FROM_SOURCE if owners is None else owners[first]
         self.holder_word[ids] = numpy.uint64(base + skip) + widx.astype(numpy.uint64) * \
             numpy.uint64(self.ps)
         self.holder_source[ids] = source
@@ -260,47 +307,58 @@ class _Scan:
     def scan_source(self, si, src):
         for addr, buf in self.runs(src.start, src.end, src.name):
             self.stats.source_bytes += len(buf)
-            skip, count = self.words(addr, buf)
+            skip, count = self.word_span(addr, buf)
             widx, ids = self.m.match(buf, skip, count)
             self.reach(widx, ids, addr, skip, source=si)
 
     def scan_items(self, batch):
-        """Scan the words of the items ``batch`` (sorted ids), neighbours read together."""
-        starts, ends = self.items.starts, self.items.ends
-        j = 0
-        while j < len(batch):
-            k = j + 1
-            while (k < len(batch) and starts[batch[k]] - ends[batch[k - 1]] <= COALESCE_GAP
-                   and ends[batch[k]] - starts[batch[j]] <= self.chunk):
-                k += 1
-            span = batch[j:k]
-            for addr, buf in self.runs(starts[span[0]], ends[span[-1]],
-                                       f"item {starts[span[0]]:#x}"):
-                self._scan_run(span, addr, buf)
-            j = k
-
-    def _scan_run(self, span, addr, buf):
-        """Words of ``buf`` (at ``addr``) that lie inside the items of ``span``."""
-        starts, ends, ps = self.items.starts, self.items.ends, self.ps
-        skip, count = self.words(addr, buf)
+        """Scan the words of the items ``batch`` (sorted ids): items less than COALESCE_GAP
+        apart, within one ``chunk``-aligned window, are read together."""
         if self.m.numpy:
-            wa = addr + skip + numpy.arange(count, dtype=numpy.uint64) * ps
-            s = numpy.asarray([starts[i] for i in span], dtype=numpy.uint64)
-            e = numpy.asarray([ends[i] for i in span], dtype=numpy.uint64)
-            j = numpy.searchsorted(s, wa, side="right").astype(numpy.int64) - 1
-            inside = j >= 0
-            inside[inside] = wa[inside] + ps <= e[j[inside]]
-            self.stats.item_bytes += int(inside.sum()) * ps
-            widx, ids = self.m.match(buf, skip, count)
-            keep = inside[widx]
-            owners = numpy.full(count, -1, dtype=numpy.int64)
-            owners[inside] = numpy.asarray(span, dtype=numpy.int64)[j[inside]]
-            self.reach(widx[keep], ids[keep], addr, skip, owners)
+            ids = numpy.asarray(batch, dtype=numpy.int64)
+            starts, ends = self.m.starts[ids], self.m.ends[ids]
+            cut = numpy.ones(len(ids), dtype=bool)
+            cut[1:] = ((starts[1:] - ends[:-1] > COALESCE_GAP)
+                       | (starts[1:] // self.chunk != starts[:-1] // self.chunk))
+            bounds = numpy.append(numpy.nonzero(cut)[0], len(ids)).tolist()
+        else:
+            ids = batch
+            starts, ends = [self.m.starts[i] for i in batch], [self.m.ends[i] for i in batch]
+            bounds = [0] + [k for k in range(1, len(batch))
+                            if starts[k] - ends[k - 1] > COALESCE_GAP
+                            or starts[k] // self.chunk != starts[k - 1] // self.chunk] + \
+                [len(batch)]
+        for j, k in zip(bounds, bounds[1:]):
+            lo, hi = int(starts[j]), int(ends[k - 1])
+            for addr, buf in self.runs(lo, hi, f"item {lo:#x}"):
+                self._scan_run(ids[j:k], starts[j:k], ends[j:k], addr, buf)
+
+    def _scan_run(self, span, starts, ends, addr, buf):
+        """Words of ``buf`` (at ``addr``) that lie inside the items ``span`` (their
+        ``starts``, ``ends``)."""
+        ps = self.ps
+        skip, count = self.word_span(addr, buf)
+        if self.m.numpy:
+            # Word indexes [lo, hi) of each item inside the run, laid end to end (the items
+            # are sorted and disjoint): `at` the words to scan, `owners` their items.
+            base = numpy.uint64(addr + skip)
+            rel_s = (numpy.asarray(starts, dtype=numpy.uint64) - base).view(numpy.int64)
+            rel_e = (numpy.asarray(ends, dtype=numpy.uint64) - base).view(numpy.int64)
+            lo = numpy.clip(-(-rel_s // ps), 0, count)
+            hi = numpy.clip(rel_e // ps, 0, count)
+            n = numpy.maximum(hi - lo, 0)
+            total = int(n.sum())
+            ends_cum = numpy.cumsum(n)
+            at = numpy.arange(total, dtype=numpy.int64) + numpy.repeat(lo - (ends_cum - n), n)
+            owners_all = numpy.repeat(numpy.asarray(span, dtype=numpy.int64), n)
+            self.stats.item_bytes += len(at) * ps
+            widx, ids = self.m.match_words(self.m.words(buf, skip, count)[at])
+            self.reach(at[widx], ids, addr, skip, owners_all, by_word=widx)
             return
-        for i in span:
-            lo = max(starts[i], addr + skip)
+        for i, start, end in zip(span, starts, ends):
+            lo = max(start, addr + skip)
             lo += -lo % ps
-            hi = min(ends[i], addr + len(buf))
+            hi = min(end, addr + len(buf))
             n = (hi - lo) // ps
             if n <= 0:
                 continue
