@@ -246,6 +246,7 @@ main(int argc, char **argv)
 	 */
 	sim_srand(seed);
 	sim_live = live;
+	sim_reach_enable(!live);	/* reach.json beside each core */
 	kmem_size = live && sc->live_kmem_size ? sc->live_kmem_size : sc->kmem_size;
 	sim_page_arena_init(kmem_size / SIM_PAGE_SIZE);
 	sim_set_ndomains(ndomains);

@@ -33,6 +33,7 @@ struct rent {
 
 #define DELETED	((uintptr_t)1)
 
+static int enabled;
 static struct rent *tab;
 static size_t tabsize, tabused, tabfill;	/* slots, live entries, live + deleted */
 
@@ -104,13 +105,19 @@ rget(uintptr_t a)
 	return (&tab[i]);
 }
 
+void
+sim_reach_enable(int on)
+{
+	enabled = on;
+}
+
 static void
 hold(const void *item, const struct sim_reach_kind *k, const void *holder, const char *root,
     const void *at, long next_off, const char *path, int idx)
 {
 	struct rent *e;
 
-	if (item == NULL)
+	if (item == NULL || !enabled)
 		return;
 	e = rget((uintptr_t)item);
 	e->kind = k;

@@ -25,6 +25,12 @@ struct sim_reach_kind {
 	const char *mtype;
 };
 
+/*
+ * Keep the ledger (off by default; main turns it on for runs that dump cores: a live kernel
+ * grows without end and writes no reach.json).  Call before the first allocation.
+ */
+void sim_reach_enable(int on);
+
 /* `item` is held by the pointer at `at`, inside kept item `holder` or global `root`. */
 void sim_reach_held(const void *item, const struct sim_reach_kind *k, const void *holder,
     const char *root, const void *at, const char *path, int idx);
