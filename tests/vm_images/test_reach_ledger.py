@@ -57,6 +57,11 @@ class Image:
                               elf.writable_sections()]
         self.lists = {}
 
+    def pcpu(self, path):
+        """The struct pcpu of the CPU a ledger path ``[cpu].member`` names (cpuid_to_pcpu)."""
+        cpu = int(path[1:path.index("]")])
+        return self.core.word(self.symbols["cpuid_to_pcpu"][0] + cpu * self.core.ptr)
+
     def list_members(self, head, next_off):
         """Addresses on the list whose head word is at `head` (bounded, cycle-safe)."""
         key = (head, next_off)
@@ -87,7 +92,7 @@ def test_reachable_items_are_held_in_core(images, image_cache, era, scenario):
     s = img.reach["summary"]
     assert s["broken"] == 0
     assert s["items"] == len(img.items) == s["reachable"] + s["unreachable"] > 0
-    kstack_roots = 0
+    kstack_roots = pcpu_roots = 0
     for it in img.items:
         if not it["reachable"]:
             continue
@@ -105,12 +110,16 @@ def test_reachable_items_are_held_in_core(images, image_cache, era, scenario):
         elif h == "kstack":
             kstack_roots += 1
             assert it["depth"] == 0
+        elif h == "pcpu":
+            pcpu_roots += 1
+            assert img.pcpu(it["path"]) <= it["at"] < img.pcpu(it["path"]) + PAGE, what
         else:
             addr, size = img.symbols[h]
             assert addr <= it["at"] < addr + max(size, 1), what
             assert it["depth"] == 0
     if scenario == "router":
         assert kstack_roots == 4        # vnodes only vnlru's sleeping thread holds
+        assert pcpu_roots == 1          # a thread that exited, on its CPU's pc_deadthread
 
 
 def kstacks(img):
@@ -140,6 +149,8 @@ def test_planted_leak_is_unreachable_in_core(images, image_cache, era):
     sources = [(name, addr, img.core.read(addr, size)) for name, addr, size in img.sections]
     sources += [(name, start, img.core.read(start, end - start))
                 for name, start, end in kstacks(img)]
+    sources += [("pcpu", img.pcpu(it["path"]), img.core.read(img.pcpu(it["path"]), PAGE))
+                for it in img.items if it["holder"] == "pcpu"]
     sources += [(f"{it['ctype']} {it['addr']:#x}", it["addr"],
                  img.core.read(it["addr"], it["size"]))
                 for it in img.items if it["reachable"]]
@@ -209,6 +220,8 @@ def test_scan_engine_reaches_exactly_the_ledger_reachable_items(images, image_ca
     its = Items([it["addr"] for it in items], [it["addr"] + it["size"] for it in items])
     sources = [Source(n, a, a + sz) for n, a, sz in img.sections]
     sources += [Source(*k) for k in kstacks(img)]
+    sources += [Source("pcpu", img.pcpu(it["path"]), img.pcpu(it["path"]) + PAGE)
+                for it in items if it["holder"] == "pcpu"]
     r = scan(CoreTarget(img.core), its, sources)
     assert [r.reached(i) for i in range(len(items))] == [it["reachable"] for it in items]
     for i in range(0, len(items), 97):

@@ -125,6 +125,10 @@ void *sim_thread_alloc(void);
 void sim_thread_free(void *td);
 void sim_thread_link(void *p, void *head, void *td);	/* onto p's p_threads at `head` */
 void sim_thread_unlink(void *head, void *td);
+void sim_thread_park_dead(void *td, int cpu);	/* CPU cpu's pc_deadthread holds td */
+void *sim_thread_last(void *head);		/* last thread on a p_threads list */
+/* The last thread of p exits (p keeps running), parked on CPU cpu until reaped; 0 or -1. */
+int sim_proc_thread_exit(void *p, int cpu);
 /* A frame on td's kernel stack holds `item` (slot counted down from the top); 0 or -1. */
 int sim_thread_stack_hold(void *td, int slot, void *item, const struct sim_reach_kind *k);
 

@@ -105,6 +105,9 @@ router_setup(void)
 	for (i = 0; i < 8; i++) {
 		sim_cpu_pick();
 		blocked_td = sim_proc_fork(2);
+		/* the first process's second thread has just exited: the CPU's pc_deadthread */
+		if (i == 0)
+			(void)sim_proc_thread_exit(blocked_td, sim_curcpu());
 	}
 	/*
 	 * Vnodes; vnlru has taken the first four off vnode_list to reclaim them and sleeps waiting

@@ -80,6 +80,22 @@ sim_proc_thread(void *pp)
 	return (TAILQ_FIRST(&((struct proc *)pp)->p_threads));
 }
 
+/* The last thread of `p` exits (thread_exit); the process lives on.  0, or -1 if none. */
+int
+sim_proc_thread_exit(void *pp, int cpu)
+{
+	struct proc *p = pp;
+	struct thread *td;
+
+	if (p->p_numthreads < 2)
+		return (-1);
+	td = sim_thread_last(&p->p_threads);
+	sim_thread_unlink(&p->p_threads, td);
+	p->p_numthreads--;
+	sim_thread_park_dead(td, cpu);
+	return (0);
+}
+
 void
 sim_proc_exit(void *pp)
 {

@@ -7,6 +7,7 @@
  * hold -- sim_thread_stack_hold, recorded in the reachability ledger as root "kstack".
  */
 #include <sys/malloc.h>
+#include <sys/pcpu.h>
 #include <sys/queue.h>
 #include <vm/uma.h>
 
@@ -140,6 +141,17 @@ sim_thread_unlink(void *head, void *tdp)
 	TAILQ_REMOVE((struct threadqueue *)head, (struct thread *)tdp, td_plist);
 }
 
+/* The last thread on the p_threads list at `head`, or NULL. */
+void *
+sim_thread_last(void *head)
+{
+	struct thread *td, *last = NULL;
+
+	TAILQ_FOREACH(td, (struct threadqueue *)head, td_plist)
+		last = td;
+	return (last);
+}
+
 /*
  * A frame of `td`'s kernel stack holds `item` (a local variable of a sleeping function): the
  * pointer goes into slot `slot` (counted down from the stack top).  Returns 0, or -1 when the
@@ -157,4 +169,18 @@ sim_thread_stack_hold(void *tdp, int slot, void *item, const struct sim_reach_ki
 	*at = item;
 	sim_reach_held(item, k, NULL, "kstack", at, "td_kstack of tid %d", td->td_tid);
 	return (0);
+}
+
+/*
+ * thread_exit: `td` has left its process (sim_thread_unlink) and switched away for the last
+ * time; until the next thread_reap frees it, only CPU `cpu`'s pc_deadthread points at it.
+ */
+void
+sim_thread_park_dead(void *tdp, int cpu)
+{
+	struct pcpu *pc = pcpu_find(cpu);
+
+	pc->pc_deadthread = tdp;
+	sim_reach_held(tdp, &k_thread, NULL, "pcpu", &pc->pc_deadthread, "[%d].pc_deadthread",
+	    cpu);
 }
