@@ -185,7 +185,8 @@ def test_deterministic(images, era, scenario, tmp_path):
         cmd = ["setarch", "-R", *cmd]
     r = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "expected.json").read_text() == (src / "expected.json").read_text()
+    for name in ("expected.json", "reach.json"):
+        assert (tmp_path / name).read_text() == (src / name).read_text(), name
 
 
 @pytest.mark.parametrize("scenario", ["fileserver"])
