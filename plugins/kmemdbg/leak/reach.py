@@ -44,7 +44,8 @@ MAX_WARNED_FAULTS = 4
 @dataclass(frozen=True)
 class Items:
     """The allocated items, the scan's interface to the item index: item ``i`` is
-    ``[starts[i], ends[i])``, starts ascending, ranges disjoint.  ``scan[i]`` False: reached
+    ``[starts[i], ends[i])``, starts ascending, ranges disjoint and not empty (lists or numpy
+    arrays; the index of an item here is its id in the result).  ``scan[i]`` False: reached
     but its words are not followed (default: every item is followed)."""
 
     starts: Sequence[int]
@@ -134,7 +135,7 @@ class _Matcher:
             self.fmt = ("<" if byteorder == "little" else ">") + ("Q" if pointer_size == 8
                                                                   else "I")
         self.lo = int(self.starts[0]) if self.n else 0
-        self.hi = int(max(self.ends)) if self.n else 0
+        self.hi = int(self.ends[-1]) if self.n else 0     # sorted, disjoint: the last end
 
     def _runs(self):
         """Group the items into runs of equal size and stride (a slab's items, usually), so a
