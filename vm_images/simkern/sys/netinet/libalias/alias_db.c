@@ -119,9 +119,10 @@ DeleteLink(void *p)
 {
 	struct alias_link *lnk = p;
 
-	if (!(lnk->flags & LINK_UNLINKED))
+	if (!(lnk->flags & LINK_UNLINKED)) {
 		unlink_chains(lnk);
-	lnk->la->tcpLinkCount--;
+		lnk->la->tcpLinkCount--;
+	}
 	sim_reach_freed(lnk);
 	free(lnk, M_ALIAS);
 	la_links--;
