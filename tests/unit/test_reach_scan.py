@@ -117,11 +117,12 @@ def test_small_chunks_and_big_endian(use_numpy):
     assert r.unreached() == [] and len(r.chain(h.id(items[-1]))) == 40
 
 
-def test_numpy_and_python_give_the_same_answer():
+@pytest.mark.parametrize("abi", [LP64, ILP32])
+def test_numpy_and_python_give_the_same_answer(abi):
     if reach.numpy is None:
         pytest.skip("numpy is not importable")
     rng = random.Random(15)
-    h = Heap(npages=64)
+    h = Heap(abi, npages=64)
     sizes = [16, 32, 64, 128, 256]
     addrs, at = [], 0
     while True:
