@@ -244,14 +244,23 @@ json_string_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
+static int
+by_addr(const void *a, const void *b)
+{
+	uintptr_t x = (*(struct rent *const *)a)->item, y = (*(struct rent *const *)b)->item;
+
+	return (x < y ? -1 : x > y);
+}
+
 int
 sim_reach_write(const char *path)
 {
 	unsigned long n = 0, nreach = 0, nlost = 0, lost_bytes = 0, broken = 0;
 	struct wkind ks[MAXWKINDS];
 	int nks = 0, i;
+	struct rent **sorted;
+	size_t j, nsorted = 0;
 	FILE *f;
-	size_t j;
 	int first = 1;
 
 	for (j = 0; j < tabsize; j++)
@@ -262,18 +271,25 @@ sim_reach_write(const char *path)
 	if (broken != 0)
 		fprintf(stderr, "kernel: reach ledger: %lu item(s) with a broken holder chain\n",
 		    broken);
-	f = fopen(path, "w");
-	if (f == NULL)
+	sorted = calloc(tabused ? tabused : 1, sizeof(*sorted));
+	if (sorted == NULL)
 		return (-1);
+	for (j = 0; j < tabsize; j++)
+		if (tab[j].item > DELETED)
+			sorted[nsorted++] = &tab[j];
+	qsort(sorted, nsorted, sizeof(*sorted), by_addr);	/* rows in address order */
+	f = fopen(path, "w");
+	if (f == NULL) {
+		free(sorted);
+		return (-1);
+	}
 	fputs("{\"schema_version\": 1,\n \"columns\": [\"addr\", \"kind\", \"reachable\", \"depth\", "
 	    "\"holder\", \"at\", \"path\", \"next_off\"],\n \"items\": [", f);
-	for (j = 0; j < tabsize; j++) {
-		struct rent *e = &tab[j];
+	for (j = 0; j < nsorted; j++) {
+		struct rent *e = sorted[j];
 		unsigned long size;
 		int kind;
 
-		if (e->item <= DELETED)
-			continue;
 		kind = wkind_of(ks, &nks, e, &size);
 		n++;
 		if (e->memo == 1)
@@ -307,5 +323,6 @@ sim_reach_write(const char *path)
 	fprintf(f, "\n ],\n \"summary\": {\"items\": %lu, \"reachable\": %lu, \"unreachable\": %lu, "
 	    "\"unreachable_bytes\": %lu, \"broken\": %lu}\n}\n", n, nreach, nlost, lost_bytes,
 	    broken);
+	free(sorted);
 	return (fclose(f) == 0 && broken == 0 ? 0 : -1);
 }
