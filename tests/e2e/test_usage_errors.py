@@ -26,6 +26,8 @@ BAD = [
                              "symbol: 'zz!'"),
     ("uma-items mbuf --limit -1", "kmemdbg: error: uma-items: argument --limit: N must be 0 or "
                                   "more"),
+    ("kmem-findleaks --size big", "kmemdbg: error: kmem-findleaks: argument --size: not a size: "
+                                  "'big'"),
 ]
 
 

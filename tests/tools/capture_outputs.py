@@ -31,7 +31,8 @@ COMMANDS = (
        "kmem-snapshot save now.json",
        "kmem-owner mbuf", "kmem-owner temp --format json", "kmem-owner --regex '^mbuf'",
        "kmem-whatis kmemstatistics 0x10", "uma-items mbuf --where --limit 20",
-       "uma-items mbuf --summary", "uma-items mbuf --free --format json"]
+       "uma-items mbuf --summary", "uma-items mbuf --free --format json",
+       "kmem-findleaks -v", "kmem-findleaks --format json"]
 )
 DIFF_COMMANDS = ("kmem-diff snap30.json", "kmem-diff snap30.json --format json")
 

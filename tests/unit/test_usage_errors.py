@@ -39,6 +39,8 @@ BAD = [
     ("kmem-whatis", ["--file", "/nonexistent/addrs"], "--file: [Errno 2]"),
     ("uma-items", ["mbuf", "--limit", "-1"], "--limit: N must be 0 or more"),
     ("uma-items", ["mbuf", "--free", "--allocated"], "not allowed with argument"),
+    ("kmem-findleaks", ["--size", "big"], "--size: not a size: 'big'"),
+    ("kmem-findleaks", ["--samples", "-1"], "--samples: N must be 0 or more"),
 ]
 
 
