@@ -78,3 +78,21 @@ def test_command_json_and_table():
     out = io.StringIO()
     assert run_command(KMEM_FINDLEAKS, lambda: t, ["--zone", "nope"], out) == 2
     assert "no zone named 'nope'" in out.getvalue()
+
+
+def test_scan_kept_with_the_index_on_a_core_repeated_on_a_live_target(monkeypatch):
+    from kmemdbg.leak import findleaks
+    t, _ = kernel("fbsd13", "amd64")
+    scans = []
+    real = findleaks.scan
+    monkeypatch.setattr(findleaks, "scan", lambda *a, **k: scans.append(1) or real(*a, **k))
+    index = ItemIndex(t)
+    find_leaks(t, index)
+    find_leaks(t, index, zone="thing")
+    assert len(scans) == 1
+    find_leaks(t, ItemIndex(t))                 # a new index: a new scan
+    assert len(scans) == 2
+    t.is_live = True
+    find_leaks(t, index)
+    find_leaks(t, index)
+    assert len(scans) == 4

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..alloc.looks import classify
+from ..target import target_cache
 from ..target.errors import KmemdbgError, MemoryFault
 from .reach import Items, ScanStats, scan
 from .roots import scan_sources
@@ -73,11 +74,21 @@ def allocated_items(index):
     return items, [f[3] for f in found]
 
 
+def reachability(target, index):
+    """``(items, rows, ReachResult, warnings)`` of the index's allocated items; kept with the
+    index on a core (it never changes), computed again for each command on a live target."""
+    cache = {} if getattr(target, "is_live", False) else target_cache(target)
+    key = ("findleaks:reach", id(index))
+    if cache.get(key, (None,))[0] is not index:
+        items, rows = allocated_items(index)
+        sources, warnings = scan_sources(target)
+        cache[key] = (index, (items, rows, scan(target, items, sources), warnings))
+    return cache[key][1]
+
+
 def find_leaks(target, index, zone=None, size=None, samples=4) -> LeakReport:
     """The unreached reportable items, grouped by zone and size, biggest first."""
-    items, rows = allocated_items(index)
-    sources, warnings = scan_sources(target)
-    result = scan(target, items, sources)
+    items, rows, result, warnings = reachability(target, index)
     groups = defaultdict(list)
     candidates = 0
     for i, (z, sz, report) in enumerate(rows):
