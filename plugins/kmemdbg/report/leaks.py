@@ -15,10 +15,18 @@ def _signature(sig):
     return f"{sig['word0']}, {sig['word1']} ({100 * sig['share']:.0f}%)" if sig else "-"
 
 
+TYPES_SHOWN = 3                 # malloc types named in a table cell; JSON lists them all
+
+
+def _types(types):
+    more = len(types) - TYPES_SHOWN
+    return ", ".join(types[:TYPES_SHOWN]) + (f" (+{more})" if more > 0 else "") or "-"
+
+
 def render_table(report, verbose):
     from tabulate import tabulate
     rows = [[g.zone if g.zone is not None else "(malloc large)", g.size, g.items, g.bytes,
-             ", ".join(g.types) or "-", _signature(g.signature),
+             _types(g.types), _signature(g.signature),
              " ".join(f"{a:#x}" for a in g.samples)] for g in report.groups]
     out = []
     if rows:
