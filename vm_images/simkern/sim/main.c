@@ -246,7 +246,11 @@ main(int argc, char **argv)
 	 */
 	sim_srand(seed);
 	sim_live = live;
+#ifdef SIM_FREESTANDING
+	sim_reach_enable(0);		/* the VM hands out only expected.json (serial line) */
+#else
 	sim_reach_enable(!live);	/* reach.json beside each core */
+#endif
 	kmem_size = live && sc->live_kmem_size ? sc->live_kmem_size : sc->kmem_size;
 	sim_page_arena_init(kmem_size / SIM_PAGE_SIZE);
 	sim_set_ndomains(ndomains);

@@ -263,6 +263,8 @@ sim_reach_write(const char *path)
 	FILE *f;
 	int first = 1;
 
+	if (!enabled)
+		return (0);		/* no ledger kept: nothing to write */
 	for (j = 0; j < tabsize; j++)
 		tab[j].memo = 0;
 	for (j = 0; j < tabsize; j++)

@@ -27,7 +27,8 @@ struct sim_reach_kind {
 
 /*
  * Keep the ledger (off by default; main turns it on for runs that dump cores: a live kernel
- * grows without end and writes no reach.json).  Call before the first allocation.
+ * grows without end and writes no reach.json, and the QEMU VM hands out only expected.json).
+ * Call before the first allocation.
  */
 void sim_reach_enable(int on);
 
@@ -42,7 +43,7 @@ void sim_reach_unlinked(const void *item);
 /* `item` was freed. */
 void sim_reach_freed(const void *item);
 
-/* Write reach.json (GROUND_TRUTH.md) to `path`; 0 or -1. */
+/* Write reach.json (GROUND_TRUTH.md) to `path` (nothing when the ledger is off); 0 or -1. */
 int sim_reach_write(const char *path);
 
 #endif /* SIM_REACH_H */
