@@ -82,18 +82,21 @@ def malloc_columns() -> List[Column]:
     return list(MALLOC_COLUMNS)
 
 
-def table_value(column, stats):
-    """A cell for the table: ``?`` when unknown, lists comma-joined, MemUse in KiB."""
+def cell_formatter(column):
+    """``stats -> table cell`` for ``column``: ``?`` when unknown, lists comma-joined, MemUse in
+    KiB (chosen once per column, not per cell)."""
     if column.key == "memory-use":
-        value = kib(stats.memory_use)
-        value = None if value is None else f"{value}K"
-    else:
-        value = column.get(stats)
-    if value is None:
-        return "?"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        return lambda stats: "?" if stats.memory_use is None else f"{kib(stats.memory_use)}K"
+    get = column.get
+
+    def cell(stats):
+        value = get(stats)
+        if value is None:
+            return "?"
+        if isinstance(value, list):
+            return ",".join(map(str, value))
+        return str(value)
+    return cell
 
 
 def find_column(columns, name) -> Column:

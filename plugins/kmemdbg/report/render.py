@@ -9,7 +9,8 @@ import csv
 import io
 import json
 
-from .columns import table_value
+from .columns import cell_formatter
+from .text import render_rows
 
 FORMATS = ("table", "vmstat", "json", "csv")
 CONTAINERS = {"zone": ("memory-zone-statistics", "zone"), "memory": ("malloc-statistics", "memory")}
@@ -38,11 +39,7 @@ def render_csv(rows, columns):
 
 
 def render_table(rows, columns):
-    from tabulate import tabulate   # the only third-party import, kept behind this function
     cols = [c for c in columns if c.in_table]
-    data = [[table_value(c, r) for c in cols] for r in rows]
-    align = ["right" if c.numeric else "left" for c in cols]
-    if not data:
-        return "  ".join(c.header for c in cols) + "\n(no rows)\n"
-    return tabulate(data, headers=[c.header for c in cols], tablefmt="simple",
-                    disable_numparse=True, colalign=align) + "\n"
+    cells = [list(map(cell_formatter(c), rows)) for c in cols]
+    return render_rows(list(zip(*cells)), [c.header for c in cols],
+                       numeric=[i for i, c in enumerate(cols) if c.numeric])
