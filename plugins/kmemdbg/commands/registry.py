@@ -94,9 +94,13 @@ class LazyTarget:
         return self._target
 
     def __getattr__(self, name):
-        return getattr(self._resolve(), name)
+        value = getattr(self._resolve(), name)
+        if callable(value):      # a method: kept, so the next call does not come through here
+            object.__setattr__(self, name, value)
+        return value
 
     def __setattr__(self, name, value):
+        self.__dict__.pop(name, None)
         setattr(self._resolve(), name, value)
 
 

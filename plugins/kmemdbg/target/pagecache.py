@@ -33,7 +33,10 @@ class PageCache:
         return PageCache(self._target, self._max_pages)
 
     def __getattr__(self, name):
-        return getattr(self._target, name)
+        value = getattr(self._target, name)
+        if callable(value):      # a method: kept, so the next call does not come through here
+            self.__dict__[name] = value
+        return value
 
     def read_uncached(self, addr, size):
         """Straight to the target, leaving the cache alone: for reads whose page nothing else
