@@ -55,3 +55,51 @@ def test_page_crossing_read_goes_to_the_target():
     c = PageCache(t)
     assert c.read(PAGE - 2, 4) == b"\0\0\1\1"
     assert t.reads == [(PAGE - 2, 4)]
+
+
+def _zone_kernel():
+    from kbuild import FakeKernel
+    k = FakeKernel("fbsd14", cpus=(0, 1))
+    k.zone(k.keg(256), "mbuf", allocs={0: 10, 1: 5}, frees={0: 4})
+    k.malloc_type("devbuf", {0: (4096, 0, 2, 0, 1)})
+    return k
+
+
+def test_walks_are_memoized_for_the_run_only():
+    from kmemdbg.alloc.malloc import malloc_type_stats
+    from kmemdbg.alloc.uma import uma_zone_stats
+    from kmemdbg.alloc.views import KVM
+    k = _zone_kernel()
+    run = PageCache(k.t)
+    zones, types = uma_zone_stats(run), malloc_type_stats(run)
+    reads = k.t.reads
+    assert uma_zone_stats(run) is zones and malloc_type_stats(run) is types
+    assert k.t.reads == reads                              # the second ask walked nothing
+    kvm = uma_zone_stats(run, KVM)                         # another view is another walk
+    assert kvm is not zones and uma_zone_stats(run, view=KVM) is not zones
+    again = uma_zone_stats(run.fresh())                    # a live target ran: walk again
+    assert again is not zones and again == zones and k.t.reads > reads
+    assert uma_zone_stats(k.t) is not uma_zone_stats(k.t)  # no run: nothing is kept
+
+
+def test_kmem_diff_against_the_target_walks_zones_once(tmp_path, monkeypatch):
+    # The snapshot of the target and the owners of its culprits share one walk of the zones.
+    import io
+    from kmemdbg.alloc.uma import uma_zone_stats
+    from kmemdbg.commands import REGISTRY, load_commands, run_command
+    from kmemdbg.leak import collect, owner
+    from kmemdbg.target import per_run
+    load_commands()
+    spec = {s.name: s for s in REGISTRY}
+    k = _zone_kernel()
+    old = tmp_path / "old.json"
+    assert run_command(spec["kmem-snapshot"], lambda: k.t, ["save", str(old)], io.StringIO()) == 0
+    k.zone(k.keg(64), "leaky", allocs={0: 100000})
+    walks = []
+    counted = per_run(lambda target, *args: walks.append(args) or
+                      uma_zone_stats.__wrapped__(target, *args))
+    monkeypatch.setattr(collect, "uma_zone_stats", counted)
+    monkeypatch.setattr(owner, "uma_zone_stats", counted)
+    out = io.StringIO()
+    run_command(spec["kmem-diff"], lambda: k.t, [str(old), "--threshold", "1K"], out)
+    assert "leaky" in out.getvalue() and len(walks) == 1, out.getvalue()

@@ -23,7 +23,7 @@ from ..kernel.memory import read_pointer
 from ..kernel.queue import for_each_entry
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
-from ..target import read_cstring
+from ..target import per_run, read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
 from ..target.record import read_record
 from . import probes, views
@@ -77,6 +77,7 @@ def read_zone_sizes(target):
     return tuple(size for size, _ in read_kmemzones(target))
 
 
+@per_run
 def malloc_type_stats(target, view=views.TRUE):
     """Walk ``kmemstatistics`` and compute every type's statistics in ``view``.
 

@@ -16,7 +16,7 @@ from ..kernel.memory import read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
-from ..target import read_cstring
+from ..target import per_run, read_cstring
 from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
 from ..target.record import read_array, read_record
 from . import probes, views
@@ -111,6 +111,7 @@ def read_ndomains(target):
     return n
 
 
+@per_run
 def uma_zone_stats(target, view=views.TRUE):
     """Walk every keg and zone and compute each zone's statistics in ``view``.
 

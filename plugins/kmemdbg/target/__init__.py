@@ -47,6 +47,11 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     live targets only (``TargetError`` on a core): let the stopped target run for that long and
     stop it again, never leaving it running (kmem-watch).
 
+``run_memo`` (optional attribute)
+    a dict that lives for one command run (the runner's page cache has one; ``kmem-watch``
+    gets a new one per sample): walks memoized with ``per_run``, so one command that needs the
+    zones twice (``kmem-diff`` against the target: the snapshot, then the owners) walks once.
+
 ``cache`` (optional attribute)
     a dict where the debugger-neutral layers memoize what they learn once per kernel: probe
     results and the reader strategy they choose.  Backends reset it (``target.cache = {}`` or
@@ -113,6 +118,23 @@ def probe(fn):
         if key not in cache:
             cache[key] = fn(target)
         return cache[key]
+    return wrapper
+
+
+def per_run(fn):
+    """Memoize a walk ``fn(target, *args)`` for the command run (``target.run_memo``); a target
+    without one (unit tests on a bare fake) walks every time."""
+    name = fn.__qualname__
+
+    @functools.wraps(fn)
+    def wrapper(target, *args, **kwargs):
+        memo = getattr(target, "run_memo", None)
+        if memo is None:
+            return fn(target, *args, **kwargs)
+        key = (name, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(target, *args, **kwargs)
+        return memo[key]
     return wrapper
 
 

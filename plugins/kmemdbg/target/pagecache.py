@@ -24,6 +24,7 @@ class PageCache:
         self._pages = OrderedDict()   # page number -> bytes or None, least recently used first
         self._max_pages = max_pages
         self.cache = target_cache(target)   # strategies outlive the run; pages do not
+        self.run_memo = {}                  # walks of this run (target.per_run)
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
         self.byteorder = target.byteorder
         self.pointer_size = target.pointer_size
