@@ -211,3 +211,40 @@ def test_malloc_pcpu_hole_on_absent_cpu(era):
     t = temp(TRUE)
     assert t.requests is None and "mti_stats of malloc type" in t.issues[0] and "(CPU 1)" in t.issues[0]
     assert {m.name: m for m in malloc_type_stats(k.t).types}["devbuf"].requests == 10
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+def test_prefetched_counters_read_each_block_once_and_keep_none(byteorder):
+    # Counters interleaved over three per-CPU pages, asked for page by page in turn (as zones
+    # ask for uz_allocs, uz_frees, uz_fails): each block is read once, then dropped.
+    cpus = (0, 1, 3)
+    k = FakeKernel("fbsd14", cpus=cpus, byteorder=byteorder)
+    pages = [_shared_page(k, {off: {c: (p + 1) * 1000 + off + c for c in cpus}
+                              for off in range(0, 80, 8)}) for p in range(3)]
+    bases = [stored + off for off in range(0, 80, 8) for stored, _ in pages]
+    expect = {b: Zpcpu(k.t).counter_fetch(b, cpus) for b in bases}
+    z = Zpcpu(k.t)
+    k.t.reads = 0
+    z.prefetch_counters(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
+    assert k.t.reads == 3 + 1 + k.maxid + 1 and not z._blocks       # + the bad block, page by page
+    assert {b: z.counter_fetch(b, cpus) for b in bases} == expect
+    assert k.t.reads == 3 + 1 + k.maxid + 1                          # nothing read again
+    assert z.counter_fetch(bases[0], (0, 1)) == expect[bases[0]] - 1003   # other CPUs: read
+    with pytest.raises(MemoryFault) as e:                             # the usual error
+        z.counter_fetch(0xdead0000 - k.pcpu_offset, cpus, what="counter(9) x")
+    assert "counter(9) x (CPU 0)" in str(e.value)
+
+
+def test_prefetch_leaves_a_block_with_an_unreadable_cpu_to_counter_fetch():
+    k = FakeKernel("fbsd14", cpus=(0, 1, 2))
+    stored, base = _shared_page(k, {16: {0: 5, 1: 7, 2: 100}})
+    k.t.unmap(base + 2 * PAGE, PAGE)
+    z = Zpcpu(k.t)
+    cpus = (0, 1, 2)
+    z.prefetch_counters([stored + 16], cpus)
+    with pytest.raises(MemoryFault) as e:
+        z.counter_fetch(stored + 16, cpus, what="counter(9) y")
+    assert "counter(9) y (CPU 2)" in str(e.value)
+    absent = {2}
+    z.prefetch_counters([stored + 16], cpus, absent)
+    assert z.counter_fetch(stored + 16, cpus, absent) == 12

@@ -122,12 +122,12 @@ def uma_zone_stats(target, view=views.TRUE):
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
     reader = _ZoneReader(target, view)
-    zones, warnings = [], []
+    found, warnings = [], []       # (zone, keg, first on the keg): walked first, then computed
     try:
         for keg in for_each_keg(target):
             try:
                 for i, zone in enumerate(for_each_zone(target, keg)):
-                    zones.append(reader.zone_stats(zone, keg, i == 0))
+                    found.append((zone, keg, i == 0))
             except ROW_ERRORS as e:
                 warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
     except ROW_ERRORS as e:
@@ -135,9 +135,11 @@ def uma_zone_stats(target, view=views.TRUE):
     if view.visits_cache_zones():
         try:
             for zone in for_each_cache_zone(target):
-                zones.append(reader.zone_stats(zone, None, True))
+                found.append((zone, None, True))
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
+    reader.prefetch_counters([zone for zone, _, _ in found])
+    zones = [reader.zone_stats(zone, keg, first) for zone, keg, first in found]
     return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
 
@@ -280,6 +282,23 @@ class _ZoneReader:
             return 0
         return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
                                         f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
+
+    def prefetch_counters(self, zones):
+        """Every counter(9) of ``zones`` summed in one pass over the per-CPU blocks."""
+        members = (("uz_allocs", "uz_frees", "uz_fails") if self.counter9 else ()) + \
+            (("uz_xdomain",) if self.has_xdomain else ())
+        if not members:
+            return
+        bases = []
+        for z in zones:
+            for m in members:
+                try:
+                    base = z.ptr(m)
+                except ROW_ERRORS:      # the zone's row will say so
+                    continue
+                if base:
+                    bases.append(base)
+        self.zpcpu.prefetch_counters(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""

@@ -24,7 +24,7 @@ from .memory import PAGE_SIZE, pointer_mask, read_pointer
 from .strided import Strided, cpu_runs
 
 UMA_PCPU_ALLOC_SIZE = PAGE_SIZE
-MAX_BLOCK_BYTES = 256 << 20  # blocks kept per command; beyond that the oldest are dropped
+MAX_BLOCK_BYTES = 16 << 20   # blocks kept per command; beyond that the oldest are dropped
 
 # A block: its bytes as ``Strided`` records one page apart, and the CPUs whose page is unreadable.
 _Block = namedtuple("_Block", "pages missing")
@@ -56,6 +56,7 @@ class Zpcpu:
         self.max_blocks = max(1, max_block_bytes // (self.ncopies * UMA_PCPU_ALLOC_SIZE))
         self._blocks = {}     # address of CPU 0's page -> _Block, least recently used first
         self._runs = {}       # CPU id tuple -> cpu_runs()
+        self._sums = (None, None, {})   # prefetch_counters: (cpus, absent_ok, {base: sum})
 
     def address(self, base, cpu):
         """Address of CPU ``cpu``'s copy of the per-CPU allocation ``base``."""
@@ -86,30 +87,64 @@ class Zpcpu:
 
     def counter_fetch(self, base, cpus, absent_ok=(), what="counter(9)"):
         """Sum a ``counter_u64_t`` over ``cpus`` (see ``copies`` for ``absent_ok``)."""
+        summed_cpus, summed_absent, sums = self._sums
+        if cpus is summed_cpus and absent_ok is summed_absent and base in sums:
+            return sums[base]
         return sum(self.copies(base, 8, cpus, absent_ok, what).column(0, 8))
 
+    def prefetch_counters(self, bases, cpus, absent_ok=()):
+        """Sum the counters ``bases`` block by block, each block read once and dropped, for
+        ``counter_fetch`` with the same ``cpus`` and ``absent_ok`` objects to return.
+
+        One zone's counters lie in different per-CPU pages (all zones' ``uz_allocs`` together,
+        then all ``uz_frees``...), so zone by zone a walk returns to each block several times:
+        kept, the blocks were most of a command's memory (1 MiB each on 256 CPUs); dropped, they
+        were read again.  A counter this cannot sum (its page crosses into the next, or a CPU's
+        copy is unreadable) is left to ``counter_fetch``, which says why.
+        """
+        runs = cpu_runs(cpus)
+        by_block = {}
+        for base in bases:
+            first = self.address(base, 0)
+            start = first % UMA_PCPU_ALLOC_SIZE
+            if start + 8 <= UMA_PCPU_ALLOC_SIZE:
+                by_block.setdefault(first - start, []).append((base, start))
+        sums = {}
+        for addr, members in by_block.items():
+            block = self._read_block(addr)
+            if any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
+                continue
+            for base, start in members:
+                sums[base] = sum(block.pages.records(runs, start).column(0, 8))
+        self._sums = (cpus, absent_ok, sums)
+
     def _block(self, addr):
-        """Pages ``addr`` .. ``addr + mp_maxid`` pages, read once; page by page where part of
-        the range is unreadable (absent CPUs), the unreadable ones zero and listed."""
+        """The block at ``addr``, kept for the command (up to ``max_blocks``, least recently
+        used dropped first)."""
         block = self._blocks.pop(addr, None)
         if block is None:
-            page = UMA_PCPU_ALLOC_SIZE
-            try:
-                data, missing = self.target.read(addr, self.ncopies * page), frozenset()
-            except MemoryFault:
-                parts, missing = [], set()
-                for cpu in range(self.ncopies):
-                    try:
-                        parts.append(self.target.read((addr + cpu * page) & self.mask, page))
-                    except MemoryFault:
-                        parts.append(bytes(page))
-                        missing.add(cpu)
-                data, missing = b"".join(parts), frozenset(missing)
-            block = _Block(Strided(data, page, self.target.byteorder), missing)
+            block = self._read_block(addr)
             if len(self._blocks) >= self.max_blocks:
                 del self._blocks[next(iter(self._blocks))]
         self._blocks[addr] = block          # most recently used last
         return block
+
+    def _read_block(self, addr):
+        """Pages ``addr`` .. ``addr + mp_maxid`` pages in one read; page by page where part of
+        the range is unreadable (absent CPUs), the unreadable ones zero and listed."""
+        page = UMA_PCPU_ALLOC_SIZE
+        try:
+            data, missing = self.target.read(addr, self.ncopies * page), frozenset()
+        except MemoryFault:
+            parts, missing = [], set()
+            for cpu in range(self.ncopies):
+                try:
+                    parts.append(self.target.read((addr + cpu * page) & self.mask, page))
+                except MemoryFault:
+                    parts.append(bytes(page))
+                    missing.add(cpu)
+            data, missing = b"".join(parts), frozenset(missing)
+        return _Block(Strided(data, page, self.target.byteorder), missing)
 
     def _read_each(self, base, size, cpus, absent_ok, what):
         """Copies read one CPU at a time, as ``Strided`` records ``size`` apart by CPU id."""
