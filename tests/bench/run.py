@@ -7,6 +7,8 @@ For each scale image, one gdb session (``gdb_worker.py``) and one lldb-19 sessio
 biggest zone inside the debugger (start-up excluded), record the memory high-water
 mark, replay the plugin's reads (the floor) and run the naive value-object walk; then
 ``drgn_walk.py`` runs the same walk in drgn.  See README/RESULTS.md for what the columns mean.
+The fbsd14 images at 64, 256 and 1024 CPUs and with 4,000 zones show how each command's time
+grows with the bytes it reads (``scaling`` in results.json).
 
 Environment: ``BENCH_RUNS`` (most timed runs after the first, default 3), ``BENCH_NAIVE_BUDGET``
 (seconds per naive walk before extrapolating, default 15), ``BENCH_IMAGES`` (comma-separated
@@ -32,8 +34,11 @@ PYTHON = "/usr/bin/python3"
 DRGN_PYTHON = os.environ.get("DRGN_PYTHON", PYTHON)
 GDB = os.environ.get("GDB", "gdb")
 LLDB = os.environ.get("LLDB", "lldb-19")
-IMAGES = ("fbsd14/scale-64", "fbsd14/scale-256", "fbsd11-i386/scale-64")
-FALLBACK_ZONES = 960     # what fits the simulator's lkegs[1024] table next to the boot kegs
+IMAGES = ("fbsd14/scale-64", "fbsd14/scale-256", "fbsd14/scale-1024", "fbsd14/scale-256-z4000",
+          "fbsd11-i386/scale-64")
+# The images whose cost is compared as CPUs (64, 256, 1024) and zones (1,000, 4,000) grow.
+SCALING = ("fbsd14/scale-64", "fbsd14/scale-256", "fbsd14/scale-1024", "fbsd14/scale-256-z4000")
+FALLBACK_ZONES = 960     # a smaller image when the full one could not be built
 COMMANDS = ("uma-zones", "malloc-types", "kmem-summary", "kmem-snapshot save {snap}",
             "kmem-whatis --file {addrs} --format json", "uma-items '{zone}' --format json")
 WALKS = {"uma-zones": ("zones",), "malloc-types": ("malloc",),
@@ -206,8 +211,35 @@ def rows_for(image, kind, session, drgn):
                      "median": c["median"], "min": c["min"], "max": c["max"], "cold": c["cold"],
                      "runs": c["runs"], "ok": c["ok"], "floor": c["floor"]["median"],
                      "naive": naive, "naive_extrapolated": extrap, "drgn": peer,
-                     "note": c.get("note")})
+                     "reads": c.get("reads"), "bytes": c.get("bytes"), "note": c.get("note")})
     return rows
+
+
+def scaling(rows, images):
+    """Per debugger and command, on the ``SCALING`` images: CPUs, zones, bytes read and time,
+    and the time per MiB read (constant when cost is linear in the bytes read)."""
+    out = {}
+    for r in rows:
+        if r["image"] not in SCALING or not r["bytes"]:
+            continue
+        info = images.get(r["image"], {})
+        mib = r["bytes"] / 2**20
+        out.setdefault(f"{r['debugger']} {r['command']}", []).append({
+            "image": r["image"], "cpus": int(re.search(r"scale-(\d+)", r["image"]).group(1)),
+            "zones": info.get("expected_zones"), "reads": r["reads"], "mib_read": round(mib, 1),
+            "median_s": r["median"], "floor_s": r["floor"],
+            "ms_per_mib": round(1000 * r["median"] / mib, 2)})
+    for entries in out.values():
+        entries.sort(key=lambda e: (e["zones"] or 0, e["cpus"]))
+    return out
+
+
+def print_scaling(table):
+    log("cost against CPUs and zones (fbsd14): MiB read, median seconds, ms per MiB read")
+    for what, entries in table.items():
+        cells = [f"{e['cpus']} CPUs/{e['zones']} zones: {e['mib_read']:.0f} MiB {e['median_s']:.2f}s "
+                 f"{e['ms_per_mib']:.2f}" for e in entries]
+        log(f"  {what:<18} " + "; ".join(cells))
 
 
 def fmt(x, unit="s"):
@@ -280,9 +312,9 @@ def main():
             if image is None:
                 continue
             try:
-                entry["expected_zones"] = len(json.load(open(os.path.join(image, "expected.json")))
-                                              .get("uma-zones", []))
-            except (OSError, ValueError, TypeError):
+                expected = json.load(open(os.path.join(image, "expected.json")))
+                entry["expected_zones"] = len(expected["uma-zones"]["memory-zone-statistics"]["zone"])
+            except (OSError, ValueError, TypeError, KeyError):
                 pass
             log(f"== {name} ({image})")
             drgn = run_drgn(image)
@@ -313,8 +345,11 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
     results["memory"] = {f"{i} {k}": v for (i, k), v in memory.items()}
     results["targets"] = check_targets(results["rows"], memory)
+    results["scaling"] = scaling(results["rows"], results["images"])
     log()
     print_table(results["rows"])
+    log()
+    print_scaling(results["scaling"])
     log()
     log("debugger memory (MiB): RSS before loading the plugin -> VmHWM after the commands")
     for key, m in results["memory"].items():

@@ -156,7 +156,7 @@ usage(void)
 	fprintf(stderr, "usage: kernel --scenario router|fileserver|idle|scale [--ticks N] "
 	    "[--seed N] [--cpus N]\n    [--absent ID[,ID...]] [--domains N] "
 	    "[--snapshot-at T[,T...]] [--crash [--sparse]]\n    [--live [--interval SEC]] [--out DIR] "
-	    "[--zones N] [--types N]\n");
+	    "[--zones N] [--types N] [--kmem-mb N]\n");
 	exit(64);
 }
 
@@ -195,12 +195,13 @@ main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "zones", required_argument, NULL, 'z' },
 		{ "types", required_argument, NULL, 'y' },
+		{ "kmem-mb", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *snaps = "";
 	int ticks = -1, ncpus = -1, crash = 0, live = 0, sparse = 0, ch, t, i, panicked = 0;
 	double interval = 1.0;
-	unsigned long kmem_size;
+	unsigned long kmem_size, kmem_mb = 0;
 	uint64_t absent = 0;
 	char fname[64];
 
@@ -220,6 +221,7 @@ main(int argc, char **argv)
 		case 'o': outdir = optarg; break;
 		case 'z': sim_scale_zones = atoi(optarg); break;
 		case 'y': sim_scale_types = atoi(optarg); break;
+		case 'K': kmem_mb = strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -252,6 +254,8 @@ main(int argc, char **argv)
 	sim_reach_enable(!live);	/* reach.json beside each core */
 #endif
 	kmem_size = live && sc->live_kmem_size ? sc->live_kmem_size : sc->kmem_size;
+	if (kmem_mb)		/* --kmem-mb: a bigger machine (1024 CPUs) has a bigger kmem */
+		kmem_size = kmem_mb << 20;
 	sim_page_arena_init(kmem_size / SIM_PAGE_SIZE);
 	sim_set_ndomains(ndomains);
 	sim_cpus_init(ncpus, absent);
