@@ -94,9 +94,11 @@ class LazyTarget:
         return self._target
 
     def __getattr__(self, name):
+        # Kept, so the next use does not come through here: this object lives for one command
+        # run, in which the run's target (a PageCache) neither rebinds its methods nor changes
+        # its attributes (byteorder, pointer_size, cache, run_memo) except through us.
         value = getattr(self._resolve(), name)
-        if callable(value):      # a method: kept, so the next call does not come through here
-            object.__setattr__(self, name, value)
+        object.__setattr__(self, name, value)
         return value
 
     def __setattr__(self, name, value):
