@@ -147,3 +147,28 @@ def test_select_sort_top_match():
     assert [z.name for z in select(rows, cols, _args(sort="name"))] == ["a", "b", "c", "mbuf"]
     with pytest.raises(CommandArgumentError):
         select(rows, cols, _args(sort="bogus"))
+
+
+_CELLS = ["0", "7", "123456789", "?", "-", "mbuf", "128 Bucket", "a", "", " ", " lead",
+          "trail ", "two\nlines", "tab\there", "esc\x1b[31mred", "caf\u00e9", "x\ry", "K"]
+
+
+def test_render_rows_lays_out_as_tabulate_row_by_row():
+    # Tables laid out one multi-line cell per column must read exactly as tabulate lays out the
+    # rows; a cell that multi-line layout would treat differently keeps the row-by-row layout.
+    from tabulate import tabulate
+    from kmemdbg.report import text
+    rnd = __import__("random").Random(17)
+    fast = 0
+    for _ in range(1500):
+        ncols = rnd.randint(1, 5)
+        headers = [rnd.choice(["ITEM", "SIZE", "", "LONG HEADER", "X"]) for _ in range(ncols)]
+        pool = _CELLS if rnd.random() < 0.5 else _CELLS[:8]
+        rows = [[rnd.choice(pool) for _ in range(ncols)] for _ in range(rnd.randint(1, 7))]
+        numeric = [i for i in range(ncols) if rnd.random() < 0.5]
+        align = ["right" if i in numeric else "left" for i in range(ncols)]
+        expect = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                          colalign=align) + "\n"
+        assert text.render_rows(rows, headers, numeric=numeric) == expect, (rows, headers)
+        fast += all(text._one_line_cells("\n".join(c), len(rows)) for c in zip(*rows))
+    assert fast > 300        # the multi-line layout was exercised, not only the fallback
