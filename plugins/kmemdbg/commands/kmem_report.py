@@ -2,11 +2,14 @@
 
 import os
 
+from ..alloc.items import item_index
 from ..leak import snapshot
 from ..leak.collect import take_snapshot
+from ..leak.findleaks import find_leaks
 from ..leak.growth import series_with_owners
 from ..leak.owner import growth_owners
 from ..report.html import plotly_modules, report_page, write_page
+from ..report.leaks import leaks_doc
 from .options import AUTO, count, size
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
@@ -17,8 +20,10 @@ UMA items by zone, free items by where they sit, slab overhead, UMA's own struct
 unexplained remainder), the zones at their limits or failing, the top zones and malloc types and
 the kernel's identity.  With --snapshots (kmem-snapshot files, or a kmem-watch --save directory's
 files, oldest first) the target now is the last point of a series and the page adds the growth of
-the top growers as a line chart, culprits starred, with their owners.  Outside the debugger:
-kgdb_scripts/kmem-report SNAPSHOT... -o FILE.  Needs plotly (python3-plotly, py311-plotly)."""
+the top growers as a line chart, culprits starred, with their owners.  With --leaks the page adds
+kmem-findleaks' groups of unreached items (a scan of kernel memory: it takes longer).  Outside
+the debugger: kgdb_scripts/kmem-report SNAPSHOT... -o FILE [--leaks FINDLEAKS.json].  Needs
+plotly (python3-plotly, py311-plotly)."""
 
 
 def make_parser():
@@ -28,6 +33,8 @@ def make_parser():
     p.add_argument("--html", metavar="FILE", required=True, help="the page to write")
     p.add_argument("--snapshots", metavar="SNAPSHOT", nargs="+", default=[],
                    help="earlier snapshots of this kernel, oldest first")
+    p.add_argument("--leaks", action="store_true",
+                   help="add kmem-findleaks' unreached items (scans kernel memory)")
     p.add_argument("--top", metavar="N", type=count, default=8, help="growers to chart (default 8)")
     p.add_argument("--threshold", metavar="BYTES", type=size, default=AUTO,
                    help="culprit growth (K/M/G suffixes; default auto, as kmem-diff)")
@@ -45,7 +52,12 @@ def run_kmem_report(target, args, out):
         return {k: o.short() for k, o in growth_owners(target, rows, warnings).items()}
 
     growth = series_with_owners(snaps + [now], args.top, args.threshold, owners_of)
-    out.write(write_page(args.html, report_page(snaps + [now], names, growth, warnings)))
+    leaks = None
+    if args.leaks:
+        found = find_leaks(target, item_index(target), None, None, 4)
+        leaks = leaks_doc(found)
+        warnings = list(warnings) + list(found.warnings)
+    out.write(write_page(args.html, report_page(snaps + [now], names, growth, warnings, leaks)))
     for w in warnings:
         out.write(f"kmemdbg: warning: {w}\n")
     return FAILED if warnings or now["summary"]["warnings"] else OK

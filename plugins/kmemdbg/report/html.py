@@ -11,6 +11,7 @@ import html
 import sys
 
 from ..target.errors import KmemdbgError
+from .leaks import CAVEATS
 from .text import human_bytes
 
 MAX_CHILDREN = 25           # boxes per category; the rest become one "N others" box
@@ -242,19 +243,38 @@ def _growth_table(growth):
     return _table(["", "kind", "name", "growth", "now", "owner / explained by"], rows, attrs)
 
 
+def _leaks(leaks):
+    """kmem-findleaks' groups (its JSON object), with the scan's caveat where users read them."""
+    if not leaks["groups"]:
+        lead = (f"<p>No allocated item is unreached: the scan reached all "
+                f"{leaks['stats'].get('candidates', 0):,} candidates.</p>")
+    else:
+        total = sum(g["bytes"] for g in leaks["groups"])
+        lead = (f"<p>{sum(g['items'] for g in leaks['groups']):,} allocated items "
+                f"({_e(human_bytes(total))}) are pointed at by nothing the scan reads:</p>")
+    rows = [[_td(g["zone"] if g["zone"] is not None else "(malloc large)"), _td(g["size"]),
+             _td(g["items"]), _bytes_cell(g["bytes"]), _td(", ".join(g["types"]) or "-"),
+             _td(" ".join(g["samples"]))] for g in leaks["groups"]]
+    attrs = {i: f' data-zone="{_e(g["zone"] or "")}"' for i, g in enumerate(leaks["groups"])}
+    table = _table(["zone", "size", "items", "bytes", "malloc types of that size", "samples"],
+                   rows, attrs) if rows else ""
+    return lead + table + f'<p class="note">Note: {_e(CAVEATS)}.</p>'
+
+
 def _figure_div(pio, div_id, fig, with_js, config):
     """The figure in a ``<div id=div_id>``; ``with_js`` embeds plotly.js (once per page)."""
     return (f'<div id="{div_id}">' + pio.to_html(fig, full_html=False, include_plotlyjs=with_js,
                                                  config=config) + "</div>")
 
 
-def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=()):
+def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=(), leaks=None):
     """The report page.
 
     :param summary: kmem-summary's dict (``build_summary``), of the latest state.
     :param growth: ``leak.growth.growth_series`` (rows may carry an ``owner`` string), or None.
     :param snapshot_labels: one label per snapshot of the series (hover text, x axis fallback).
     :param source: ``[(label, value)]`` naming what the report was made from.
+    :param leaks: kmem-findleaks' JSON object (``report.leaks.leaks_doc``), or None.
     :raises PlottingUnavailable: plotly is missing.
     """
     go, pio = plotly_modules()
@@ -285,6 +305,8 @@ def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=()
                       figs[1], _growth_table(growth)]
         else:
             parts.append("<p>Nothing grew between the snapshots.</p>")
+    if leaks is not None:
+        parts += ["<h2>Lost items (kmem-findleaks)</h2>", _leaks(leaks)]
     all_warnings = list(summary.get("warnings", [])) + list(warnings) + \
         list((growth or {}).get("warnings", []))
     if all_warnings:
@@ -302,18 +324,19 @@ def snapshot_label(snap, name):
                         f" ({snap['time'].get('taken_at')})")
 
 
-def report_page(snaps, names, growth, warnings=()):
+def report_page(snaps, names, growth, warnings=(), leaks=None):
     """The page of a series of loaded snapshots (oldest first) whose last carries a ``summary``.
 
     :param names: one name per snapshot (file name, "target now").
     :param growth: ``leak.growth.series_with_owners`` of the snapshots, or None.
+    :param leaks: kmem-findleaks' JSON object, or None.
     """
     if not snaps[-1].get("summary"):
         raise KmemdbgError(f"{names[-1]} has no kmem-summary (written by an older kmemdbg); "
                            "take a new snapshot with kmem-snapshot save")
     labels = [snapshot_label(s, n) for s, n in zip(snaps, names)]
     source = [("snapshot" if len(snaps) == 1 else "series", ", ".join(labels))]
-    return render_html(snaps[-1]["summary"], growth, labels, source, warnings)
+    return render_html(snaps[-1]["summary"], growth, labels, source, warnings, leaks)
 
 
 def write_page(path, page):

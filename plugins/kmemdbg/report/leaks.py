@@ -47,12 +47,17 @@ def render_table(report, verbose):
     return "\n".join(out) + "\n"
 
 
-def render_json(report):
+def leaks_doc(report):
+    """The ``kmem-findleaks`` JSON object (groups and statistics), also what kmem-report draws."""
     groups = [{"zone": g.zone, "size": g.size, "items": g.items, "bytes": g.bytes,
                "types": list(g.types), "signature": g.signature,
                "samples": [f"{a:#x}" for a in g.samples]} for g in report.groups]
     stats = asdict(report.stats)
     stats.pop("seconds")            # the same JSON in gdb and lldb
     stats["candidates"] = report.candidates
-    return json.dumps({"kmem-findleaks": {"groups": groups, "stats": stats},
-                       "warnings": list(report.warnings)}, indent=2) + "\n"
+    return {"groups": groups, "stats": stats}
+
+
+def render_json(report):
+    return json.dumps({"kmem-findleaks": leaks_doc(report), "warnings": list(report.warnings)},
+                      indent=2) + "\n"
