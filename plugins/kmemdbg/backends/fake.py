@@ -51,8 +51,11 @@ class CType:
                                        self.target_name in types.known else None)
             if pointee is not None:
                 element = TypeInfo(pointee.kind, pointee.size, pointee.name, pointee.typedef)
+        members = {}
+        if self.kind in (STRUCT, UNION) and not self.name and types is not None:
+            types._flatten(self, 0, members)       # anonymous: no layout() finds its members
         return TypeInfo(self.kind, self.size, self.name, self.typedef, self.signed, element,
-                        self.length)
+                        self.length, tuple(members.values()))
 
 
 class CTypes:

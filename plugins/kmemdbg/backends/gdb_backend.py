@@ -58,7 +58,11 @@ def type_info(t) -> TypeInfo:
         return TypeInfo(ARRAY, size, typenames.array_name(element, length), typedef, False,
                         element, length)
     if kind in (STRUCT, UNION):
-        return TypeInfo(kind, size, typenames.tag_name(kind, t.tag or t.name), typedef)
+        name = typenames.tag_name(kind, t.tag or t.name)
+        members = {}
+        if name.endswith(typenames.ANONYMOUS):
+            _flatten(t, 0, members)
+        return TypeInfo(kind, size, name, typedef, members=tuple(members.values()))
     if kind == ENUM:
         signed = any(f.enumval < 0 for f in t.fields())
         return TypeInfo(ENUM, size, typenames.tag_name("enum", t.tag or t.name), typedef, signed)

@@ -48,7 +48,11 @@ def type_info(t) -> TypeInfo:
                         element, length)
     if cls in (lldb.eTypeClassStruct, lldb.eTypeClassClass, lldb.eTypeClassUnion):
         kind = UNION if cls == lldb.eTypeClassUnion else STRUCT
-        return TypeInfo(kind, size, typenames.tag_name(kind, t.GetName()), typedef)
+        name = typenames.tag_name(kind, t.GetName())
+        members = {}
+        if name.endswith(typenames.ANONYMOUS):
+            _flatten(t, 0, members)
+        return TypeInfo(kind, size, name, typedef, members=tuple(members.values()))
     if cls == lldb.eTypeClassEnumeration:
         members = t.GetEnumMembers()
         signed = any(members.GetTypeEnumMemberAtIndex(i).GetValueAsSigned() < 0

@@ -6,7 +6,7 @@ struct (or a whole ``uz_cpu[]`` array), and what keeps gdb and lldb output ident
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from .errors import FieldNotFound
 
@@ -29,6 +29,9 @@ class TypeInfo:
     :param signed: for integer-like kinds.
     :param element: array element type, or pointer target type (not expanded into fields).
     :param length: array element count as declared; 0 for ``[]`` flexible arrays.
+    :param members: the members of an anonymous struct or union (``LIST_HEAD(, x)``, a
+        ``LIST_ENTRY``), flattened as in ``StructLayout``: no name can look them up with
+        ``layout()``; empty for every other type.
     """
 
     kind: str
@@ -38,6 +41,7 @@ class TypeInfo:
     signed: bool = False
     element: Optional["TypeInfo"] = None
     length: Optional[int] = None
+    members: Tuple["Field", ...] = ()
 
 
 @dataclass(frozen=True)

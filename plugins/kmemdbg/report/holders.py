@@ -1,0 +1,30 @@
+"""kmem-holders output: the groups of items by their path from a root."""
+
+import json
+
+
+def render_table(report, what):
+    out = [f"{report.selected} allocated items of {what}; {report.unreached} reached by nothing "
+           "(kmem-findleaks lists them)"]
+    for g in report.groups:
+        out.append("")
+        out.append(f"{g.items} items, {g.bytes} bytes"
+                   f"{', ' + g.type if g.type else ', untyped'}: "
+                   + " ".join(f"{a:#x}" for a in g.samples))
+        out.append(f"  {g.root}")
+        out += [f"  -> {hop}" for hop in g.path]
+    if report.more:
+        out.append(f"\n({report.more} more groups; --limit N shows more)")
+    out += [f"note: {n}" for n in report.notes]
+    out += [f"kmemdbg: warning: {w}" for w in report.warnings]
+    return "\n".join(out) + "\n"
+
+
+def render_json(report):
+    groups = [{"root": g.root, "path": list(g.path), "type": g.type, "items": g.items,
+               "bytes": g.bytes, "samples": [f"{a:#x}" for a in g.samples]}
+              for g in report.groups]
+    return json.dumps({"kmem-holders": {"groups": groups, "selected": report.selected,
+                                        "unreached": report.unreached, "more": report.more,
+                                        "notes": list(report.notes)},
+                       "warnings": list(report.warnings)}, indent=2) + "\n"
