@@ -20,8 +20,10 @@ word), a CPU's struct pcpu or a kernel stack, then each holding item.  Hops are 
 the root's DWARF type names the member, a pointer member gives the type of the item it reaches,
 whose members name the next hop (mdb's ::typegraph).  An untyped pointer (void *, an integer, a
 stack word) or a pointee bigger than the item makes the rest of the path zone+offset; a note
-says how often.  Array indexes are dropped, a hop repeated down a list is shown once
-("(repeated)"), and a holder that is one item for the whole group shows its address (@0x...)."""
+says how often.  Array indexes are dropped, the hops from an item to items of its own type
+(down a list) are one "(list)" hop, and a holder that is one item for the whole group shows its
+address (@0x...): the instance holding them.  The scan keeps the first word it found, so the
+root or list shown may not be the one the code thinks of as the owner."""
 
 EPILOG = """\
 examples:
@@ -29,8 +31,16 @@ examples:
   kmem-holders --type libalias --depth 2
   kmem-holders 0xfffff80003a1c280 --format json
 
-output (simulated 13.2 router crash, kmem-holders malloc-128 --limit 2 --depth 2):
-  (filled in from a real run)"""
+output (simulated 13.2 router crash, kmem-holders malloc-128 --limit 1 --samples 2):
+  33573 allocated items of zone malloc-128; 585 reached by nothing (kmem-findleaks lists them)
+
+  6396 items, 818688 bytes, struct alias_link: 0x7ffff761c000 0x7ffff761c080
+    instancehead.lh_first
+    -> struct libalias@0x7ffff7682000.linkTableOut[].lh_first
+    -> struct alias_link.list_in.le_next (list)
+
+  (30 more groups; --limit N shows more)
+  note: 3002 hops named zone+offset: untyped pointer"""
 
 
 def make_parser():

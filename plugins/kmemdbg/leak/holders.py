@@ -170,7 +170,7 @@ def _append(path, name, member, addr, link):
             (link or last[1] in ((member,), (member + REPEATED,))):
         members = tuple(sorted(set(last[1]) | {member})) if link else (member + REPEATED,)
         return path[:-1] + ((name, members, None, link),)
-    return path + ((name, (member,), None if link else addr, link),)
+    return path + ((name, (member,), addr, link),)
 
 
 def hop_text(hop):
