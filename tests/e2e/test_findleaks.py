@@ -35,6 +35,15 @@ def holders_command(image):
     return f"kmem-holders {zone} --format json --limit 100000 --samples 50"
 
 
+def whatis_command(image):
+    """kmem-whatis --holder on the first held and the first lost alias link."""
+    r = ledger(image)
+    links = [row for row in r["items"] if row[1] == kind_of(r, "struct alias_link")]
+    held = next(row[0] for row in links if row[2])
+    lost = next(row[0] for row in links if not row[2])
+    return f"kmem-whatis --holder --format json {held + 8:#x} {lost:#x}"
+
+
 SESSIONS = {}
 
 
@@ -44,7 +53,7 @@ def session(image):
         if available(kind):
             pytest.skip(available(kind))
     if image.id not in SESSIONS:
-        cmds = [ALL, "kmem-findleaks -v"] + ([holders_command(image)]
+        cmds = [ALL, "kmem-findleaks -v"] + ([holders_command(image), whatis_command(image)]
                                              if holders_command(image) else [])
         SESSIONS[image.id] = run_in_both(image, cmds, timeout=300)
     out = SESSIONS[image.id]
@@ -121,3 +130,9 @@ def test_holders_name_the_libalias_instance(image):
     assert len(held) > 1000 and len(held) - len(held) // 1000 <= found <= len(held)
     assert sum(g["items"] for g in groups) == sum(1 for row in in_zone if row[2])
     assert result["kmem-holders"]["unreached"] == sum(1 for row in in_zone if not row[2])
+    cmd = whatis_command(image)
+    assert out["gdb"][cmd] == out["lldb"][cmd]
+    held_link, lost_link = json.loads(out["gdb"][cmd])["kmem-whatis"]
+    assert lost_link["holder"] is None and held_link["holder"] is not None
+    assert held_link["item"] in held and held_link["type"] == "struct alias_link"
+    assert any(h.startswith(f"struct libalias@{lib:#x}.") for h in held_link["holder"]["path"])

@@ -99,3 +99,21 @@ def test_command():
         out = io.StringIO()
         assert run_command(KMEM_HOLDERS, lambda: t, args, out) == 2, args
         assert error in out.getvalue()
+
+
+def test_whatis_holder():
+    from kmemdbg.commands.kmem_whatis import KMEM_WHATIS
+    t, item = kernel("fbsd13", "amd64")
+    out = io.StringIO()
+    args = ["--holder", "--format", "json", f"{item[3] + 4:#x}", f"{item[6]:#x}", "hold"]
+    assert run_command(KMEM_WHATIS, lambda: t, args, out) == 0
+    node, lost, sym = json.loads(out.getvalue())["kmem-whatis"]
+    assert node["type"] == "struct node" and node["holder"] == {
+        "root": "hold", "path": [f"struct holder@{item[0]:#x}.nodes.lh_first",
+                                 "struct node.link.le_next (list)"]}
+    assert lost["holder"] is None and lost["type"] is None and "holder" not in sym
+    out = io.StringIO()
+    assert run_command(KMEM_WHATIS, lambda: t, ["--holder", f"{item[4]:#x}"], out) == 0
+    assert (f"type unknown (untyped path), held by hold -> struct holder@{item[0]:#x}.nodes."
+            f"lh_first -> struct node.link.le_next (list) -> struct node@{item[3]:#x}.data"
+            ) in out.getvalue()

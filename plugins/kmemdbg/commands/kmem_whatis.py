@@ -3,6 +3,7 @@
 import argparse
 
 from ..alloc.items import item_index
+from ..leak.holders import item_holders
 from ..report.items import render_json, render_warnings, render_whatis_text
 from ..target.errors import CommandArgumentError, SymbolNotFound
 from .options import address
@@ -37,6 +38,9 @@ def make_parser():
                    help="0x..., decimal, or a kernel variable name[+OFFSET]")
     p.add_argument("--file", metavar="FILE", help="read addresses from FILE, one per line "
                    "('#' starts a comment)")
+    p.add_argument("--holder", action="store_true",
+                   help="for an allocated item, also its inferred type and the path of pointers "
+                        "from a root that holds it (kmem-holders; runs kmem-findleaks' scan)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     return p
 
@@ -78,11 +82,25 @@ def run_kmem_whatis(target, args, out):
     addresses = [resolve(target, name, offset) for name, offset in words]
     index = item_index(target)
     records = [index.lookup(a) for a in addresses]
+    if args.holder:
+        add_holders(target, index, records)
     if args.format == "json":
         out.write(render_json("kmem-whatis", records, index.warnings))
     else:
         out.write(render_whatis_text(records) + render_warnings(index.warnings))
     return FAILED if index.warnings else OK
+
+
+def add_holders(target, index, records):
+    """Each allocated item's record gains ``type`` and ``holder`` (``{"root", "path"}``, None
+    when nothing reaches it)."""
+    allocated = [r for r in records if r["kind"] in ("uma-item", "malloc-large")
+                 and r["state"] == "allocated"]
+    found = item_holders(target, index, [r["item"] for r in allocated])
+    for r in allocated:
+        root, path, t = found.get(r["item"], (None, (), None))
+        r["type"] = t
+        r["holder"] = {"root": root, "path": list(path)} if root is not None else None
 
 
 KMEM_WHATIS = command(CommandSpec("kmem-whatis", "what a kernel address is (UMA item, slab, ...)",

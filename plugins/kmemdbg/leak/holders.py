@@ -221,6 +221,19 @@ def hop_name(text, addrs):
     return text
 
 
+def item_holders(target, index, starts):
+    """``{item start: (root, hops, type name or None)}`` of the reached allocated items that
+    start at ``starts`` (kmem-whatis --holder): every holder on the path named by address."""
+    from .findleaks import reachability
+    items, rows, result, _ = reachability(target, index)
+    wanted = set(starts)
+    ids = [i for i, a in enumerate(items.starts) if int(a) in wanted]
+    found, _ = paths(target, items, rows, result, ids)
+    return {int(items.starts[i]): (root, tuple(hop_name(hop_text(h), {h[2]}) for h in hops),
+                                   t.name if t is not None else None)
+            for i, (root, hops, t) in found.items()}
+
+
 def holders(target, index, wanted, depth=None, limit=MAX_GROUPS, samples=4) -> HolderReport:
     """Group the allocated items ``wanted`` (a predicate on ``(item start, zone, size)``) by
     their path from a root; ``depth``: keep only that many hops nearest the items."""

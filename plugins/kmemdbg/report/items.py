@@ -71,6 +71,11 @@ def whatis_line(r):
         text = f"{a}: unknown"
     if r["note"]:
         text += f"\n    {r['note']}"
+    if "holder" in r:
+        held = r["holder"]
+        text += (f"\n    type {r['type'] or 'unknown (untyped path)'}, held by "
+                 + " -> ".join([held["root"]] + held["path"]) if held is not None else
+                 "\n    reached by nothing (kmem-findleaks)")
     return text + "\n"
 
 
