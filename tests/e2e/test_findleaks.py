@@ -44,6 +44,12 @@ def whatis_command(image):
     return f"kmem-whatis --holder --format json {held + 8:#x} {lost:#x}"
 
 
+def types_command(image):
+    r = ledger(image)
+    zone = r["kinds"][kind_of(r, "struct alias_link")]["zone"]
+    return f"uma-items {zone} --summary --types --format json"
+
+
 SESSIONS = {}
 
 
@@ -53,7 +59,8 @@ def session(image):
         if available(kind):
             pytest.skip(available(kind))
     if image.id not in SESSIONS:
-        cmds = [ALL, "kmem-findleaks -v"] + ([holders_command(image), whatis_command(image)]
+        cmds = [ALL, "kmem-findleaks -v"] + ([holders_command(image), whatis_command(image),
+                                              types_command(image)]
                                              if holders_command(image) else [])
         SESSIONS[image.id] = run_in_both(image, cmds, timeout=300)
     out = SESSIONS[image.id]
@@ -136,3 +143,23 @@ def test_holders_name_the_libalias_instance(image):
     assert lost_link["holder"] is None and held_link["holder"] is not None
     assert held_link["item"] in held and held_link["type"] == "struct alias_link"
     assert any(h.startswith(f"struct libalias@{lib:#x}.") for h in held_link["holder"]["path"])
+
+
+@pytest.mark.parametrize("image", image_params(scenarios=["router"]))
+def test_summary_types_count_the_links(image):
+    """uma-items --summary --types on the links' zone: the links the ledger says libalias holds
+    typed struct alias_link (but those first reached through an untyped pointer, such as a
+    list's le_prev), the unreached as the ledger counts them, every allocated item counted."""
+    cmd = types_command(image)
+    out = session(image)
+    assert out["gdb"][cmd] == out["lldb"][cmd]
+    doc = json.loads(out["gdb"][cmd])["uma-items --summary"]
+    r = ledger(image)
+    k = kind_of(r, "struct alias_link")
+    zone = r["kinds"][k]["zone"]
+    types = {t["type"]: t["items"] for t in doc["types"]}
+    in_zone = [row for row in r["items"] if r["kinds"][row[1]]["zone"] == zone]
+    assert sum(types.values()) == doc["allocated"] == len(in_zone)
+    assert types["unreached"] == sum(1 for row in in_zone if not row[2])
+    links = sum(1 for row in in_zone if row[1] == k and row[2])
+    assert links // 2 < types["struct alias_link"] <= links

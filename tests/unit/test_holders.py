@@ -117,3 +117,21 @@ def test_whatis_holder():
     assert (f"type unknown (untyped path), held by hold -> struct holder@{item[0]:#x}.nodes."
             f"lh_first -> struct node.link.le_next (list) -> struct node@{item[3]:#x}.data"
             ) in out.getvalue()
+
+
+def test_uma_items_summary_types():
+    from kmemdbg.commands.uma_items import UMA_ITEMS
+    t, item = kernel("fbsd13", "amd64")
+    out = io.StringIO()
+    assert run_command(UMA_ITEMS, lambda: t, ["thing", "--summary", "--types", "--format",
+                                              "json"], out) == 0
+    doc = json.loads(out.getvalue())["uma-items --summary"]
+    assert doc["types"] == [{"type": "struct node", "items": 3}, {"type": None, "items": 2},
+                            {"type": "unreached", "items": 2},
+                            {"type": "struct holder", "items": 1}]
+    out = io.StringIO()
+    assert run_command(UMA_ITEMS, lambda: t, ["thing", "--summary", "--types"], out) == 0
+    assert ("inferred types (kmem-holders): struct node 3, untyped 2, reached by nothing 2, "
+            "struct holder 1\n") in out.getvalue()
+    out = io.StringIO()
+    assert run_command(UMA_ITEMS, lambda: t, ["thing", "--types"], out) == 2

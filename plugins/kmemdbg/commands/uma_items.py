@@ -4,6 +4,7 @@ from itertools import islice
 
 from ..alloc.items import item_index
 from ..alloc.looks import summarize
+from ..leak.holders import type_counts
 from ..report.items import (render_csv, render_items_table, render_json, render_summary,
                             render_summary_json, render_warnings)
 from ..target.errors import CommandArgumentError
@@ -42,6 +43,9 @@ def make_parser():
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--summary", action="store_true",
                    help="group allocated items by their first pointer-sized words")
+    p.add_argument("--types", action="store_true",
+                   help="with --summary: also count the allocated items by the type their "
+                        "holders' DWARF types give them (kmem-holders; runs kmem-findleaks' scan)")
     return p
 
 
@@ -52,10 +56,16 @@ def run_uma_items(target, args, out):
         raise CommandArgumentError(f"no zone named {args.zone!r} on a keg (names as uma-zones "
                                    "prints them; cache-only zones have no items)")
     warnings = list(index.warnings)
+    if args.types and not args.summary:
+        raise CommandArgumentError("--types goes with --summary")
     if args.summary:
         groups, total = summarize(index, zones, warnings)
-        out.write(render_summary_json(args.zone, groups, total, warnings)
-                  if args.format == "json" else render_summary(args.zone, groups, total))
+        types = None
+        if args.types:
+            names = {index.kegs[index.zones[z][1]].name for z in zones}   # rows name kegs
+            types = type_counts(target, index, lambda a, z, s: z in names)
+        out.write(render_summary_json(args.zone, groups, total, warnings, types)
+                  if args.format == "json" else render_summary(args.zone, groups, total, types))
     else:
         state = "allocated" if args.allocated else "free" if args.free else None
         records = list(islice(index.zone_items(zones, state), args.limit))

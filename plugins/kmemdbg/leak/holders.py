@@ -234,6 +234,18 @@ def item_holders(target, index, starts):
             for i, (root, hops, t) in found.items()}
 
 
+def type_counts(target, index, wanted):
+    """``[(type name, or None: untyped, or "unreached"; items)]`` of the allocated items
+    ``wanted`` (a predicate as ``holders``'), most items first (uma-items --summary --types)."""
+    from .findleaks import reachability
+    items, rows, result, _ = reachability(target, index)
+    ids = [i for i, (z, sz, _) in enumerate(rows) if wanted(int(items.starts[i]), z, sz)]
+    found, _ = paths(target, items, rows, result, ids)
+    counts = Counter(("unreached" if i not in found else
+                      found[i][2].name if found[i][2] is not None else None) for i in ids)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+
+
 def holders(target, index, wanted, depth=None, limit=MAX_GROUPS, samples=4) -> HolderReport:
     """Group the allocated items ``wanted`` (a predicate on ``(item start, zone, size)``) by
     their path from a root; ``depth``: keep only that many hops nearest the items."""

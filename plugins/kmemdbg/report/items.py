@@ -24,9 +24,15 @@ def render_json(command, records, warnings=()):
             if records else f'{{"{command}": [], "warnings": {json.dumps(list(warnings))}}}\n')
 
 
-def render_summary_json(zone, groups, total, warnings=()):
+def _type_name(name):
+    return {None: "untyped", "unreached": "reached by nothing"}.get(name, name)
+
+
+def render_summary_json(zone, groups, total, warnings=(), types=None):
     doc = {"uma-items --summary": {"zone": zone, "allocated": total, "groups": groups},
            "warnings": list(warnings)}
+    if types is not None:
+        doc["uma-items --summary"]["types"] = [{"type": t, "items": n} for t, n in types]
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -101,10 +107,14 @@ def render_items_table(records, where):
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
 
 
-def render_summary(zone, groups, total):
-    """Allocated items grouped by what their first words look like, biggest group first."""
+def render_summary(zone, groups, total, types=None):
+    """Allocated items grouped by what their first words look like, biggest group first;
+    ``types``: the items counted by inferred type (a line after the table)."""
     from tabulate import tabulate
     head = f"{total} allocated items of zone '{zone}'\n"
+    if types is not None:
+        return render_summary(zone, groups, total) + "inferred types (kmem-holders): " + \
+            ", ".join(f"{_type_name(t)} {n}" for t, n in types) + "\n"
     rows = [[g["count"], f"{100.0 * g['count'] / total:.1f}%" if total else "-", g["word0"],
              g["word1"], _hex(g["example"])] for g in groups]
     if not rows:
