@@ -97,6 +97,9 @@ def selection(target, index, args):
         if not found:
             raise CommandArgumentError(f"no malloc type named {args.type!r}")
         names = {zones[s] for s in found[0].sizes or () if s in zones}
+        if not names:
+            raise CommandArgumentError(f"malloc type {args.type!r} uses no malloc zone this "
+                                       "kernel records (only large allocations?)")
     return (lambda a, z, s: z in names), "zones " + ", ".join(sorted(names))
 
 
