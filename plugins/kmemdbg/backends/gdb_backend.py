@@ -151,6 +151,11 @@ class GdbTarget:
         return ", ".join(parts)
 
     @property
+    def kernel_file(self):
+        """Path of the kernel's ELF file (its own ``version[]`` is checked against the core)."""
+        return gdb.selected_inferior().progspace.filename
+
+    @property
     def build_id(self):
         """The kernel's GNU build-id (hex), or None: tells snapshots of different kernels apart."""
         try:

@@ -188,6 +188,11 @@ class LldbTarget:
         return ", ".join(parts)
 
     @property
+    def kernel_file(self):
+        """Path of the kernel's ELF file (its own ``version[]`` is checked against the core)."""
+        return _path(self.target.GetExecutable())
+
+    @property
     def build_id(self):
         """The kernel's GNU build-id (hex), or None: tells snapshots of different kernels apart."""
         modules = self._modules()

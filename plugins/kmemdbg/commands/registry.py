@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, List
 
+from ..kernel.release import check_kernel_match
 from ..target.errors import CommandArgumentError, KmemdbgError
 from ..target.pagecache import PageCache
 
@@ -26,6 +27,10 @@ class KmemArgumentParser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
         self.out = sys.stdout
+        # Every command (and sub-command: SUPPRESS keeps a sub-parser from resetting it).
+        self.add_argument("--force", action="store_true", default=argparse.SUPPRESS,
+                          help="read the core even if it does not match the kernel file "
+                               "(also KMEMDBG_FORCE=1)")
 
     def error(self, message):
         raise CommandArgumentError(f"{self.prog}: {message}")
@@ -72,25 +77,39 @@ def command(spec: CommandSpec) -> CommandSpec:
     return spec
 
 
+def _env_flag(name) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def debug_enabled() -> bool:
     """``KMEMDBG_DEBUG=1`` re-raises errors with their tracebacks, for developing kmemdbg."""
-    return os.environ.get("KMEMDBG_DEBUG", "") not in ("", "0")
+    return _env_flag("KMEMDBG_DEBUG")
+
+
+def forced(args) -> bool:
+    """``--force`` or ``KMEMDBG_FORCE=1``: skip the kernel-vs-core check, for experts."""
+    return getattr(args, "force", False) or _env_flag("KMEMDBG_FORCE")
 
 
 class LazyTarget:
-    """The debugger's target, built on first use.
+    """The debugger's target, built on first use and then checked by ``verify`` (the kernel
+    file must match the core) before anything reads it.
 
     ``kmem-diff old.json new.json`` needs no target at all, and lldb refuses to build one when no
     core or process is loaded; every other command touches the target at once and never notices.
     """
 
-    def __init__(self, factory):
+    def __init__(self, factory, verify=None):
         object.__setattr__(self, "_factory", factory)
+        object.__setattr__(self, "_verify", verify)
         object.__setattr__(self, "_target", None)
 
     def _resolve(self):
         if self._target is None:
-            object.__setattr__(self, "_target", self._factory())
+            target = self._factory()
+            if self._verify is not None:
+                self._verify(target)
+            object.__setattr__(self, "_target", target)
         return self._target
 
     def __getattr__(self, name):
@@ -126,7 +145,9 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
         out.write(f"kmemdbg: error: {e}\n")
         return USAGE
     try:
-        return spec.run(LazyTarget(lambda: PageCache(target_factory())), args, out) or OK
+        target = LazyTarget(lambda: PageCache(target_factory()),
+                            None if forced(args) else check_kernel_match)
+        return spec.run(target, args, out) or OK
     except CommandArgumentError as e:
         out.write(f"kmemdbg: error: {spec.name}: {e}\n")
         return USAGE

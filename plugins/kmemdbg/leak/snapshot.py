@@ -11,6 +11,7 @@ ignore them and readers of them accept files without.
 
 import json
 
+from ..target import safe_text
 from ..target.errors import KmemdbgError
 
 FORMAT = "kmemdbg-snapshot"
@@ -78,6 +79,7 @@ def load(path):
                                                   for r in rows):
             raise SnapshotError(f"{path}: \"{key}\" is missing or malformed")
         for r in rows:
+            r[name] = safe_text(r[name])      # a hand-edited file is printed like a dump
             for k in row_keys:
                 v = r.get(k)
                 if k not in (name, "size") and v is not None and not isinstance(v, int):
@@ -91,6 +93,8 @@ def load(path):
         raise SnapshotError(f"{path}: \"summary\" is malformed")
     if not isinstance(snap.get("owners", {}), dict):
         raise SnapshotError(f"{path}: \"owners\" is malformed")
+    snap["target"] = {k: safe_text(v) if isinstance(v, str) else v
+                      for k, v in snap["target"].items()}
     snap.setdefault("malloc_zones", [])
     return snap
 

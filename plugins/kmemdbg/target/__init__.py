@@ -29,6 +29,10 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     the variable or function containing ``addr``, with source file/line and module (the
     kernel or a loaded module's file name).
 
+``kernel_file`` (optional attribute)
+    path of the kernel's ELF file, or None; every command compares its own ``version[]`` and
+    build-id with the core's memory (``kernel.release.check_kernel_match``).
+
 ``build_id`` (optional attribute)
     the kernel's GNU build-id as hex, or None; snapshots record it so diffs can warn when two
     snapshots come from different kernels.
@@ -138,8 +142,22 @@ def per_run(fn):
     return wrapper
 
 
-def read_cstring(target, addr: int, limit: int = 32) -> str:
-    """Read a NUL-terminated string of at most ``limit - 1`` characters (MEMTYPE_MAXNAME rule).
+def safe_text(text: str) -> str:
+    """A string from the dump (or a file) made safe to print: every byte outside printable
+    ASCII becomes ``\\xNN``, so a damaged or crafted name cannot send control bytes or
+    terminal escape sequences to the user's terminal, and JSON/CSV stay plain text.
+
+    Idempotent (``\\`` is printable and kept), so text already made safe passes unchanged.
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" if ord(c) < 256
+                   else f"\\u{ord(c):04x}" for c in text)
+
+
+def read_cbytes(target, addr: int, limit: int = 32) -> bytes:
+    """The raw bytes of a NUL-terminated string, at most ``limit - 1`` of them (MEMTYPE_MAXNAME
+    rule); ``read_cstring`` is what gets printed.
 
     Reads the whole window at once and falls back to shorter reads when the window crosses
     into unmapped memory, so a name at the end of a page still reads.
@@ -158,4 +176,10 @@ def read_cstring(target, addr: int, limit: int = 32) -> str:
     end = data.find(b"\0")
     if end < 0:
         end = min(len(data), limit - 1)
-    return data[:min(end, limit - 1)].decode("latin-1")
+    return data[:min(end, limit - 1)]
+
+
+def read_cstring(target, addr: int, limit: int = 32) -> str:
+    """A NUL-terminated string of the dump, bounded (``read_cbytes``) and made safe to print
+    (``safe_text``): every string kmemdbg shows from a dump is read here."""
+    return safe_text(read_cbytes(target, addr, limit).decode("latin-1"))

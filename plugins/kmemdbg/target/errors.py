@@ -66,3 +66,7 @@ class UnsupportedLayout(KmemdbgError):
 
 class CommandArgumentError(KmemdbgError):
     """Bad command line; argparse's SystemExit must never reach the debugger."""
+
+
+class KernelMismatch(KmemdbgError):
+    """The core (or live kernel) was not made by the kernel file loaded with it."""
