@@ -109,7 +109,8 @@ class _TypeReader:
         self.version, why = view.malloc_version(t)
         self.summed = [self._column(member) for member in _SUMMED]
         self.size_column = self._column("mts_size")
-        self.warnings, self.notes = ([why] if why else []), []
+        self.warnings = list(self.cpus.warnings) + ([why] if why else [])
+        self.notes = []
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:

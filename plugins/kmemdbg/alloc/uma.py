@@ -122,7 +122,7 @@ def uma_zone_stats(target, view=views.TRUE):
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
     reader = _ZoneReader(target, view)
-    found, warnings = [], []       # (zone, keg, first on the keg): walked first, then computed
+    found, warnings = [], list(reader.cpus.warnings)   # (zone, keg, first on the keg)
     try:
         for keg in for_each_keg(target):
             try:

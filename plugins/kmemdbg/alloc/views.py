@@ -31,8 +31,9 @@ class TrueView:
 
     def summed_cpus(self, cpus):
         """The CPUs a per-CPU (zpcpu, counter(9)) sum visits, and those allowed to be unreadable:
-        every present CPU (``all_cpus``), none absent."""
-        return cpus.present, frozenset()
+        every present CPU (``all_cpus``), none absent; when ``all_cpus`` is damaged, every id
+        up to ``mp_maxid``, those it does not list allowed to be unmapped."""
+        return cpus.present, cpus.unsure
 
     def clamps_allocs(self, target):
         """Zone allocations are never raised to the frees (a negative USED is reported)."""
@@ -79,7 +80,7 @@ class KvmView:
         whatever ``all_cpus`` says: with sparse CPU ids they read copies of absent CPUs
         (tolerated when unmapped) and miss the highest present ones."""
         cpus_read = tuple(range(cpus.ncpus))
-        return cpus_read, frozenset(cpus_read) - set(cpus.present)
+        return cpus_read, frozenset(cpus_read) - (set(cpus.present) - cpus.unsure)
 
     def clamps_allocs(self, target):
         """memstat_kvm_uma() (main, 17da660ad5b3): ``if (mt_numallocs < mt_numfrees)

@@ -6,7 +6,7 @@ of ``cpuid_to_pcpu[]`` in the debug info, which is what makes an absurd ``mp_max
 """
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import FrozenSet, Tuple
 
 from ..target import probe
 from ..target.errors import CorruptionError, SymbolNotFound
@@ -23,13 +23,19 @@ class CpuInfo:
     :param maxid: ``mp_maxid``.
     :param ncpus: ``mp_ncpus``.
     :param maxcpus: ``mp_maxcpus`` (MAXCPU of the kernel build).
-    :param present: ids set in ``all_cpus`` that are ``<= maxid``, ascending.
+    :param present: ids set in ``all_cpus`` that are ``<= maxid``, ascending; every id
+        ``0..maxid`` when ``all_cpus`` breaks an invariant (see ``warnings``).
+    :param unsure: ids in ``present`` that ``all_cpus`` does not list: their per-CPU copies
+        may be unmapped, which is then not an error.
+    :param warnings: the broken invariants, naming ``all_cpus``/``mp_ncpus``/``mp_maxid``.
     """
 
     maxid: int
     ncpus: int
     maxcpus: int
     present: Tuple[int, ...]
+    unsure: FrozenSet[int] = frozenset()
+    warnings: Tuple[str, ...] = ()
 
 
 @probe
@@ -88,15 +94,39 @@ def read_cpu_info(target):
         addr = target.symbol_address("all_cpus")
         t = target.symbol_type("all_cpus")
     except SymbolNotFound:
-        present = tuple(range(maxid + 1))
+        return CpuInfo(maxid, ncpus, maxcpus, tuple(range(maxid + 1)))
+    if cpu_set_kind(target) == CPUSET:
+        bits = _cpuset_bits(target, addr, t)
     else:
-        if cpu_set_kind(target) == CPUSET:
-            bits = _cpuset_bits(target, addr, t)
-        else:
-            mask = int.from_bytes(target.read(addr, t.size), target.byteorder)
-            bits = [b for b in range(t.size * 8) if mask >> b & 1]
-        present = tuple(b for b in bits if b <= maxid)
-    return CpuInfo(maxid, ncpus, maxcpus, present)
+        mask = int.from_bytes(target.read(addr, t.size), target.byteorder)
+        bits = [b for b in range(t.size * 8) if mask >> b & 1]
+    present = tuple(b for b in bits if b <= maxid)
+    broken = _cpu_set_problems(bits, present, maxid, ncpus)
+    if not broken:
+        return CpuInfo(maxid, ncpus, maxcpus, present)
+    # Absent CPUs' slots stay empty in a real kernel, so every id up to mp_maxid gives the
+    # right sums where a damaged set would silently drop (or add) CPUs.
+    everyone = tuple(range(maxid + 1))
+    warning = (f"all_cpus at {addr:#x} is inconsistent ({'; '.join(broken)}): counting every "
+               f"CPU 0-{maxid} instead")
+    return CpuInfo(maxid, ncpus, maxcpus, everyone, frozenset(everyone) - set(present),
+                   (warning,))
+
+
+def _cpu_set_problems(bits, present, maxid, ncpus):
+    """The invariants every kernel's ``all_cpus`` keeps (``sys/kern/subr_smp.c``): the boot CPU
+    0 is in it, ``mp_ncpus`` is its population and ``mp_maxid`` its highest id."""
+    problems = []
+    if 0 not in present:
+        problems.append("CPU 0 is missing")
+    if len(bits) != ncpus:
+        problems.append(f"it holds {len(bits)} CPU(s), mp_ncpus = {ncpus}")
+    if maxid not in present:
+        problems.append(f"mp_maxid = {maxid} is not in it")
+    above = [b for b in bits if b > maxid]
+    if above:
+        problems.append(f"CPU(s) {format_cpu_ids(above)} above mp_maxid = {maxid}")
+    return problems
 
 
 def format_cpu_ids(ids):

@@ -1,0 +1,73 @@
+"""Damaged kernels on the fake target, one damage class at a time: each must give a named
+warning (or a refusal naming what failed) and leave the undamaged rows as they were."""
+
+import pytest
+
+from kmemdbg.alloc.malloc import malloc_type_stats
+from kmemdbg.alloc.uma import uma_zone_stats
+from kmemdbg.kernel.cpus import read_cpu_info
+from kmemdbg.target import read_cstring, safe_text
+
+from eras import IMAGES
+from test_uma import plant
+
+
+def rows(report):
+    return {z.name: (z.requests, z.frees, z.used, z.free_cpu, z.free_zone, z.free_keg)
+            for z in report.zones}
+
+
+def _set_all_cpus(k, cpus):
+    addr, t = k.t.symbol_address("all_cpus"), k.t.symbol_type("all_cpus")
+    mask = sum(1 << c for c in cpus)
+    k.t.write(addr, mask.to_bytes(t.size, k.t.byteorder))
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+@pytest.mark.parametrize("damage,cpus,words", [
+    ("zeroed", (), ["CPU 0 is missing", "holds 0 CPU(s), mp_ncpus = 3"]),
+    ("cpu 0 gone", (1, 3), ["CPU 0 is missing", "holds 2 CPU(s), mp_ncpus = 3"]),
+    ("extra cpu", (0, 1, 3, 7), ["holds 4 CPU(s), mp_ncpus = 3", "7 above mp_maxid = 3"]),
+    ("top cpu gone", (0, 1, 2), ["mp_maxid = 3 is not in it"]),
+])
+def test_broken_cpu_set_is_named_and_rows_kept(era, arch, damage, cpus, words):
+    k = plant(era, arch)
+    good = rows(uma_zone_stats(k.t))
+    _set_all_cpus(k, cpus)
+    info = read_cpu_info(k.t)
+    assert len(info.warnings) == 1 and info.warnings[0].startswith("all_cpus at 0x")
+    for w in words:
+        assert w in info.warnings[0], info.warnings[0]
+    assert info.present == (0, 1, 2, 3)
+    report = uma_zone_stats(k.t)
+    assert report.warnings[0] == info.warnings[0]
+    assert rows(report) == good
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_undamaged_cpu_set_has_no_warning(era, arch):
+    k = plant(era, arch)
+    assert read_cpu_info(k.t).warnings == ()
+    assert uma_zone_stats(k.t).warnings == ()
+
+
+def test_safe_text_escapes_control_and_high_bytes():
+    assert safe_text("mbuf") == "mbuf"
+    assert safe_text("a\x1b[2Jb\n\x9b") == "a\\x1b[2Jb\\x0a\\x9b"
+    assert safe_text(safe_text("\x07bell")) == "\\x07bell"
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_binary_zone_and_type_names_are_escaped_and_bounded(era, arch):
+    k = plant(era, arch)
+    k.malloc_type("dev\x9bbuf\n", {0: (64, 0, 1, 0, 0b10)})
+    zone = next(z for z in uma_zone_stats(k.t).zones if z.name == "mbuf")
+    name_ptr = k._int(zone.address + k.t.layout("struct uma_zone").offset("uz_name"),
+                      k.t.pointer_size)
+    k.t.write(name_ptr, b"\x1b]0;pwned\x07" + b"A" * 60)      # escape sequence, no NUL
+    names = [z.name for z in uma_zone_stats(k.t).zones]
+    bad = [n for n in names if n.startswith("\\x1b")]
+    assert bad == ["\\x1b]0;pwned\\x07" + "A" * 21] and all(n.isprintable() for n in names)
+    assert read_cstring(k.t, name_ptr, 8) == "\\x1b]0;pwn"
+    types = malloc_type_stats(k.t).types
+    assert [(t.name, t.memory_use) for t in types] == [("dev\\x9bbuf\\x0a", 64)]
