@@ -65,6 +65,7 @@ class Debugger:
         self.transcript = []        # everything the session printed, for failure messages
         self.startup = ""           # what it printed before the first prompt (load messages)
         self.status = 0             # the last kmemdbg command's exit status (see run)
+        self.raw = ""               # what the last command printed, escape sequences and all
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -165,7 +166,8 @@ class Debugger:
             raise DebuggerError(f"{self.kind} session is closed")
         self.transcript.append(f"{self.prompt}{command}\n")
         self.child.sendline(command)
-        lines = self._clean(self._wait_prompt(timeout), command).split("\n")
+        self.raw = self._wait_prompt(timeout)
+        lines = self._clean(self.raw, command).split("\n")
         self.status = 0
         # The debugger's failure line comes last (lldb prints its error stream after output).
         for i in range(len(lines) - 1, -1, -1):

@@ -4,12 +4,10 @@ traceback, never hang, and leave the session usable."""
 
 import json
 import os
-import shutil
-import struct
-import subprocess
 
 import pytest
 
+from .damage import CoreFile, copy_core, locate
 from .debuggers import Debugger
 from .images import SKIP_REASON, crash_images
 
@@ -18,59 +16,20 @@ pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
 COMMANDS = ("uma-zones", "malloc-types", "kmem-summary")
 
 
-def _gdb_values(image, exprs):
-    """Evaluate C expressions on the intact core with gdb (to find what to corrupt)."""
-    argv = ["gdb", "-q", "-nx", "-batch"]
-    for e in exprs:
-        argv += ["-ex", f"printf \"%lu\\n\", (unsigned long)({e})"]
-    out = subprocess.run(argv + [image.kernel, image.core], capture_output=True, text=True,
-                         timeout=120).stdout
-    return [int(line) for line in out.splitlines() if line.strip().isdigit()][-len(exprs):]
-
-
-def _patch(core, addr, value, size):
-    """Write ``value`` at virtual address ``addr`` of an ELF core (through its PT_LOAD headers)."""
-    with open(core, "r+b") as f:
-        ident = f.read(16)
-        is64 = ident[4] == 2
-        f.seek(0)
-        if is64:
-            hdr = struct.unpack("<16sHHIQQQIHHHHHH", f.read(64))
-            phoff, phentsize, phnum = hdr[5], hdr[9], hdr[10]
-        else:
-            hdr = struct.unpack("<16sHHIIIIIHHHHHH", f.read(52))
-            phoff, phentsize, phnum = hdr[5], hdr[9], hdr[10]
-        for i in range(phnum):
-            f.seek(phoff + i * phentsize)
-            if is64:
-                ptype, _, off, vaddr, _, filesz, _, _ = struct.unpack("<IIQQQQQQ", f.read(56))
-            else:
-                ptype, off, vaddr, _, filesz, _, _, _ = struct.unpack("<IIIIIIII", f.read(32))
-            if ptype == 1 and vaddr <= addr < vaddr + filesz:
-                f.seek(off + addr - vaddr)
-                f.write(value.to_bytes(size, "little"))
-                return
-    raise AssertionError(f"{addr:#x} is not in {core}")
-
-
 @pytest.fixture(scope="module", params=IMAGES, ids=[i.id for i in IMAGES])
 def damaged(request, tmp_path_factory):
     """Copies of a router core: a bad zone name pointer, a zone list cycle, a malloc type list
     cycle, and the core cut in half."""
     image = request.param
     tmp = tmp_path_factory.mktemp(image.id)
-    zone_expr = "zone_mbuf"
-    z, name_off, link_off, mt, next_off, psize = _gdb_values(image, [
-        zone_expr, "&((struct uma_zone *)0)->uz_name", "&((struct uma_zone *)0)->uz_link",
-        "&M_DEVBUF", "&((struct malloc_type *)0)->ks_next", "sizeof(void *)"])
-    cores = {}
-    for kind in ("bad-name", "zone-cycle", "type-cycle", "truncated"):
-        path = str(tmp / f"vmcore.{kind}")
-        shutil.copy(image.core, path)
-        cores[kind] = path
-    _patch(cores["bad-name"], z + name_off, 0xdead0000, psize)
-    _patch(cores["zone-cycle"], z + link_off, z, psize)          # uz_link.le_next -> itself
-    _patch(cores["type-cycle"], mt + next_off, mt, psize)        # ks_next -> itself
+    exprs = ["zone_mbuf", "&((struct uma_zone *)0)->uz_name", "&((struct uma_zone *)0)->uz_link",
+             "&M_DEVBUF", "&((struct malloc_type *)0)->ks_next"]
+    z, name_off, link_off, mt, next_off = locate(image, exprs).values()
+    cores = {kind: copy_core(image, tmp, kind)
+             for kind in ("bad-name", "zone-cycle", "type-cycle", "truncated")}
+    CoreFile(cores["bad-name"]).write_int(z + name_off, 0xdead0000)
+    CoreFile(cores["zone-cycle"]).write_int(z + link_off, z)       # uz_link.le_next -> itself
+    CoreFile(cores["type-cycle"]).write_int(mt + next_off, mt)     # ks_next -> itself
     with open(cores["truncated"], "r+b") as f:
         f.truncate(os.path.getsize(image.core) // 2)
     return image, cores, z

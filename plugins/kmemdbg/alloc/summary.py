@@ -7,7 +7,7 @@ renders the same dict as text, so both formats always show the same numbers.
 from ..kernel.memory import read_pointer
 from ..kernel.release import read_release
 from ..leak.owner import source_path, zone_pointer_holders
-from ..target import read_cstring
+from ..target import read_cbytes, safe_text
 from ..target.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
                          MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares)
@@ -25,7 +25,8 @@ def read_panicstr(target):
     """The panic message of a crash dump, ``None`` when there is none or it cannot be read."""
     try:
         p = read_pointer(target, target.symbol_address("panicstr"), "panicstr")
-        return read_cstring(target, p, 256) if p else None
+        # The message often ends in a newline; only the text is shown.
+        return safe_text(read_cbytes(target, p, 256).decode("latin-1").rstrip()) if p else None
     except KmemdbgError:
         return None
 
