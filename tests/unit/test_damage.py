@@ -9,6 +9,7 @@ from kmemdbg.kernel.cpus import read_cpu_info
 from kmemdbg.target import read_cstring, safe_text
 
 from eras import IMAGES
+from kbuild import BucketAddr, FakeKernel
 from test_uma import plant
 
 
@@ -71,3 +72,36 @@ def test_binary_zone_and_type_names_are_escaped_and_bounded(era, arch):
     assert read_cstring(k.t, name_ptr, 8) == "\\x1b]0;pwn"
     types = malloc_type_stats(k.t).types
     assert [(t.name, t.memory_use) for t in types] == [("dev\\x9bbuf\\x0a", 64)]
+
+
+PRE13 = [(e, a) for e, a in IMAGES if int(e[4:]) < 13]
+
+
+@pytest.mark.parametrize("era,arch", PRE13)
+def test_misaligned_cpu_bucket_pointer_marks_the_row(era, arch):
+    k = FakeKernel(era, arch, cpus=(0, 1))
+    kg = k.keg(64)
+    bucket = BucketAddr(k.bucket(3))
+    k.zone(kg, "victim", allocs=4, caches={1: dict(alloc=bucket + 1, raw=True, allocs=2)})
+    k.zone(kg, "healthy", allocs=3, caches={0: dict(alloc=1)})
+    z = {r.name: r for r in uma_zone_stats(k.t).zones}
+    assert z["victim"].free_cpu is None and z["victim"].requests == 6
+    assert f"{bucket + 1:#x} is not {k.t.pointer_size}-byte aligned" in z["victim"].issues[0]
+    assert "uc_allocbucket of CPU 1" in z["victim"].issues[0]
+    assert z["healthy"].free_cpu == 1 and not z["healthy"].issues
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_misaligned_list_element_is_not_followed(era, arch):
+    k = FakeKernel(era, arch, cpus=(0,))
+    kg = k.keg(64)
+    k.zone(kg, "first", allocs=4)
+    k.zone(kg, "second", allocs=3)
+    first = next(z for z in uma_zone_stats(k.t).zones if z.name == "first")
+    link = first.address + k.t.layout("struct uma_zone").offset("uz_link")
+    second = k._int(link, k.t.pointer_size)
+    k.t.write_int(link, k.t.pointer_size, second + 2)
+    report = uma_zone_stats(k.t)
+    assert "second" not in [z.name for z in report.zones]
+    assert any(f"{second + 2:#x} is not {k.t.pointer_size}-byte aligned" in w
+               for w in report.warnings), report.warnings

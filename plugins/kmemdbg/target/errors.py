@@ -60,6 +60,12 @@ class BoundExceeded(CorruptionError):
         super().__init__(f"{what}: more than {bound} elements, giving up (corrupt list?)")
 
 
+class Misaligned(CorruptionError):
+    def __init__(self, what, addr, align):
+        self.addr = addr
+        super().__init__(f"{what} at {addr:#x} is not {align}-byte aligned (a damaged pointer)")
+
+
 class UnsupportedLayout(KmemdbgError):
     """The debug info describes a shape no known FreeBSD era has."""
 

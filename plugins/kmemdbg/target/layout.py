@@ -5,6 +5,7 @@ backends works from offsets and sizes only.  That is what lets one memory read s
 struct (or a whole ``uz_cpu[]`` array), and what keeps gdb and lldb output identical.
 """
 
+import functools
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
@@ -69,6 +70,13 @@ class StructLayout:
 
     def has(self, name: str) -> bool:
         return name in self.fields
+
+    @functools.cached_property
+    def holds_pointer(self) -> bool:
+        """A pointer member makes the struct pointer-aligned in every FreeBSD ABI, so an
+        instance at an address that is not is a damaged pointer, never a struct."""
+        return any(f.type.kind == PTR or f.type.kind == ARRAY and f.type.element is not None
+                   and f.type.element.kind == PTR for f in self.fields.values())
 
     def field(self, name: str) -> Field:
         try:

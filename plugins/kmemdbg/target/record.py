@@ -5,7 +5,7 @@ would cost thousands.  ``read_record``/``read_array`` read the bytes once and ``
 unpacks members from them with the offsets of a ``StructLayout``.
 """
 
-from .errors import FieldNotFound, MemoryFault
+from .errors import FieldNotFound, MemoryFault, Misaligned
 from .layout import BOOL, ENUM, INT, PTR, StructLayout
 
 
@@ -53,11 +53,18 @@ class Record:
                       self.pointer_size)
 
 
+def _check_aligned(target, layout, addr, what):
+    if addr % target.pointer_size and layout.holds_pointer:
+        raise Misaligned(what or layout.name, addr, target.pointer_size)
+
+
 def read_record(target, layout: StructLayout, addr: int, what: str = None) -> Record:
     """Read one ``layout`` at ``addr`` in a single read.
 
     :raises MemoryFault: naming ``what`` (e.g. ``struct uma_zone``) and the address.
+    :raises Misaligned: ``addr`` cannot hold the struct (see ``StructLayout.holds_pointer``).
     """
+    _check_aligned(target, layout, addr, what)
     try:
         data = target.read(addr, layout.size)
     except MemoryFault as e:
@@ -71,6 +78,7 @@ def read_array(target, layout: StructLayout, addr: int, count: int, stride: int 
     stride = stride or layout.size
     if count <= 0:
         return []
+    _check_aligned(target, layout, addr, what)
     size = stride * (count - 1) + layout.size
     try:
         data = target.read(addr, size)
