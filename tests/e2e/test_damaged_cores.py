@@ -266,3 +266,267 @@ def _notes(path):
         if len(parts) > 5 and parts[0].startswith("[") and parts[1].startswith("."):
             found.append((parts[1], int(parts[4], 16)))
     return found
+
+
+# ---- a live kernel --------------------------------------------------------------------------------
+
+def _write(dbg, addr, data):
+    """Write bytes into the live kernel's memory through the debugger itself."""
+    if dbg.kind == "gdb":
+        out = dbg.run(f"python gdb.selected_inferior().write_memory({addr}, {bytes(data)!r})")
+    else:
+        out = dbg.run(f"script e = lldb.SBError(); lldb.process.WriteMemory({addr}, "
+                      f"{bytes(data)!r}, e); print('written' if e.Success() else e)")
+        assert "written" in out, out
+    assert "Error" not in out and "Traceback" not in out, out
+
+
+def _value(dbg, expr):
+    out = dbg.run(f'print/u (unsigned long)({expr})' if dbg.kind == "gdb"
+                  else f"expression -f u -- (unsigned long)({expr})")
+    return int(out.strip().split()[-1])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_live_kernel_damage_is_named(kind, tmp_path):
+    from .test_live import LiveKernel
+    if "fbsd14" not in ROUTERS:
+        pytest.skip("needs the fbsd14 image")
+    live = LiveKernel("fbsd14", tmp_path, interval=3)
+    dbg = None
+    try:
+        live.wait_tick(2)
+        dbg = Debugger.open(kind, live.kernel, pid=live.pid)
+        expected = live.expected()
+        cpus, size, name = (_value(dbg, e) for e in ("&all_cpus", "sizeof(all_cpus)",
+                                                       "zone_mbuf->uz_name"))
+        _write(dbg, cpus, bytes(size))
+        _write(dbg, name, ESCAPE)
+        zones = json.loads(dbg.run("uma-zones --format json", timeout=120))
+        table = dbg.run("uma-zones")
+        raw = dbg.raw
+        assert dbg.alive()
+    finally:
+        if dbg is not None:
+            dbg.close()
+        live.close()
+    assert any(f"all_cpus at {cpus:#x} is inconsistent" in w for w in zones["warnings"])
+    got = zone_rows(zones)
+    want = zone_rows(expected["uma-zones"])
+    want["\\x1b[2J"] = dict(want.pop("mbuf"), name="\\x1b[2J")
+    assert got == want
+    assert "\x1b[2J" not in raw and "all_cpus" in table
+
+
+# ---- model invariants ---------------------------------------------------------------------------
+
+def _cstring(core, addr):
+    return core.read(addr, 32).split(b"\0")[0].decode()
+
+
+def _new13(image):
+    return int(image.era[4:].split("-")[0]) >= 13
+
+
+def _stats_cpu0(image, member):
+    """Address of CPU 0's ``struct malloc_type_stats`` member of M_DEVBUF (zpcpu offsets from
+    ``__pcpu`` on 13+ amd64, ``mti_stats[]`` before)."""
+    off = f"(unsigned long)&((struct malloc_type_stats *)0)->{member}"
+    if _new13(image):
+        return f"(unsigned long)__pcpu + (unsigned long)M_DEVBUF[0].ks_mti.mti_stats + {off}"
+    return (f"(unsigned long)&((struct malloc_type_internal *)M_DEVBUF[0].ks_handle)"
+            f"->mti_stats[0] + {off}")
+
+
+def damage_kegs_empty(image, core):
+    at = locate(image, ["&uma_kegs"])["&uma_kegs"]
+    core.write_int(at, 0)
+    return {"addr": at}
+
+
+def damage_types_empty(image, core):
+    at = locate(image, ["&kmemstatistics"])["&kmemstatistics"]
+    core.write_int(at, 0)
+    return {"addr": at}
+
+
+def damage_keg_without_zone(image, core):
+    w = locate(image, ["uma_kegs.lh_first", "&uma_kegs.lh_first->uk_zones",
+                       "uma_kegs.lh_first->uk_zones.lh_first->uz_name"])
+    lost = _cstring(core, w["uma_kegs.lh_first->uk_zones.lh_first->uz_name"])
+    core.write_int(w["&uma_kegs.lh_first->uk_zones"], 0)
+    return {"addr": w["uma_kegs.lh_first"], "lost": lost}
+
+
+def damage_zone_misaligned(image, core):
+    w = locate(image, ["&zone_mbuf->uz_link.le_next", "zone_mbuf->uz_link.le_next",
+                       "zone_mbuf->uz_link.le_next->uz_name"])
+    lost = _cstring(core, w["zone_mbuf->uz_link.le_next->uz_name"])
+    bad = w["zone_mbuf->uz_link.le_next"] + 2
+    core.write_int(w["&zone_mbuf->uz_link.le_next"], bad)
+    return {"addr": bad, "lost": lost}
+
+
+def damage_frees_exceed(image, core):
+    at = locate(image, ["&zone_mbuf->uz_cpu[0].uc_frees"])["&zone_mbuf->uz_cpu[0].uc_frees"]
+    core.write_int(at, core.read_int(at, 8) + 10 ** 9, 8)
+    return {"addr": at, "zone": "mbuf"}
+
+
+def damage_type_negative(image, core):
+    expr = _stats_cpu0(image, "mts_memfreed")
+    at = locate(image, [expr])[expr]
+    core.write_int(at, core.read_int(at, 8) + (1 << 40), 8)
+    return {"addr": at, "type": "devbuf"}
+
+
+def damage_kmem_absurd(image, core):
+    expr = "&uma_kmem_total" if _new13(image) else "&kmem_map->size"
+    at = locate(image, [expr])[expr]
+    core.write_int(at, 1 << (8 * core.psize - 4))       # far above any kmem limit
+    return {"addr": at, "symbol": expr.lstrip("&")}
+
+
+def damage_malloc_zone_grows(image, core):
+    zone = "kmemzones[3].kz_zone" + ("[0]" if image.era != "fbsd6" else "")
+    w = locate(image, [f"&{zone}->uz_cpu[0].uc_allocs", f"{zone}->uz_name", "kmemzones[3].kz_size"])
+    at = w[f"&{zone}->uz_cpu[0].uc_allocs"]
+    core.write_int(at, core.read_int(at, 8) + 1000, 8)
+    return {"zone": _cstring(core, w[f"{zone}->uz_name"]), "size": w["kmemzones[3].kz_size"]}
+
+
+DAMAGES = {name[len("damage_"):].replace("_", "-"): fn for name, fn in globals().items()
+           if name.startswith("damage_")}
+
+
+@pytest.fixture(scope="module")
+def damaged_cores(tmp_path_factory):
+    """``{(damage, era): (image, core path, facts)}``, made on first use."""
+    made = {}
+
+    def get(damage, image):
+        key = (damage, image.era)
+        if key not in made:
+            core = CoreFile(copy_core(image, tmp_path_factory.mktemp(damage), damage))
+            made[key] = (image, core.path, DAMAGES[damage](image, core))
+        return made[key]
+    return get
+
+
+def _damaged(kind, damage, image, damaged_cores, baselines):
+    image, path, facts = damaged_cores(damage, image)
+    return (run(kind, image, image.core, baselines[image.era]),
+            run(kind, image, path, baselines[image.era]), facts)
+
+
+def _warned(r, name, *words):
+    """Some warning of command ``name`` (text or JSON) contains every word."""
+    text = r.text[name]
+    lines = json_warnings(r.json(name)) if text.lstrip().startswith("{") else \
+        [line for line in text.splitlines() if line.startswith(("kmemdbg: warning", "  "))]
+    return any(all(w in line for w in words) for line in lines)
+
+
+def _same_except(got, want, changed):
+    for name in set(want) | set(got):
+        if name not in changed:
+            assert got.get(name) == want.get(name), name
+
+
+SAMPLED_IDS = [i.era for i in SAMPLED]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_empty_keg_list_is_refused_and_named(kind, image, damaged_cores, baselines):
+    _, r, facts = _damaged(kind, "kegs-empty", image, damaged_cores, baselines)
+    for name in ("zones", "zones-table", "zones-kvm", "zones-where"):
+        assert r.status[name] == 1 and "uma_kegs" in r.text[name] \
+            and f"{facts['addr']:#x}" in r.text[name], r.text[name][-800:]
+        assert "(no rows)" not in r.text[name]
+    assert _warned(r, "summary", "uma_kegs") and r.status["summary"] == 0
+    assert r.status["types"] == 0 and r.alive
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_empty_malloc_type_list_is_refused_and_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "types-empty", image, damaged_cores, baselines)
+    for name in ("types", "types-table"):
+        assert r.status[name] == 1 and "kmemstatistics" in r.text[name] \
+            and f"{facts['addr']:#x}" in r.text[name], r.text[name][-800:]
+    assert zone_rows(r.json("zones")) == zone_rows(intact.json("zones"))
+    assert _warned(r, "summary", "kmemstatistics") and r.status["summary"] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_keg_without_zone_is_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "keg-without-zone", image, damaged_cores, baselines)
+    for name in ("zones", "zones-kvm", "zones-where"):
+        assert _warned(r, name, f"{facts['addr']:#x}", "uk_zones", "no zone"), r.text[name][-800:]
+        assert r.status[name] == 0
+    _same_except(zone_rows(r.json("zones")), zone_rows(intact.json("zones")), {facts["lost"]})
+    assert facts["lost"] not in zone_rows(r.json("zones"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_misaligned_zone_pointer_is_marked(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "zone-misaligned", image, damaged_cores, baselines)
+    bad = f"{facts['addr']:#x}"
+    rows = zone_rows(r.json("zones"))
+    assert f"<zone {bad}>" in rows and facts["lost"] not in rows
+    assert rows[f"<zone {bad}>"]["used"] is None
+    assert _warned(r, "zones", bad, "aligned") and r.status["zones"] == 0
+    assert _warned(r, "zones-table", bad, "aligned") and f"<zone {bad}>" in r.text["zones-table"]
+    _same_except(rows, zone_rows(intact.json("zones")), {facts["lost"], f"<zone {bad}>"})
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_frees_exceeding_allocations_are_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "frees-exceed", image, damaged_cores, baselines)
+    for name in ("zones", "zones-table", "zones-where", "zones-kvm"):
+        assert _warned(r, name, '"mbuf"', "uc_frees", "exceed"), r.text[name][-1500:]
+        assert r.status[name] == 0
+    rows = zone_rows(r.json("zones"))
+    assert rows["mbuf"]["used"] is None
+    _same_except(rows, zone_rows(intact.json("zones")), {"mbuf"})
+    assert _warned(r, "summary", '"mbuf"', "exceed") and r.status["summary"] == 0
+    assert "kmemdbg: error" not in r.text["diff"] and r.alive
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_negative_malloc_memory_use_is_marked(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "type-negative", image, damaged_cores, baselines)
+    for name in ("types", "types-table"):
+        assert _warned(r, name, '"devbuf"', "mts_memfreed", "negative"), r.text[name][-1500:]
+        assert r.status[name] == 0
+    rows = type_rows(r.json("types"))
+    assert rows["devbuf"]["memory-use"] is None
+    _same_except(rows, type_rows(intact.json("types")), {"devbuf"})
+    assert _warned(r, "summary", '"devbuf"', "negative") and r.status["summary"] == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_absurd_kmem_in_use_is_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "kmem-absurd", image, damaged_cores, baselines)
+    for name in ("summary", "summary-table"):
+        assert _warned(r, name, facts["symbol"], f"{facts['addr']:#x}", "limit"), \
+            r.text[name][-1500:]
+        assert r.status[name] == 0
+    assert r.json("summary")["kmem-summary"]["kmem"]["in_use"] is None
+    assert r.text["zones"] == intact.text["zones"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+def test_malloc_zone_use_beyond_the_types_names_the_zone(kind, image, damaged_cores, baselines):
+    _, r, facts = _damaged(kind, "malloc-zone-grows", image, damaged_cores, baselines)
+    for name in ("summary", "summary-table"):
+        assert _warned(r, name, "malloc types account for", f'"{facts["zone"]}"'), \
+            r.text[name][-1500:]
+        assert r.status[name] == 0

@@ -94,7 +94,8 @@ def test_usage_error_and_help(session):
     assert session.status == 2
     assert session.run("kmemdbg-selftest -h").startswith("usage: kmemdbg-selftest [-h]")
     help_text = session.run("help kmemdbg-selftest")
-    assert "usage: kmemdbg-selftest [-h] [--fail] [--crash] [--exit] [--read SYMBOL]" in help_text
+    assert ("usage: kmemdbg-selftest [-h] [--force] [--fail] [--crash] [--exit] [--read SYMBOL]"
+            in help_text)
     assert "Echo the arguments and what the target is." in help_text
 
 

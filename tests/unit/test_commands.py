@@ -112,7 +112,7 @@ def test_corrupt_row_is_marked_and_summarized():
     z = k.zone(k.keg(64), "victim", caches={0: dict(alloc=0xdead0000, raw=True)})
     assert z
     rc, text = run(k.t, "uma-zones")
-    assert rc == 1
+    assert rc == 0          # a warning never fails a command that printed its rows
     row = [line for line in text.splitlines() if line.startswith("victim")][0]
     assert "?" in row
     assert "kmemdbg: warning: 1 problem(s)" in text and "victim: " in text

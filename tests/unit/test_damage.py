@@ -92,7 +92,7 @@ def test_misaligned_cpu_bucket_pointer_marks_the_row(era, arch):
 
 
 @pytest.mark.parametrize("era,arch", IMAGES)
-def test_misaligned_list_element_is_not_followed(era, arch):
+def test_misaligned_zone_pointer_is_a_marked_row(era, arch):
     k = FakeKernel(era, arch, cpus=(0,))
     kg = k.keg(64)
     k.zone(kg, "first", allocs=4)
@@ -101,7 +101,8 @@ def test_misaligned_list_element_is_not_followed(era, arch):
     link = first.address + k.t.layout("struct uma_zone").offset("uz_link")
     second = k._int(link, k.t.pointer_size)
     k.t.write_int(link, k.t.pointer_size, second + 2)
-    report = uma_zone_stats(k.t)
-    assert "second" not in [z.name for z in report.zones]
-    assert any(f"{second + 2:#x} is not {k.t.pointer_size}-byte aligned" in w
-               for w in report.warnings), report.warnings
+    rows = {z.name: z for z in uma_zone_stats(k.t).zones}
+    marked = rows.pop(f"<zone {second + 2:#x}>")
+    assert "second" not in rows and rows["first"].requests == 4
+    assert (marked.used, marked.size, marked.free) == (None, None, None)
+    assert f"{second + 2:#x} is not {k.t.pointer_size}-byte aligned" in marked.issues[0]

@@ -101,7 +101,8 @@ def read_kegs(target, warnings):
 
 
 def kmem_totals(target):
-    """(limit, its source, in use, its source) as the era accounts kmem.
+    """(limit, its source, in use, its source, address in use was read at) as the era accounts
+    kmem.
 
     12+ keeps ``uma_kmem_limit``/``uma_kmem_total`` (bytes UMA and large malloc hold); 10.x-11.x
     allocate kmem from the ``kmem_arena`` vmem (``vm_inuse`` of ``vm_size``); earlier kernels
@@ -111,24 +112,32 @@ def kmem_totals(target):
     limit, limit_src = read_symbol_int_or_none(target, "uma_kmem_limit"), "uma_kmem_limit"
     if not limit:
         limit, limit_src = read_symbol_int_or_none(target, "vm_kmem_size"), "vm_kmem_size"
-    for src, read in (("uma_kmem_total", lambda: read_symbol_int_or_none(target, "uma_kmem_total")),
+    for src, read in (("uma_kmem_total", lambda: _global(target, "uma_kmem_total")),
                       ("kmem_arena->vm_inuse", lambda: _member(target, "kmem_arena", "struct vmem",
                                                                "vm_inuse")),
                       ("kmem_map->size", lambda: _member(target, "kmem_map", "struct vm_map",
                                                          "size"))):
-        used = read()
+        used, addr = read()
         if used is not None:
-            return limit, (limit_src if limit is not None else None), used, src
-    return limit, (limit_src if limit is not None else None), None, None
+            return limit, (limit_src if limit is not None else None), used, src, addr
+    return limit, (limit_src if limit is not None else None), None, None, None
+
+
+def _global(target, name):
+    """``(value, address)`` of an integer global, or ``(None, None)``."""
+    value = read_symbol_int_or_none(target, name)
+    return (value, target.symbol_address(name)) if value is not None else (None, None)
 
 
 def _member(target, pointer_name, type_name, member):
-    """``pointer_name->member`` for a global pointer to ``type_name``, or None."""
+    """``(pointer_name->member, its address)`` for a global pointer to ``type_name``, or
+    ``(None, None)``."""
     try:
         addr = read_pointer(target, target.symbol_address(pointer_name), pointer_name)
-        return read_record(target, target.layout(type_name), addr).int(member)
+        rec = read_record(target, target.layout(type_name), addr)
+        return rec.int(member), rec.field_addr(member)
     except KmemdbgError:
-        return None
+        return None, None
 
 
 def malloc_zone_shares(zone_bytes, size, types):
@@ -204,8 +213,45 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
             k.pages * PAGE_SIZE - items_by_keg.get(k.address, 0) * k.size)
     malloc_bytes = sum(m.memory_use or 0 for m in mtypes.types)
     cat[MALLOC_LARGE] = max(malloc_bytes - cat[MALLOC_SMALL], 0)
-    if malloc_bytes < cat[MALLOC_SMALL]:
+    short = _malloc_zones_beyond_types(zones.zones, mtypes.types, msizes)
+    warnings.extend(short)
+    if malloc_bytes < cat[MALLOC_SMALL] and not short:
         warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
-                        f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones")
-    limit, limit_src, used, used_src = kmem_totals(target)
+                        f"{cat[MALLOC_SMALL]} bytes in use in the malloc zones "
+                        f"({_largest_malloc_zones(zones.zones, msizes)})")
+    limit, limit_src, used, used_src, used_addr = kmem_totals(target)
+    if used is not None and limit and used > ABSURD_KMEM * limit:
+        warnings.append(f"{used_src} = {used} at {used_addr:#x} is absurd: more than "
+                        f"{ABSURD_KMEM}x the kmem limit {limit} ({limit_src}); kmem in use not shown")
+        used = None
     return KmemAccount(cat, limit, limit_src, used, used_src, warnings, unreadable, parts)
+
+
+ABSURD_KMEM = 2     # kmem in use stays within its limit (allocations beyond it fail or panic)
+
+
+def _malloc_zones_beyond_types(zones, mtypes, msizes):
+    """Malloc zones holding more bytes than every malloc type that uses their size could have
+    put there: each type's ``mts_size`` bit for a zone is set on its first allocation of that
+    size, so the types with the bit bound the zone's use from above.  Skipped when a type's
+    numbers are unknown."""
+    if any(m.memory_use is None or m.sizes is None for m in mtypes):
+        return []
+    found = []
+    for z in zones:
+        size = msizes.get(z.name)
+        if size is None or z.used is None:
+            continue
+        held = z.used * size
+        bound = sum(m.memory_use for m in mtypes if size in m.sizes)
+        if held > bound:
+            found.append(f"malloc types account for {bound} bytes of size {size}, less than the "
+                         f'{held} bytes in use in malloc zone "{z.name}" at {z.address:#x} '
+                         f"({z.used} items)")
+    return found
+
+
+def _largest_malloc_zones(zones, msizes, n=3):
+    """``"malloc-64" 12345 bytes, ...``: where to look first."""
+    held = sorted(((z.used or 0) * msizes[z.name], z.name) for z in zones if z.name in msizes)
+    return ", ".join(f'"{name}" {b} bytes' for b, name in reversed(held[-n:]))

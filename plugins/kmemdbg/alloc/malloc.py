@@ -86,8 +86,10 @@ def malloc_type_stats(target, view=views.TRUE):
     """
     reader = _TypeReader(target, view)
     types, warnings, notes = [], list(reader.warnings), list(reader.notes)
+    found = 0
     try:
         for mt in for_each_malloc_type(target):
+            found += 1
             reason = reader.skip_reason(mt)
             if reason:
                 notes.append(reason)
@@ -95,6 +97,10 @@ def malloc_type_stats(target, view=views.TRUE):
                 types.append(reader.type_stats(mt))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
+    else:
+        if not found:     # kern_malloc.c's own types (M_TEMP, M_DEVBUF, ...) exist from boot on
+            warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
+                            "empty, but every kernel has static malloc types (a damaged list head)")
     return MallocReport(tuple(types), tuple(warnings), reader.cpus, reader.kind, tuple(notes))
 
 
@@ -161,6 +167,17 @@ class _TypeReader:
         memalloced, memfreed, numallocs, numfrees = sums
         in_use = self.view.difference(numallocs, numfrees)
         memory_use = self.view.difference(memalloced, memfreed)
+        # Every CPU's statistics are updated together in a critical section, so a negative sum
+        # is damage: the true view marks it unknown, the kvm view keeps vmstat's wrapped number.
+        where = f'of malloc type "{name}" at {mt.addr:#x}'
+        if numfrees > numallocs:
+            issues.append(f"allocations in use {where} are negative ({numallocs - numfrees}): "
+                          f"mts_numfrees {numfrees} > mts_numallocs {numallocs} over the CPUs")
+            in_use = None if in_use < 0 else in_use
+        if memfreed > memalloced:
+            issues.append(f"memory use {where} is negative ({memalloced - memfreed}): "
+                          f"mts_memfreed {memfreed} > mts_memalloced {memalloced} over the CPUs")
+            memory_use = None if memory_use < 0 else memory_use
         return MallocTypeStats(name, mt.addr, in_use, memory_use, numallocs, numfrees, mask,
                                self._sizes(mask, issues), tuple(issues))
 

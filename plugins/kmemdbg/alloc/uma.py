@@ -17,7 +17,7 @@ from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..target import per_run, read_cstring
-from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
+from ..target.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
 from ..target.record import read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
@@ -123,25 +123,47 @@ def uma_zone_stats(target, view=views.TRUE):
     """
     reader = _ZoneReader(target, view)
     found, warnings = [], list(reader.cpus.warnings)   # (zone, keg, first on the keg)
+    kegs = 0
     try:
         for keg in for_each_keg(target):
-            try:
-                for i, zone in enumerate(for_each_zone(target, keg)):
-                    found.append((zone, keg, i == 0))
-            except ROW_ERRORS as e:
-                warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
+            kegs += 1
+            _walk_keg(target, keg, found, warnings)
     except ROW_ERRORS as e:
         warnings.append(f"uma_kegs: {e}")
+    else:
+        if not kegs:      # UMA's own kegs ("UMA Kegs", "UMA Zones", ...) exist from boot on
+            warnings.append(f"uma_kegs at {target.symbol_address('uma_kegs'):#x} is empty, but "
+                            "every kernel has UMA's own kegs (a damaged list head)")
     if view.visits_cache_zones():
         try:
             for zone in for_each_cache_zone(target):
                 found.append((zone, None, True))
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
-    reader.prefetch_counters([zone for zone, _, _ in found])
-    zones = [reader.zone_stats(zone, keg, first) for zone, keg, first in found]
+    reader.prefetch_counters([zone for zone, _, _ in found if zone is not None])
+    zones = [reader.zone_stats(zone, keg, first) if zone is not None
+             else reader.unreadable_zone(first[0], keg, first[1]) for zone, keg, first in found]
     return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
+
+
+def _walk_keg(target, keg, found, warnings):
+    """The zones of one keg into ``found``: a misaligned zone pointer becomes a marked row
+    (``(None, keg, (address, issue))``), any other damage ends the keg's list with a warning, and
+    a keg without zones is named (every keg has one)."""
+    count = 0
+    try:
+        for i, zone in enumerate(for_each_zone(target, keg)):
+            count += 1
+            found.append((zone, keg, i == 0))
+    except Misaligned as e:
+        found.append((None, keg, (e.addr, str(e))))
+    except ROW_ERRORS as e:
+        warnings.append(f"zones of keg at {keg.addr:#x}: {e}")
+    else:
+        if not count:
+            warnings.append(f"keg at {keg.addr:#x} has no zone: its uk_zones list at "
+                            f"{keg.field_addr('uk_zones'):#x} is empty (a damaged list head)")
 
 
 class _ZoneReader:
@@ -237,12 +259,17 @@ class _ZoneReader:
         requests = frees = used = fails = None
         if counters is not None and cpu_allocs is not None:
             allocs, zfrees, fails = counters
+            excess = zfrees + cpu_frees - allocs - cpu_allocs
             if self.clamp and allocs < zfrees:
                 allocs = zfrees
             requests, frees = allocs + cpu_allocs, zfrees + cpu_frees
             used = self.view.difference(requests, frees)
-            if used < 0:
-                issues.append(f"frees ({frees}) exceed allocations ({requests})")
+            if excess > 0:
+                damage = self._frees_exceed(z, name, counters, cpu_data, excess)
+                if damage:
+                    issues.append(damage)
+                if used < 0:     # the true view: unknown when damaged, else uma_zone_get_cur's 0
+                    used = None if damage else 0
         elif counters is not None:
             fails = counters[2]
         free_zone = attempt(self._zone_free, z, name)
@@ -255,6 +282,40 @@ class _ZoneReader:
             sleep=z.int("uz_sleeps") if self.has_sleeps else None,
             xdomain=attempt(self._counter, z, "uz_xdomain") if self.has_xdomain else None,
             cache_only=keg is None, issues=tuple(issues))
+
+    def unreadable_zone(self, addr, keg, issue):
+        """A row for a zone that cannot be read at all (every cell unknown)."""
+        return ZoneStats(name=f"<zone {addr:#x}>", address=addr, keg=keg.addr, size=None,
+                         limit=None, requests=None, frees=None, used=None, free_cpu=None,
+                         free_zone=None, free_keg=None, fail=None, sleep=None, xdomain=None,
+                         issues=(issue,))
+
+    def _frees_exceed(self, z, name, counters, cpu_data, excess):
+        """Why frees exceed allocations by ``excess``, or None when the kernel's own state
+        explains it.
+
+        The kernel sums the same counters (``uma_zone_get_cur``: zone counters plus every
+        CPU's ``uc_allocs - uc_frees``) and clamps a negative result at 0, because a CPU can be
+        caught between two updates: before 13 ``uma_zalloc_arg`` adds a CPU's ``uc_frees`` to
+        ``uz_frees`` and zeroes it next (after doing the same to ``uc_allocs``), and every
+        era bumps a counter just after moving an item.  So an excess within one CPU's un-zeroed
+        ``uc_frees`` (its ``uc_allocs`` already 0), or within one item per CPU, is that; a
+        larger one is damage, named with the member that carries it.
+        """
+        cpu_allocs = cpu_data.column(*self.uc_allocs) if cpu_data is not None else []
+        cpu_frees = cpu_data.column(*self.uc_frees) if cpu_data is not None else []
+        if excess <= len(self.cpus.present) or any(
+                a == 0 and f >= excess for a, f in zip(cpu_allocs, cpu_frees)):
+            return None
+        allocs, zfrees, _ = counters
+        what = f"uz_frees {zfrees} + uc_frees {sum(cpu_frees)}"
+        if cpu_frees:
+            i = max(range(len(cpu_frees)), key=cpu_frees.__getitem__)
+            cpu = self.cpus.present[i]
+            at = z.addr + self.off_cpu + cpu * self.cache.size + self.uc_frees[0]
+            what += (f" (largest: uz_cpu[{cpu}].uc_frees = {cpu_frees[i]} at {at:#x})")
+        return (f'frees exceed allocations by {excess} in zone "{name}" at {z.addr:#x}: '
+                f"{what} > uz_allocs {allocs} + uc_allocs {sum(cpu_allocs)}")
 
     def _name(self, z, issues):
         try:

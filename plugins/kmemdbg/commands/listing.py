@@ -10,7 +10,8 @@ from ..kernel.release import read_release
 from ..report.columns import find_column
 from ..report.render import FORMATS, render_csv, render_json, render_table
 from .options import column_name, count, regex
-from .registry import FAILED, OK
+from ..target.errors import CorruptionError
+from .registry import OK
 
 
 def add_output_options(parser, columns):
@@ -57,11 +58,22 @@ def context_line(target, cpus, ndomains=None, view="true"):
     return "; ".join(parts) + "\n"
 
 
-def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes=()):
-    """Write rows in the chosen format, then (non-JSON) the warnings and notes; return the status.
+def refuse_if_empty(rows, warnings, what):
+    """A listing without a single row would print nothing useful: its warnings (the damage that
+    emptied it) become the command's one error line instead of "(no rows)".
 
-    Warnings are read failures (status 1: a batch script must notice a damaged dump); notes are
-    things vmstat itself does, such as skipping a malloc type of another ABI version (status 0).
+    :raises CorruptionError:
+    """
+    if not rows and warnings:
+        raise CorruptionError(f"no {what} could be read: " + "; ".join(warnings))
+
+
+def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes=()):
+    """Write rows in the chosen format, then (non-JSON) the warnings and notes; return OK.
+
+    Warnings name damage in the target (what could not be read, or does not add up) and notes
+    things vmstat itself does, such as skipping a malloc type of another ABI version; neither
+    fails the command, which printed what it could (``refuse_if_empty`` is the failure).
     """
     if args.format == "json":
         out.write(render_json(rows, columns, kind, warnings, notes))
@@ -80,4 +92,4 @@ def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes
                 out.write(f"  {w}\n")
         for n in notes:
             out.write(f"kmemdbg: note: {n}\n")
-    return FAILED if warnings else OK
+    return OK

@@ -6,7 +6,7 @@ from ..alloc.malloc import malloc_type_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import MALLOC_HELP, epilog, malloc_columns
-from .listing import add_output_options, context_line, emit, select
+from .listing import add_output_options, context_line, emit, refuse_if_empty, select
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -31,6 +31,7 @@ def make_parser():
 def run_malloc_types(target, args, out):
     view = views.for_compat(args.compat)
     report = malloc_type_stats(target, view)
+    refuse_if_empty(report.types, report.warnings, "malloc type")
     columns = malloc_columns()
     rows = list(reversed(report.types))
     if not args.all:

@@ -6,7 +6,7 @@ from ..alloc.uma import uma_zone_stats
 from ..kernel.release import read_release
 from ..report import vmstat
 from ..report.columns import ZONE_HELP, epilog, zone_columns
-from .listing import add_output_options, context_line, emit, select
+from .listing import add_output_options, context_line, emit, refuse_if_empty, select
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -32,6 +32,7 @@ def make_parser():
 def run_uma_zones(target, args, out):
     view = views.for_compat(args.compat)
     report = uma_zone_stats(target, view)
+    refuse_if_empty(report.zones, report.warnings, "zone")
     columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
     rows = select(list(reversed(report.zones)), columns, args)
     warnings = list(report.warnings) + row_issues(rows)
