@@ -163,8 +163,10 @@ def test_zeroed_cpu_set_is_named_and_rows_unchanged(kind, cpus_zeroed, baselines
     for name in ("zones", "zones-where", "types", "summary"):
         warnings = json_warnings(damaged.json(name))
         assert any(named in w and "mp_ncpus" in w for w in warnings), (name, warnings)
-    for name in ("zones-table", "types-table", "summary-table"):
+    for name in ("zones-table", "types-table", "summary-table", "owner"):
         assert named in damaged.text[name], damaged.text[name][-1500:]
+    assert any(named in w for w in json_warnings(damaged.json("diff")))
+    assert all(damaged.status[n] == 0 for n in COMMANDS if n != "diff"), damaged.status
     assert zone_rows(damaged.json("zones")) == zone_rows(intact.json("zones"))
     assert zone_rows(damaged.json("zones-where")) == zone_rows(intact.json("zones-where"))
     assert type_rows(damaged.json("types")) == type_rows(intact.json("types"))
@@ -445,6 +447,7 @@ def test_empty_keg_list_is_refused_and_named(kind, image, damaged_cores, baselin
             and f"{facts['addr']:#x}" in r.text[name], r.text[name][-800:]
         assert "(no rows)" not in r.text[name]
     assert _warned(r, "summary", "uma_kegs") and r.status["summary"] == 0
+    assert "uma_kegs" in r.text["owner"] and "no malloc type or zone named 'mbuf'" in r.text["owner"]
     assert r.status["types"] == 0 and r.alive
 
 
@@ -494,7 +497,9 @@ def test_frees_exceeding_allocations_are_named(kind, image, damaged_cores, basel
     assert rows["mbuf"]["used"] is None
     _same_except(rows, zone_rows(intact.json("zones")), {"mbuf"})
     assert _warned(r, "summary", '"mbuf"', "exceed") and r.status["summary"] == 0
-    assert "kmemdbg: error" not in r.text["diff"] and r.alive
+    assert any('"mbuf"' in w and "exceed" in w for w in json_warnings(r.json("diff")))
+    assert "exceed" in r.text["owner"] and "zone_mbuf" in r.text["owner"]
+    assert r.status["owner"] == 0 and r.alive
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -3,6 +3,8 @@ warning (or a refusal naming what failed) and leave the undamaged rows as they w
 
 import pytest
 
+from kmemdbg.alloc import views
+from kmemdbg.alloc.accounting import kmem_account
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
 from kmemdbg.kernel.cpus import read_cpu_info
@@ -10,6 +12,8 @@ from kmemdbg.target import read_cstring, safe_text
 
 from eras import IMAGES
 from kbuild import BucketAddr, FakeKernel
+from test_account_owner import build
+from test_commands import run
 from test_uma import plant
 
 
@@ -106,3 +110,109 @@ def test_misaligned_zone_pointer_is_a_marked_row(era, arch):
     assert "second" not in rows and rows["first"].requests == 4
     assert (marked.used, marked.size, marked.free) == (None, None, None)
     assert f"{second + 2:#x} is not {k.t.pointer_size}-byte aligned" in marked.issues[0]
+
+
+# ---- model invariants -----------------------------------------------------------------------
+
+def _zero_head(k, symbol):
+    k.t.write_int(k.t.symbol_address(symbol), k.t.pointer_size, 0)
+    return k.t.symbol_address(symbol)
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_empty_lists_are_named_and_listings_refuse(era, arch):
+    k = plant(era, arch)
+    k.malloc_type("devbuf", {0: (64, 0, 1, 0, 0b10)})
+    kegs, types = _zero_head(k, "uma_kegs"), _zero_head(k, "kmemstatistics")
+    zones = uma_zone_stats(k.t)
+    assert zones.zones == () and zones.warnings == (
+        f"uma_kegs at {kegs:#x} is empty, but every kernel has UMA's own kegs (a damaged list head)",)
+    assert malloc_type_stats(k.t).warnings[-1].startswith(f"kmemstatistics at {types:#x} is empty")
+    for command, head in (("uma-zones", kegs), ("malloc-types", types)):
+        rc, text = run(k.t, command)
+        assert rc == 1 and text.count("\n") == 1 and "(no rows)" not in text, text
+        assert text.startswith(f"kmemdbg: error: {command}: no ") and f"{head:#x}" in text
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_keg_without_zone_is_named(era, arch):
+    k = plant(era, arch)
+    empty = k.keg(64)
+    report = uma_zone_stats(k.t)
+    assert [w for w in report.warnings if f"keg at {empty:#x} has no zone" in w]
+    rc, _ = run(k.t, "uma-zones")
+    assert rc == 0
+
+
+def _frees_kernel(era, arch, caches):
+    k = FakeKernel(era, arch, cpus=(0, 1, 2))
+    kg = k.keg(64)
+    k.zone(kg, "victim", allocs=100, frees=40, caches=caches)
+    k.zone(kg, "healthy", allocs=3, caches={0: dict(alloc=1, allocs=1)})
+    return k
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_frees_beyond_allocations_name_the_member(era, arch):
+    k = _frees_kernel(era, arch, {0: dict(allocs=5, frees=10), 2: dict(allocs=7, frees=1000)})
+    rows = {z.name: z for z in uma_zone_stats(k.t).zones}
+    victim = rows["victim"]
+    assert victim.used is None and victim.requests == 112 and victim.frees == 1050
+    issue, = victim.issues
+    assert issue.startswith(f'frees exceed allocations by 938 in zone "victim" at {victim.address:#x}')
+    assert "uz_frees 40 + uc_frees 1010" in issue and "uz_cpu[2].uc_frees = 1000 at 0x" in issue
+    assert not rows["healthy"].issues
+    kvm = {z.name: z for z in uma_zone_stats(k.t, views.KVM).zones}["victim"]
+    assert kvm.issues == (issue,) and kvm.used not in (None, 0)     # vmstat's own number
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+@pytest.mark.parametrize("caches", [
+    {0: dict(allocs=5, frees=3), 1: dict(allocs=0, frees=70)},   # CPU 1 caught mid-fold
+    {0: dict(allocs=0, frees=62)},                                # within one item per CPU
+])
+def test_frees_the_kernel_explains_are_its_zero(era, arch, caches):
+    k = _frees_kernel(era, arch, caches)
+    victim = {z.name: z for z in uma_zone_stats(k.t).zones}["victim"]
+    assert victim.used == 0 and victim.issues == ()
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_negative_malloc_use_is_marked(era, arch):
+    k = FakeKernel(era, arch, cpus=(0, 1))
+    k.malloc_type("victim", {0: (64, 1 << 40, 1, 0, 0b10)})
+    k.malloc_type("healthy", {0: (128, 0, 2, 0, 0b100)})
+    types = {t.name: t for t in malloc_type_stats(k.t).types}
+    victim = types["victim"]
+    assert (victim.memory_use, victim.in_use) == (None, 1)
+    assert victim.issues == (f'memory use of malloc type "victim" at {victim.address:#x} is '
+                             f"negative ({64 - (1 << 40)}): mts_memfreed {1 << 40} > "
+                             "mts_memalloced 64 over the CPUs",)
+    assert types["healthy"].memory_use == 128 and not types["healthy"].issues
+    kvm = {t.name: t for t in malloc_type_stats(k.t, views.KVM).types}["victim"]
+    assert kvm.memory_use == (64 - (1 << 40)) % (1 << 64)
+
+
+@pytest.mark.parametrize("era", ["fbsd13", "fbsd14"])
+def test_absurd_kmem_in_use_is_not_shown(era):
+    k = build(era)
+    total = k.t.symbol_address("uma_kmem_total")
+    k.t.write_int(total, 8, 1 << 50)
+    acct = kmem_account(k.t)
+    assert acct.kmem_in_use is None and acct.remainder is None
+    assert acct.warnings == [f"uma_kmem_total = {1 << 50} at {total:#x} is absurd: more than 2x "
+                             f"the kmem limit {1 << 30} (uma_kmem_limit); kmem in use not shown"]
+
+
+@pytest.mark.parametrize("era", ["fbsd13", "fbsd14"])
+def test_malloc_zone_beyond_its_types_is_named(era):
+    k = build(era)          # devbuf: 4736 bytes with the 128-byte bit; "malloc-128" holds 640
+    zone = next(z for z in uma_zone_stats(k.t).zones if z.name == "malloc-128")
+    cpu0 = zone.address + k.t.layout("struct uma_zone").offset("uz_cpu")
+    k.t.put(cpu0, "struct uma_cache", {"uc_allocs": 100})        # 100 more items in use
+    acct = kmem_account(k.t)
+    assert acct.warnings == [f"malloc types account for 4736 bytes of size 128, less than the "
+                             f'13440 bytes in use in malloc zone "malloc-128" at '
+                             f"{zone.address:#x} (105 items)"]
+    rc, text = run(k.t, "kmem-summary")
+    assert rc == 0 and 'malloc zone "malloc-128"' in text

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ..alloc.malloc import malloc_type_stats
+from ..alloc.rows import row_issues
 from ..alloc.uma import uma_zone_stats
 from ..target import SymbolInfo
 from ..target.errors import KmemdbgError
@@ -142,13 +143,17 @@ def find_owners(target, match):
     """
     owners, warnings = [], []
     try:
-        owners += [malloc_type_owner(target, m)
-                   for m in reversed(malloc_type_stats(target).types) if match(m.name)]
+        report = malloc_type_stats(target)
+        hits = [m for m in reversed(report.types) if match(m.name)]
+        warnings += list(report.warnings) + row_issues(hits)
+        owners += [malloc_type_owner(target, m) for m in hits]
     except KmemdbgError as e:
         warnings.append(f"malloc types not searched: {e}")
     try:
-        zones = uma_zone_stats(target).zones
+        report = uma_zone_stats(target)
+        zones = report.zones
         hits = [z for z in reversed(zones) if match(z.name)]
+        warnings += list(report.warnings) + row_issues(hits)
         if hits:
             holders = zone_pointer_holders(target, {z.address for z in hits})
             owners += [zone_owner(target, z, zones, holders) for z in hits]
