@@ -397,6 +397,16 @@ def damage_malloc_zone_grows(image, core):
     return {"zone": _cstring(core, w[f"{zone}->uz_name"]), "size": w["kmemzones[3].kz_size"]}
 
 
+def damage_bucket_overfull(image, core):
+    """CPU 0's alloc bucket of "mbuf" claims more items than it has room for."""
+    bucket = "zone_mbuf->uz_cpu[0].uc_allocbucket" + ("." if _new13(image) else "->")
+    cnt, entries = (bucket + m for m in (("ucb_cnt", "ucb_entries") if _new13(image)
+                                         else ("ub_cnt", "ub_entries")))
+    w = locate(image, [f"&{cnt}", entries, f"sizeof({cnt})"])
+    core.write_int(w[f"&{cnt}"], w[entries] + 7, w[f"sizeof({cnt})"])
+    return {"count": w[entries] + 7, "entries": w[entries]}
+
+
 DAMAGES = {name[len("damage_"):].replace("_", "-"): fn for name, fn in globals().items()
            if name.startswith("damage_")}
 
@@ -429,109 +439,116 @@ def _warned(r, name, *words):
     return any(all(w in line for w in words) for line in lines)
 
 
+def assert_warned(r, names, *words):
+    """Each command printed its rows (status 0) with a warning holding every word."""
+    for name in names:
+        assert _warned(r, name, *words) and r.status[name] == 0, (name, r.text[name][-1500:])
+
+
+def assert_refused(r, names, *words):
+    """Each command failed with one error holding every word, not an empty table."""
+    for name in names:
+        text = r.text[name]
+        assert r.status[name] == 1 and "(no rows)" not in text \
+            and all(w in text for w in words), (name, text[-800:])
+
+
 def _same_except(got, want, changed):
     for name in set(want) | set(got):
         if name not in changed:
             assert got.get(name) == want.get(name), name
 
 
-SAMPLED_IDS = [i.era for i in SAMPLED]
+def each_debugger_and_era(test):
+    """Run ``test(kind, image, ...)`` in gdb and lldb on each sampled era."""
+    return pytest.mark.parametrize("kind", KINDS)(
+        pytest.mark.parametrize("image", SAMPLED, ids=[i.era for i in SAMPLED])(test))
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_empty_keg_list_is_refused_and_named(kind, image, damaged_cores, baselines):
     _, r, facts = _damaged(kind, "kegs-empty", image, damaged_cores, baselines)
-    for name in ("zones", "zones-table", "zones-kvm", "zones-where"):
-        assert r.status[name] == 1 and "uma_kegs" in r.text[name] \
-            and f"{facts['addr']:#x}" in r.text[name], r.text[name][-800:]
-        assert "(no rows)" not in r.text[name]
-    assert _warned(r, "summary", "uma_kegs") and r.status["summary"] == 0
+    assert_refused(r, ("zones", "zones-table", "zones-kvm", "zones-where"), "uma_kegs",
+                   f"{facts['addr']:#x}")
+    assert_warned(r, ("summary",), "uma_kegs")
     assert "uma_kegs" in r.text["owner"] and "no malloc type or zone named 'mbuf'" in r.text["owner"]
     assert r.status["types"] == 0 and r.alive
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_empty_malloc_type_list_is_refused_and_named(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "types-empty", image, damaged_cores, baselines)
-    for name in ("types", "types-table"):
-        assert r.status[name] == 1 and "kmemstatistics" in r.text[name] \
-            and f"{facts['addr']:#x}" in r.text[name], r.text[name][-800:]
+    assert_refused(r, ("types", "types-table"), "kmemstatistics", f"{facts['addr']:#x}")
     assert zone_rows(r.json("zones")) == zone_rows(intact.json("zones"))
-    assert _warned(r, "summary", "kmemstatistics") and r.status["summary"] == 0
+    assert_warned(r, ("summary",), "kmemstatistics")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_keg_without_zone_is_named(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "keg-without-zone", image, damaged_cores, baselines)
-    for name in ("zones", "zones-kvm", "zones-where"):
-        assert _warned(r, name, f"{facts['addr']:#x}", "uk_zones", "no zone"), r.text[name][-800:]
-        assert r.status[name] == 0
+    assert_warned(r, ("zones", "zones-kvm", "zones-where"), f"{facts['addr']:#x}", "uk_zones",
+                  "no zone")
     _same_except(zone_rows(r.json("zones")), zone_rows(intact.json("zones")), {facts["lost"]})
     assert facts["lost"] not in zone_rows(r.json("zones"))
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_misaligned_zone_pointer_is_marked(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "zone-misaligned", image, damaged_cores, baselines)
     bad = f"{facts['addr']:#x}"
     rows = zone_rows(r.json("zones"))
     assert f"<zone {bad}>" in rows and facts["lost"] not in rows
     assert rows[f"<zone {bad}>"]["used"] is None
-    assert _warned(r, "zones", bad, "aligned") and r.status["zones"] == 0
-    assert _warned(r, "zones-table", bad, "aligned") and f"<zone {bad}>" in r.text["zones-table"]
+    assert_warned(r, ("zones", "zones-table", "zones-kvm"), bad, "aligned")
+    assert f"<zone {bad}>" in r.text["zones-table"]
     _same_except(rows, zone_rows(intact.json("zones")), {facts["lost"], f"<zone {bad}>"})
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_frees_exceeding_allocations_are_named(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "frees-exceed", image, damaged_cores, baselines)
-    for name in ("zones", "zones-table", "zones-where", "zones-kvm"):
-        assert _warned(r, name, '"mbuf"', "uc_frees", "exceed"), r.text[name][-1500:]
-        assert r.status[name] == 0
+    assert_warned(r, ("zones", "zones-table", "zones-where", "zones-kvm"), '"mbuf"', "uc_frees",
+                  "exceed")
     rows = zone_rows(r.json("zones"))
     assert rows["mbuf"]["used"] is None
     _same_except(rows, zone_rows(intact.json("zones")), {"mbuf"})
-    assert _warned(r, "summary", '"mbuf"', "exceed") and r.status["summary"] == 0
+    assert_warned(r, ("summary",), '"mbuf"', "exceed")
     assert any('"mbuf"' in w and "exceed" in w for w in json_warnings(r.json("diff")))
     assert "exceed" in r.text["owner"] and "zone_mbuf" in r.text["owner"]
     assert r.status["owner"] == 0 and r.alive
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_negative_malloc_memory_use_is_marked(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "type-negative", image, damaged_cores, baselines)
-    for name in ("types", "types-table"):
-        assert _warned(r, name, '"devbuf"', "mts_memfreed", "negative"), r.text[name][-1500:]
-        assert r.status[name] == 0
+    assert_warned(r, ("types", "types-table"), '"devbuf"', "mts_memfreed", "negative")
     rows = type_rows(r.json("types"))
     assert rows["devbuf"]["memory-use"] is None
     _same_except(rows, type_rows(intact.json("types")), {"devbuf"})
-    assert _warned(r, "summary", '"devbuf"', "negative") and r.status["summary"] == 0
+    assert_warned(r, ("summary",), '"devbuf"', "negative")
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_absurd_kmem_in_use_is_named(kind, image, damaged_cores, baselines):
     intact, r, facts = _damaged(kind, "kmem-absurd", image, damaged_cores, baselines)
-    for name in ("summary", "summary-table"):
-        assert _warned(r, name, facts["symbol"], f"{facts['addr']:#x}", "limit"), \
-            r.text[name][-1500:]
-        assert r.status[name] == 0
+    assert_warned(r, ("summary", "summary-table"), facts["symbol"], f"{facts['addr']:#x}", "limit")
     assert r.json("summary")["kmem-summary"]["kmem"]["in_use"] is None
     assert r.text["zones"] == intact.text["zones"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("image", SAMPLED, ids=SAMPLED_IDS)
+@each_debugger_and_era
 def test_malloc_zone_use_beyond_the_types_names_the_zone(kind, image, damaged_cores, baselines):
     _, r, facts = _damaged(kind, "malloc-zone-grows", image, damaged_cores, baselines)
-    for name in ("summary", "summary-table"):
-        assert _warned(r, name, "malloc types account for", f'"{facts["zone"]}"'), \
-            r.text[name][-1500:]
-        assert r.status[name] == 0
+    assert_warned(r, ("summary", "summary-table"), "malloc types account for",
+                  f'"{facts["zone"]}"')
+
+
+@each_debugger_and_era
+def test_overfull_bucket_is_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "bucket-overfull", image, damaged_cores, baselines)
+    words = (f"= {facts['count']} is absurd", f"holds {facts['entries']}")
+    assert_warned(r, ("zones", "zones-where", "zones-kvm", "summary"), *words)
+    rows = zone_rows(r.json("zones-where"))
+    assert rows["mbuf"]["free-cpu"] is None and rows["mbuf"]["free"] is None
+    assert rows["mbuf"]["used"] == zone_rows(intact.json("zones-where"))["mbuf"]["used"]
+    _same_except(rows, zone_rows(intact.json("zones-where")), {"mbuf"})
