@@ -9,8 +9,8 @@ from ..kernel.cpus import format_cpu_ids
 from ..kernel.release import read_release
 from ..report.columns import find_column
 from ..report.render import FORMATS, render_csv, render_json, render_table
-from .options import column_name, count, regex
 from ..target.errors import CorruptionError
+from .options import column_name, count, regex
 from .registry import OK
 
 
