@@ -3,7 +3,7 @@ warning (or a refusal naming what failed) and leave the undamaged rows as they w
 
 import pytest
 
-from kmemdbg.alloc import views
+from kmemdbg.alloc import probes, views
 from kmemdbg.alloc.accounting import kmem_account
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
@@ -216,3 +216,17 @@ def test_malloc_zone_beyond_its_types_is_named(era):
                              f"{zone.address:#x} (105 items)"]
     rc, text = run(k.t, "kmem-summary")
     assert rc == 0 and 'malloc zone "malloc-128"' in text
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_malloc_statistics_all_zero_are_named_and_refused(era, arch):
+    k = FakeKernel(era, arch, cpus=(0, 1))
+    k.malloc_type("devbuf", {})
+    k.malloc_type("temp", {})
+    warnings = malloc_type_stats(k.t).warnings
+    assert warnings == ("all 2 malloc types on kmemstatistics read zero requests: their "
+                        f"statistics ({probes.malloc_stats_kind(k.t)}) are damaged or unreadable",)
+    rc, text = run(k.t, "malloc-types")
+    assert rc == 1 and "read zero requests" in text and "(no rows)" not in text
+    rc, text = run(k.t, "malloc-types", "--all")
+    assert rc == 0 and "devbuf" in text and "read zero requests" in text

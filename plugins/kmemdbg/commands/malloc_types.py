@@ -31,11 +31,11 @@ def make_parser():
 def run_malloc_types(target, args, out):
     view = views.for_compat(args.compat)
     report = malloc_type_stats(target, view)
-    refuse_if_empty(report.types, report.warnings, "malloc type")
     columns = malloc_columns()
     rows = list(reversed(report.types))
     if not args.all:
         rows = [m for m in rows if not (m.requests == 0 and m.in_use == 0)]
+    refuse_if_empty(rows, report.warnings, "malloc type")
     rows = select(rows, columns, args)
     warnings = list(report.warnings) + row_issues(rows)
 
