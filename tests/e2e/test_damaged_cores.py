@@ -28,6 +28,8 @@ COMMANDS = {
     "zones-table": "uma-zones",
     "zones-kvm": "uma-zones --compat kvm --format json",
     "zones-where": "uma-zones --where --format json",
+    "zones-csv": "uma-zones --format csv",
+    "zones-vmstat": "uma-zones --compat kvm --format vmstat",
     "types": "malloc-types --format json",
     "types-table": "malloc-types",
     "summary": "kmem-summary --format json",
@@ -200,7 +202,8 @@ def test_binary_strings_are_escaped_in_every_format(kind, binary_strings, baseli
             and "\x9b" not in r.raw[name], name
     assert "\\x1b[2J" in zone_rows(r.json("zones"))
     assert "\\x1b[2J" in zone_rows(r.json("zones-kvm"))
-    assert "\\x1b[2J" in r.text["zones-table"]
+    for name in ("zones-table", "zones-csv", "zones-vmstat"):
+        assert "\\x1b[2J" in r.text[name], r.text[name][-1500:]
     assert "\\x1b]2;pwned\\x07\\x9b" in r.text["summary-table"]
     assert "\\x1b]2;pwned\\x07\\x9b" in r.json("summary")["kmem-summary"]["kernel"]["panicstr"]
     assert r.alive
