@@ -98,6 +98,17 @@ class CoreFile:
     def zero(self, addr, size):
         self.write(addr, bytes(size))
 
+    def zero_segment(self, addr):
+        """Zero the whole PT_LOAD segment holding ``addr`` (a dump whose pages were lost);
+        returns its ``(start, size)``."""
+        for vaddr, off, filesz in self.loads:
+            if vaddr <= addr < vaddr + filesz:
+                with open(self.path, "r+b") as f:
+                    f.seek(off)
+                    f.write(bytes(filesz))
+                return vaddr, filesz
+        raise AssertionError(f"{addr:#x} is not in {self.path}")
+
     def flip(self, addr, bit):
         """Flip one bit (``bit`` counts from the least significant bit of the byte at ``addr``
         upwards, across bytes)."""

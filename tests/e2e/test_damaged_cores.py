@@ -410,6 +410,24 @@ def damage_bucket_overfull(image, core):
     return {"count": w[entries] + 7, "entries": w[entries]}
 
 
+def damage_bucket_misaligned(image, core):
+    """Before 13 a per-CPU bucket is a pointer: CPU 0's alloc bucket of "mbuf" moves by 2."""
+    if _new13(image):
+        return None
+    at = locate(image, ["&zone_mbuf->uz_cpu[0].uc_allocbucket"])[
+        "&zone_mbuf->uz_cpu[0].uc_allocbucket"]
+    bad = core.read_int(at) + 2
+    core.write_int(at, bad)
+    return {"addr": bad}
+
+
+def damage_segment_zeroed(image, core):
+    """The memory segment holding the first keg (and with it the kegs' arena) reads as zeros."""
+    first = locate(image, ["uma_kegs.lh_first"])["uma_kegs.lh_first"]
+    start, size = core.zero_segment(first)
+    return {"keg": first, "start": start, "size": size}
+
+
 DAMAGES = {name[len("damage_"):].replace("_", "-"): fn for name, fn in globals().items()
            if name.startswith("damage_")}
 
@@ -555,3 +573,27 @@ def test_overfull_bucket_is_named(kind, image, damaged_cores, baselines):
     assert rows["mbuf"]["free-cpu"] is None and rows["mbuf"]["free"] is None
     assert rows["mbuf"]["used"] == zone_rows(intact.json("zones-where"))["mbuf"]["used"]
     _same_except(rows, zone_rows(intact.json("zones-where")), {"mbuf"})
+
+
+@each_debugger_and_era
+def test_misaligned_cpu_bucket_pointer_marks_the_row(kind, image, damaged_cores, baselines):
+    if _new13(image):
+        pytest.skip("13+ per-CPU buckets are inline structs, not pointers")
+    intact, r, facts = _damaged(kind, "bucket-misaligned", image, damaged_cores, baselines)
+    bad = f"{facts['addr']:#x}"
+    assert_warned(r, ("zones", "zones-where", "zones-kvm", "zones-table", "summary"), bad,
+                  "aligned", "uc_allocbucket of CPU 0")
+    rows = zone_rows(r.json("zones-where"))
+    assert rows["mbuf"]["free-cpu"] is None and rows["mbuf"]["free"] is None
+    _same_except(rows, zone_rows(intact.json("zones-where")), {"mbuf"})
+
+
+@each_debugger_and_era
+def test_zeroed_segment_is_refused_or_named(kind, image, damaged_cores, baselines):
+    _, r, facts = _damaged(kind, "segment-zeroed", image, damaged_cores, baselines)
+    keg = f"{facts['keg']:#x}"
+    assert_refused(r, ("zones", "zones-table", "zones-kvm"), "no zone could be read",
+                   f"keg at {keg} has no zone")
+    assert_refused(r, ("types", "types-table"), "no malloc type could be read")
+    assert_warned(r, ("summary", "summary-table"), f"keg at {keg} has no zone")
+    assert r.alive
