@@ -226,6 +226,7 @@ def test_core_of_another_kernel_is_refused_by_name(kind):
     assert status == 1 and out.count("kmemdbg: error:") == 1, out
     assert "the core was not made by this kernel" in out or "the core holds no memory" in out
     assert "FreeBSD 14.1-RELEASE" in out and "--force" in out
+    assert f"kernel {kernel}, core {core}" in out          # both files, in both debuggers
     if kind == "lldb":    # lldb slides the PIE kernel onto the core: both versions are read
         assert "FreeBSD 13.2-RELEASE" in out
     assert "Traceback" not in forced
