@@ -18,7 +18,10 @@ from .debuggers import Debugger
 from .images import SKIP_REASON, crash_images
 
 ROUTERS = {i.era: i for i in crash_images(("router",))}
-SAMPLED = [ROUTERS[e] for e in ("fbsd6", "fbsd13") if e in ROUTERS]
+# KMEMDBG_DAMAGE_ERAS=all (or a comma list) widens the damaged runs to more eras.
+_ERAS = os.environ.get("KMEMDBG_DAMAGE_ERAS", "fbsd6,fbsd13")
+SAMPLED = [ROUTERS[e] for e in (sorted(ROUTERS) if _ERAS == "all" else _ERAS.split(","))
+           if e in ROUTERS]
 pytestmark = pytest.mark.skipif(not SAMPLED, reason=SKIP_REASON)
 KINDS = ("gdb", "lldb")
 
@@ -330,18 +333,25 @@ def _cstring(core, addr):
     return core.read(addr, 32).split(b"\0")[0].decode()
 
 
+def _release(image):
+    return int(image.era[4:].split("-")[0])
+
+
 def _new13(image):
-    return int(image.era[4:].split("-")[0]) >= 13
+    return _release(image) >= 13
 
 
 def _stats_cpu0(image, member):
-    """Address of CPU 0's ``struct malloc_type_stats`` member of M_DEVBUF (zpcpu offsets from
-    ``__pcpu`` on 13+ amd64, ``mti_stats[]`` before)."""
+    """Address of CPU 0's ``struct malloc_type_stats`` member of M_DEVBUF: a zpcpu offset from
+    ``__pcpu`` in 13+ (amd64), a zpcpu pointer behind ``ks_handle`` in 12, ``mti_stats[]``
+    before."""
     off = f"(unsigned long)&((struct malloc_type_stats *)0)->{member}"
+    mti = "((struct malloc_type_internal *)M_DEVBUF[0].ks_handle)"
     if _new13(image):
         return f"(unsigned long)__pcpu + (unsigned long)M_DEVBUF[0].ks_mti.mti_stats + {off}"
-    return (f"(unsigned long)&((struct malloc_type_internal *)M_DEVBUF[0].ks_handle)"
-            f"->mti_stats[0] + {off}")
+    if _release(image) == 12:
+        return f"(unsigned long){mti}->mti_stats + {off}"
+    return f"(unsigned long)&{mti}->mti_stats[0] + {off}"
 
 
 def damage_kegs_empty(image, core):
@@ -387,7 +397,9 @@ def damage_type_negative(image, core):
 
 
 def damage_kmem_absurd(image, core):
-    expr = "&uma_kmem_total" if _new13(image) else "&kmem_map->size"
+    n = _release(image)
+    expr = "&uma_kmem_total" if n >= 12 else "&kmem_arena->vm_inuse" if n >= 10 \
+        else "&kmem_map->size"
     at = locate(image, [expr])[expr]
     core.write_int(at, 1 << (8 * core.psize - 4))       # far above any kmem limit
     return {"addr": at, "symbol": expr.lstrip("&")}
