@@ -101,9 +101,10 @@ def malloc_type_stats(target, view=views.TRUE):
         if not found:     # kern_malloc.c's own types (M_TEMP, M_DEVBUF, ...) exist from boot on
             warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
                             "empty, but every kernel has static malloc types (a damaged list head)")
-    if types and not any(t.requests for t in types):     # a kernel that booted has malloc'ed
-        warnings.append(f"all {len(types)} malloc types on kmemstatistics read zero requests: "
-                        f"their statistics ({reader.kind}) are damaged or unreadable")
+    read = [t for t in types if t.requests is not None]
+    if read and not any(t.requests for t in read):     # a kernel that booted has malloc'ed
+        warnings.append(f"all {len(read)} malloc types on kmemstatistics read zero requests: "
+                        f"their statistics ({reader.kind}) are damaged")
     return MallocReport(tuple(types), tuple(warnings), reader.cpus, reader.kind, tuple(notes))
 
 
