@@ -10,7 +10,7 @@ import pytest
 from .debuggers import Debugger
 from .images import image_params
 from .items_truth import compare, item_ledger
-from .test_bad_input import _gdb_values
+from .damage import locate
 
 FULL_LIMIT = 1500           # zones with more items are checked on their free items and a prefix
 SYMBOL = "kmemstatistics"   # a kernel variable, no UMA memory
@@ -18,7 +18,7 @@ SYMBOL = "kmemstatistics"   # a kernel variable, no UMA memory
 
 def _samples(image, ledger):
     samples = ledger.samples(seed=14)
-    sym, = _gdb_values(image, [f"&{SYMBOL}"])    # as loaded (the kernel is a PIE)
+    sym, = locate(image, [f"&{SYMBOL}"]).values()    # as loaded (the kernel is a PIE)
     samples.append({"address": sym + 1, "kind": "kernel-symbol", "symbol": SYMBOL, "item": sym,
                     "offset": 1})
     starts = {s["data"] + i * s["rsize"] for s in ledger.slabs for i in range(s["ipers"])}

@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
+from .damage import CoreFile, locate
 from .debuggers import Debugger
 from .images import image_params
 from .items_truth import item_ledger
-from .test_bad_input import _gdb_values, _patch
 
 
 @pytest.fixture(scope="module", params=image_params(scenarios=("router",),
@@ -32,18 +32,19 @@ def damaged(request, tmp_path_factory):
     keg = slabs[0]["keg"]
     new = image.era == "fbsd13"
     lists = f"((struct uma_keg *){keg})->" + ("uk_domain[0].ud_" if new else "uk_")
-    head_free, link, counted, psize = _gdb_values(image, [
+    head_free, link, counted, psize = locate(image, [
         f"&{lists}free_slab", "&((struct uma_slab *)0)->" + ("us_link" if new else "us_head.us_type"),
         "&((struct uma_slab *)0)->" + ("us_free" if new else "us_head.us_firstfree"),
-        "sizeof(void *)"])
+        "sizeof(void *)"]).values()
     core = str(tmp_path_factory.mktemp(image.id) / "vmcore.slabs")
     shutil.copy(image.core, core)
-    _patch(core, full[0]["slab"] + link, full[0]["slab"], psize)       # full list: a cycle
-    _patch(core, head_free, 0xdead0000, psize)                         # free list: unmapped
+    patched = CoreFile(core)
+    patched.write_int(full[0]["slab"] + link, full[0]["slab"], psize)       # full list: a cycle
+    patched.write_int(head_free, 0xdead0000, psize)                         # free list: unmapped
     if new:
-        _patch(core, part[0]["slab"] + counted, (1 << 64) - 1, 8)      # every bit "free"
+        patched.write_int(part[0]["slab"] + counted, (1 << 64) - 1, 8)      # every bit "free"
     else:
-        _patch(core, part[0]["slab"] + counted, 250, 1)                # chain leaves the slab
+        patched.write_int(part[0]["slab"] + counted, 250, 1)                # chain leaves the slab
     sound = full[0]          # read before its link leads back to it
     index = sound["items"].index("a", 1)
     item = sound["data"] + index * sound["rsize"] + 3
