@@ -68,7 +68,7 @@ def test_damaged_slabs_named_and_the_rest_answered(damaged, kind):
     o = out[kind]
     doc = json.loads(o["whatis"])
     text = "\n".join(doc["warnings"])
-    assert o["status"] == 1 and o["alive"]
+    assert o["status"] == 0 and o["alive"]      # warnings never fail a command
     assert "cycle" in text and f"{full[0]['slab']:#x}" in text
     assert "free slab list" in text and "0xdead0000" in text
     assert (("us_free bitset" in text) if image.era == "fbsd13" else ("free list reaches item 250"
