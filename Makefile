@@ -41,7 +41,7 @@ images: deps
 demo: images
 	@echo; echo "=== gdb: the simulated router crash, $(DEMO_DIR)/kernel + vmcore ==="
 	$(GDB) -q -nx -batch \
-	  -ex 'source kgdb_scripts/kmem.gdb' \
+	  -ex 'source plugins/gdb_kmem.py' \
 	  -ex 'uma-zones --sort used --top 15' \
 	  -ex 'malloc-types --sort memory-use --top 15' \
 	  -ex 'kmem-summary --top 5' \
@@ -53,12 +53,12 @@ demo: images
 	  -o 'malloc-types --sort memory-use --top 15' \
 	  -o 'kmem-summary --top 5'
 	@echo; echo "=== who is leaking: snapshot of the core at tick 30, diff against the crash ==="
-	$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
 	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore.30
-	-$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	-$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
 	  -ex 'kmem-diff $(DEMO_DIR)/snapshot.30.json --top 8' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
 	@echo; echo "=== the picture: kmem-report of the crash, with growth since the core at tick 30 ==="
-	$(GDB) -q -nx -batch -ex 'source kgdb_scripts/kmem.gdb' \
+	$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
 	  -ex 'kmem-report --html $(DEMO_DIR)/report.html --snapshots $(DEMO_DIR)/snapshot.30.json' \
 	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
 	@echo "open $(DEMO_DIR)/report.html in a browser"
@@ -72,7 +72,7 @@ test: images
 
 analyze: deps
 	@test -n "$(KERNEL)" -a -n "$(CORE)" || { echo "usage: make analyze KERNEL=kernel.debug CORE=vmcore [HTML=report.html]"; exit 2; }
-	KMEMDBG_HTML='$(HTML)' $(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.gdb $(KERNEL) $(CORE)
+	KMEMDBG_HTML='$(HTML)' $(GDB) -q -nx -batch -x kgdb_scripts/crashinfo.py $(KERNEL) $(CORE)
 
 # The peer the bench compares against (drgn) lives in a private virtual environment, never in the
 # system Python the debuggers embed.

@@ -1,6 +1,6 @@
 """Benchmark worker run inside gdb: ``gdb -q -nx -batch -x tests/bench/gdb_worker.py KERNEL CORE``.
 
-Loads kmemdbg the documented way (``source kgdb_scripts/kmem.gdb``) after taking the memory
+Loads kmemdbg the documented way (``source plugins/gdb_kmem.py``) after taking the memory
 baseline, then lets ``workercore.bench`` time the commands, the floor and the naive walk.
 """
 
@@ -27,7 +27,7 @@ class GdbHost:
         main = sys.modules["__main__"].__dict__
         saved = main.pop("__file__", None)
         try:
-            gdb.execute(f"source {ROOT}/kgdb_scripts/kmem.gdb", to_string=True)
+            gdb.execute(f"source {ROOT}/plugins/gdb_kmem.py", to_string=True)
         finally:
             if saved is not None:
                 main["__file__"] = saved

@@ -9,7 +9,7 @@
 
 The debugger is started the documented way (``gdb -nx -q``, ``lldb-19 --no-lldbinit``) in a
 pseudo-terminal of fixed size, with colours, paging and confirmations switched off, and loads
-the plugin the documented way (``source kgdb_scripts/kmem.gdb``, ``command script import
+the plugin the documented way (``source plugins/gdb_kmem.py``, ``command script import
 plugins/lldb_kmem.py``).  ``run`` returns what the command printed (stdout and stderr, as the
 terminal shows them), with the echoed command line, the prompt, carriage returns and any
 terminal escape sequences removed.  A failed kmemdbg command ends with the debugger's own error
@@ -21,11 +21,12 @@ it off and records the status in ``dbg.status`` (0 when the command did not fail
 import os
 import re
 import shutil
+import subprocess
 
 import pexpect
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KMEM_GDB = os.path.join(REPO, "kgdb_scripts", "kmem.gdb")
+KMEM_GDB = os.path.join(REPO, "plugins", "gdb_kmem.py")
 LLDB_KMEM = os.path.join(REPO, "plugins", "lldb_kmem.py")
 GDB = shutil.which("gdb")
 LLDB = shutil.which("lldb-19")
@@ -44,6 +45,21 @@ _STATUS = re.compile(r"^error: kmemdbg: \S+: (?:exit status (\d+)|(usage error))
 
 class DebuggerError(Exception):
     """The debugger did not answer (timeout, exit); carries the end of the transcript."""
+
+
+def no_proc_argv():
+    """A command prefix running its command with an empty /proc (as on FreeBSD without
+    linprocfs: no /proc/self/fd), or [] when this machine cannot make mount namespaces."""
+    unshare = shutil.which("unshare")
+    if not unshare:
+        return []
+    argv = [unshare, "-rm", "sh", "-c", 'mount -t tmpfs none /proc && exec "$@"', "no-proc"]
+    try:
+        ok = subprocess.run(argv + ["test", "!", "-e", "/proc/self"], timeout=30,
+                            capture_output=True).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    return argv if ok else []
 
 
 def available(kind):

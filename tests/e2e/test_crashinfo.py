@@ -1,4 +1,4 @@
-"""The batch crash report (kgdb_scripts/crashinfo.gdb / crashinfo.lldb, `make analyze`) as an
+"""The batch crash report (kgdb_scripts/crashinfo.py / crashinfo.lldb, `make analyze`) as an
 admin runs it: every section on an intact core, and every section still attempted on a damaged one."""
 
 import os
@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from .debuggers import no_proc_argv
 from .images import ROOT, SKIP_REASON, crash_images
 
 IMAGES = [i for i in crash_images(("router",)) if i.era in ("fbsd6", "fbsd13")]
@@ -15,14 +16,15 @@ SECTIONS = ("kmem-summary: where the memory went", "top UMA zones", "top malloc 
             "vmstat -z (as vmstat -M", "vmstat -m (as vmstat -M")
 
 
-def crashinfo(kind, kernel, core, html=None):
+def crashinfo(kind, kernel, core, html=None, prefix=()):
+    """:param prefix: a command prefix to run the debugger under (``no_proc_argv()``)."""
     if kind == "gdb":
-        argv = ["gdb", "-q", "-nx", "-batch", "-x", os.path.join(SCRIPTS, "crashinfo.gdb"), kernel, core]
+        argv = ["gdb", "-q", "-nx", "-batch", "-x", os.path.join(SCRIPTS, "crashinfo.py"), kernel, core]
     else:
         argv = ["lldb-19", "-b", "--no-lldbinit", "-c", core, kernel,
                 "-o", f"command source -e false {os.path.join(SCRIPTS, 'crashinfo.lldb')}"]
     env = dict(os.environ, KMEMDBG_HTML=html) if html else None    # make analyze HTML=...
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+    p = subprocess.run(list(prefix) + argv, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
                        cwd="/", env=env)   # the scripts find the plugins from any directory
     return p.stdout + p.stderr
 
@@ -52,3 +54,14 @@ def test_crashinfo_goes_on_after_a_failing_section(kind, tmp_path):
         assert f"==== {title}" in out, out[-2000:]
     assert "kmemdbg: error" in out or "kmemdbg: warning" in out
     assert "Traceback" not in out
+
+
+def test_crashinfo_gdb_without_proc():
+    """As on FreeBSD (procfs has no fd/, usually not even mounted): /proc hidden, run from /."""
+    if not no_proc_argv():
+        pytest.skip("cannot hide /proc: unshare -rm refused (no user or mount namespaces)")
+    image = IMAGES[-1]
+    out = crashinfo("gdb", image.kernel, image.core, prefix=no_proc_argv())
+    for title in SECTIONS:
+        assert f"==== {title}" in out, out[-2000:]
+    assert "reconciled" in out and "Traceback" not in out and "kmemdbg: error" not in out

@@ -17,7 +17,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 VM_IMAGES = os.path.join(ROOT, "vm_images")
 RUN_VM = os.path.join(VM_IMAGES, "run-vm")
 PLUGINS = os.path.join(ROOT, "plugins")
-KMEM_GDB = os.path.join(ROOT, "kgdb_scripts", "kmem.gdb")
+KMEM_GDB = os.path.join(ROOT, "plugins", "gdb_kmem.py")
 LLDB = "lldb-19"
 
 QEMU = {"i386": "qemu-system-i386", "amd64": "qemu-system-x86_64"}
