@@ -9,6 +9,7 @@ import json
 import re
 import os
 import shutil
+import time
 
 import pytest
 
@@ -163,3 +164,41 @@ def test_bisect_leak(env, status, image):
     assert p.returncode == status, p.stdout + p.stderr
     if status == 1:
         assert "LEAK malloc 'libalias'" in p.stdout and "M_ALIAS" in p.stdout
+
+
+@pytest.mark.parametrize("debugger", ["gdb", "lldb"])
+def test_leakcheck_remote_leaves_the_guest_running(debugger, image, tmp_path):
+    """leakcheck --remote on a running guest: a verdict, then the guest still alive and running,
+    also when the debugger is killed by --timeout (lldb would kill the guest on exit, and a
+    guest that QEMU stopped for a debugger stays stopped when the debugger goes away)."""
+    if shutil.which(vmlib.LLDB if debugger == "lldb" else "gdb") is None:
+        pytest.skip(f"{debugger} not installed")
+    kernel = image("fbsd6")
+    vm = vmlib.VM("fbsd6", str(tmp_path), live_append())
+    leakcheck = os.path.join(vmlib.ROOT, "kgdb_scripts", "leakcheck")
+
+    def still_running():
+        assert vm.alive(), "the guest was killed"
+        assert vm.monitor("status") == "running"
+        seen = vm.serial_text().count("LEDGER BEGIN")
+        end = time.time() + 60
+        while vm.serial_text().count("LEDGER BEGIN") <= seen:
+            assert time.time() < end, "the guest prints no new tick: it is stopped"
+            time.sleep(0.5)
+
+    try:
+        vm.start()
+        vm.wait_serial(r"LEDGER BEGIN", timeout=120)
+        base = [leakcheck, "--kernel", kernel, "--remote", f"127.0.0.1:{vm.port}",
+                "--debugger", debugger]
+        p = vmlib.subprocess.run(base + ["--interval", "2"], capture_output=True, text=True,
+                                 timeout=300)
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert "LEAK malloc 'libalias'" in p.stdout
+        still_running()
+        p = vmlib.subprocess.run(base + ["--interval", "1", "--timeout", "0.3"],
+                                 capture_output=True, text=True, timeout=300)
+        assert p.returncode == 125 and "did not finish" in p.stderr, p.stdout + p.stderr
+        still_running()
+    finally:
+        vm.stop()
