@@ -35,32 +35,36 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	fi
 
+# Quiet: one line, the compiler's output in a log (shown only when the build fails).
+IMAGES_LOG = vm_images/build/make.log
 images: deps
-	$(MAKE) -C vm_images
+	@echo "kmemdbg: building the simulated kernels (log: $(IMAGES_LOG))"
+	@mkdir -p vm_images/build
+	@$(MAKE) -s -C vm_images >$(IMAGES_LOG) 2>&1 || { tail -n 30 $(IMAGES_LOG); exit 1; }
+
+# gdb: the core is opened quietly (no thread or frame chatter) and each command is echoed as a
+# user would type it; lldb echoes its own commands.
+GDB_DEMO = $(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
+	  -ex "python gdb.execute('core-file $(2)', to_string=True)" \
+	  $(foreach c,$(3),-ex 'echo \n(kgdb) $(call demo_cmds,$(c))\n' -ex '$(call demo_cmds,$(c))') $(1)
+DEMO_CMDS = uma-zones@--sort@used@--top@15 malloc-types@--sort@memory-use@--top@15 \
+	    kmem-summary@--top@5
+demo_cmds = $(subst @, ,$(1))
 
 demo: images
 	@echo; echo "=== gdb: the simulated router crash, $(DEMO_DIR)/kernel + vmcore ==="
-	$(GDB) -q -nx -batch \
-	  -ex 'source plugins/gdb_kmem.py' \
-	  -ex 'uma-zones --sort used --top 15' \
-	  -ex 'malloc-types --sort memory-use --top 15' \
-	  -ex 'kmem-summary --top 5' \
-	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,$(DEMO_CMDS))
 	@echo; echo "=== lldb-19: the same commands ==="
-	$(LLDB) -b --no-lldbinit -c $(DEMO_DIR)/vmcore $(DEMO_DIR)/kernel \
+	@$(LLDB) -b --no-lldbinit -c $(DEMO_DIR)/vmcore $(DEMO_DIR)/kernel \
 	  -o 'command script import plugins/lldb_kmem.py' \
-	  -o 'uma-zones --sort used --top 15' \
-	  -o 'malloc-types --sort memory-use --top 15' \
-	  -o 'kmem-summary --top 5'
+	  $(foreach c,$(DEMO_CMDS),-o '$(call demo_cmds,$(c))')
 	@echo; echo "=== who is leaking: snapshot of the core at tick 30, diff against the crash ==="
-	$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
-	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore.30
-	-$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
-	  -ex 'kmem-diff $(DEMO_DIR)/snapshot.30.json --top 8' $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
+	  -ex "python gdb.execute('core-file $(DEMO_DIR)/vmcore.30', to_string=True)" \
+	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel
+	-@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,kmem-diff@$(DEMO_DIR)/snapshot.30.json@--top@8)
 	@echo; echo "=== the picture: kmem-report of the crash, with growth since the core at tick 30 ==="
-	$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
-	  -ex 'kmem-report --html $(DEMO_DIR)/report.html --snapshots $(DEMO_DIR)/snapshot.30.json' \
-	  $(DEMO_DIR)/kernel $(DEMO_DIR)/vmcore
+	@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,kmem-report@--html@$(DEMO_DIR)/report.html@--snapshots@$(DEMO_DIR)/snapshot.30.json)
 	@echo "open $(DEMO_DIR)/report.html in a browser"
 
 unit: deps
