@@ -9,7 +9,7 @@ import pytest
 from kmemdbg.alloc.malloc import MallocTypeStats
 from kmemdbg.alloc.uma import ZoneStats
 from kmemdbg.commands.listing import select
-from kmemdbg.report import vmstat
+from kmemdbg.report import ddb, vmstat
 from kmemdbg.report.columns import malloc_columns, zone_columns
 from kmemdbg.report.humanize import humanize
 from kmemdbg.report.render import render_csv, render_json, render_table
@@ -172,3 +172,52 @@ def test_render_rows_lays_out_as_tabulate_row_by_row():
         assert text.render_rows(rows, headers, numeric=numeric) == expect, (rows, headers)
         fast += all(text._one_line_cells("\n".join(c), len(rows)) for c in zip(*rows))
     assert fast > 300        # the multi-line layout was exercised, not only the fallback
+
+
+# ---- ddb's show uma / show malloc (report/ddb.py) -------------------------------------------------
+
+def test_ddb_format_choice():
+    assert ddb.zone_format(True, "ZDOM_GET", True, False) == "13"
+    assert ddb.zone_format(False, "uz_domain", True, True) == "10"
+    assert ddb.zone_format(False, "uz_buckets", True, True) == "10"
+    assert ddb.zone_format(False, "uz_full_bucket", True, True) == "9"
+    assert ddb.zone_format(False, "uz_full_bucket", False, True) == "8"
+    assert ddb.zone_format(False, "uz_full_bucket", False, False) == "6"
+    assert ddb.malloc_format("mti_stats[MAXCPU]") == "6"
+    assert ddb.malloc_format("ks_handle->mti_stats") == "12"
+    assert ddb.malloc_format("ks_mti.mti_stats") == "13"
+
+
+def test_ddb_show_uma_13_sorts_on_total_mem_without_uzd_cross():
+    zones = [zone("a", used=1, free=9, size=100, xdomain=2, free_cpu=4, free_zone=5, free_keg=0,
+                  cross_zone=5, cross_cpu=1, bucket=8),       # Free 4 -> Total Mem 500
+             zone("b", used=5, free=0, size=100, xdomain=0, free_cpu=0, free_zone=0, free_keg=0,
+                  bucket=8),                                   # 500, a tie: walk order
+             zone("c", used=1, free=0, size=1000, xdomain=0, free_cpu=0, free_zone=0,
+                  free_keg=0, bucket=8),
+             zone("neg", used=-5, free=0, size=10, xdomain=0, free_cpu=0, free_zone=0,
+                  free_keg=0, bucket=8),                       # never printed
+             zone("cache", cache_only=True, xdomain=0)]
+    ordered = ddb.order_zones(zones, "13")
+    assert [z.name for z in ordered] == ["c", "a", "b"]
+    lines = ddb.render_zones(ordered, "13").splitlines()
+    assert lines[2] == "%18s %6s %7s %7s %11s %7s %7s %10s %8s" % ("a", 100, 1, 4, 10, 0, 8, 500, 3)
+
+
+def test_ddb_show_uma_old_eras_walk_order():
+    zones = [zone("z1", used=2, free=3), zone("z2", used=1, free=1)]
+    assert ddb.render_zones(ddb.order_zones(zones, "9"), "9").splitlines()[1].split() == \
+        ["z1", str(zones[0].size), "2", "3", str(zones[0].requests), "0"]
+    six = ddb.render_zones(zones, "6").splitlines()
+    assert six[0].split() == ["Zone", "Allocs", "Frees", "Used", "Cache"]
+    assert six[1].split() == ["z1", str(zones[0].requests), str(zones[0].frees), "2", "3"]
+
+
+def test_ddb_show_malloc():
+    types = [mtype("small", mem=100), mtype("big", mem=5000), mtype("neg", mem=-10)]
+    text13 = ddb.render_malloc(ddb.order_malloc(types, "13"), "13").splitlines()
+    assert [l.split()[0] for l in text13[1:]] == ["big", "small"]
+    assert text13[1] == "%18s %12s %12sK %12s" % ("big", 3, 5, 7)
+    old = ddb.render_malloc(ddb.order_malloc(types, "6"), "6").splitlines()
+    assert [l.split()[0] for l in old[1:]] == ["small", "big", "neg"]
+    assert old[3].split()[2] == "%dK" % ((((-10) & (2**64 - 1)) + 1023) % 2**64 // 1024)

@@ -43,6 +43,10 @@ class ZoneStats:
         ``free_keg``: free items in the keg's slabs attributed to this zone by the view's rule.
     :param sleep: ``uz_sleeps``, ``None`` in eras without it (6.x-8.x).
     :param xdomain: ``uz_xdomain``, ``None`` before 13.
+    :param bucket: items per bucket (``uz_bucket_size`` 13+, ``uz_count`` before).
+    :param cross_cpu: of ``free_cpu``, the items in per-CPU cross-domain buckets (13+);
+        ``cross_zone``: of ``free_zone``, the items in the domains' ``uzd_cross`` buckets (13+,
+        not in the kvm view).  ddb's ``show uma`` counts them apart (XFree), see report/ddb.py.
     """
 
     name: str
@@ -61,6 +65,9 @@ class ZoneStats:
     xdomain: Optional[int]
     cache_only: bool = False
     issues: Tuple[str, ...] = ()
+    bucket: Optional[int] = None
+    cross_cpu: Optional[int] = 0
+    cross_zone: Optional[int] = 0
 
     @property
     def free(self):
@@ -250,12 +257,12 @@ class _ZoneReader:
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
-            cpu_allocs = cpu_frees = free_cpu = 0
+            cpu_allocs = cpu_frees = free_cpu = cross_cpu = 0
         elif cpu_data is None:
-            cpu_allocs = cpu_frees = free_cpu = None
+            cpu_allocs = cpu_frees = free_cpu = cross_cpu = None
         else:
             cpu_allocs, cpu_frees = self._cpu_counts(cpu_data)
-            free_cpu = attempt(self._cpu_free, cpu_data, z.addr)
+            free_cpu, cross_cpu = attempt(self._cpu_free, cpu_data, z.addr) or (None, None)
         requests = frees = used = fails = None
         if counters is not None and cpu_allocs is not None:
             allocs, zfrees, fails = counters
@@ -272,7 +279,7 @@ class _ZoneReader:
                     used = None if damage else 0
         elif counters is not None:
             fails = counters[2]
-        free_zone = attempt(self._zone_free, z, name)
+        free_zone, cross_zone = attempt(self._zone_free, z, name) or (None, None)
         free_keg = 0 if keg is None else attempt(self._keg_free, keg, first)
         return ZoneStats(
             name=name, address=z.addr, keg=keg.addr if keg is not None else 0,
@@ -281,7 +288,9 @@ class _ZoneReader:
             free_cpu=free_cpu, free_zone=free_zone, free_keg=free_keg, fail=fails,
             sleep=z.int("uz_sleeps") if self.has_sleeps else None,
             xdomain=attempt(self._counter, z, "uz_xdomain") if self.has_xdomain else None,
-            cache_only=keg is None, issues=tuple(issues))
+            cache_only=keg is None, issues=tuple(issues),
+            bucket=next((z.int(m) for m in ("uz_bucket_size", "uz_count") if z.has(m)), None),
+            cross_cpu=cross_cpu, cross_zone=cross_zone)
 
     def unreadable_zone(self, addr, keg, issue):
         """A row for a zone that cannot be read at all (every cell unknown)."""
@@ -384,20 +393,23 @@ class _ZoneReader:
         return sum(caches.column(*self.uc_allocs)), sum(caches.column(*self.uc_frees))
 
     def _cpu_free(self, caches, zone_addr):
-        """Items in the present CPUs' buckets: inline counts (13+) or bucket headers (<= 12)."""
+        """(items in the present CPUs' buckets, of them in cross-domain buckets): inline
+        counts (13+) or bucket headers (<= 12, no cross-domain buckets)."""
         columns = [(member, caches.column(*cnt), caches.column(*entries) if entries else None)
                    for member, cnt, entries in self.cpu_buckets]
         if not self.inline_buckets:
-            return self._cpu_bucket_headers(columns, zone_addr)
-        total, absurd = 0, False
-        for _, counts, limits in columns:
+            return self._cpu_bucket_headers(columns, zone_addr), 0
+        total, cross, absurd = 0, 0, False
+        for member, counts, limits in columns:
             total += sum(counts)
+            if member == "uc_crossbucket":
+                cross += sum(counts)
             if counts and (min(counts) < 0 or
                            limits is not None and any(map(gt, counts, limits))):
                 absurd = True
         if absurd:
             self._raise_absurd_count(columns, zone_addr)
-        return total
+        return total, cross
 
     def _raise_absurd_count(self, columns, zone_addr):
         """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
@@ -431,25 +443,26 @@ class _ZoneReader:
                                          MAX_BUCKETS))
 
     def _zone_free(self, z, name):
-        """Items in the zone's cache of full buckets (and 13+ ``uzd_cross`` in the true view)."""
+        """(items in the zone's cache of full buckets and, 13+ in the true view, ``uzd_cross``;
+        of them in ``uzd_cross``)."""
         kind = self.bucket_kind
         if kind in (probes.FULL_BUCKET_LIST, probes.BUCKET_LIST):
-            return self._bucket_list(z.field_addr(kind), f'zone "{name}" {kind}')
+            return self._bucket_list(z.field_addr(kind), f'zone "{name}" {kind}'), 0
         if kind == probes.DOMAIN_POINTER:
             base = z.ptr("uz_domain")
             if not base:
-                return 0
+                return 0, 0
         else:   # ZDOM_GET: the domains follow uz_cpu[mp_maxid + 1] in the zone's allocation
             base = z.addr + self.off_cpu + (self.cpus.maxid + 1) * self.cache.size
-        total = 0
+        total = cross = 0
         for d, dom in enumerate(read_array(self.target, self.zdom, base, self.ndomains,
                                            what=f"struct uma_zone_domain[{self.ndomains}] of "
                                                 f'zone "{name}"')):
             total += self._bucket_list(dom.field_addr("uzd_buckets"),
                                        f'zone "{name}" domain {d} uzd_buckets')
             if self.view.counts_cross_bucket() and dom.has("uzd_cross") and dom.ptr("uzd_cross"):
-                total += self._bucket_count(dom.ptr("uzd_cross"), f'zone "{name}" uzd_cross')
-        return total
+                cross += self._bucket_count(dom.ptr("uzd_cross"), f'zone "{name}" uzd_cross')
+        return total + cross, cross
 
     def _keg_free(self, keg, first):
         """The keg's free slab items if the view credits them to this zone, else 0."""

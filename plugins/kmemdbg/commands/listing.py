@@ -9,7 +9,7 @@ from ..kernel.cpus import format_cpu_ids
 from ..kernel.release import read_release
 from ..report.columns import find_column
 from ..report.render import FORMATS, render_csv, render_json, render_table
-from ..target.errors import CorruptionError
+from ..target.errors import CommandArgumentError, CorruptionError
 from .options import column_name, count, regex
 from .registry import OK
 
@@ -17,7 +17,8 @@ from .registry import OK
 def add_output_options(parser, columns):
     """:param columns: every column the command can show (``--sort`` accepts their names)."""
     parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="table (default), vmstat (the era's own text), json, csv")
+                        help="table (default), vmstat (the era's own text), ddb (the era's "
+                             "in-kernel debugger text: show uma / show malloc), json, csv")
     parser.add_argument("--sort", metavar="COLUMN", type=column_name(columns),
                         help="sort by COLUMN (see below)")
     parser.add_argument("--top", metavar="N", type=count, help="show only the first N rows")
@@ -25,6 +26,15 @@ def add_output_options(parser, columns):
                         help="only rows whose name matches REGEX")
     parser.add_argument("--compat", choices=("kvm",),
                         help="kvm: the numbers vmstat -M core of the era prints, quirks included")
+
+
+def check_ddb_options(args):
+    """ddb prints its own numbers in its own order: options that change either do not apply."""
+    clash = [o for o, v in (("--compat", args.compat), ("--sort", args.sort),
+                            ("--where", getattr(args, "where", False))) if v]
+    if args.format == "ddb" and clash:
+        raise CommandArgumentError(f"--format ddb: {', '.join(clash)} cannot be used "
+                                   "(ddb prints its own numbers in its own order)")
 
 
 def select(rows, columns, args):
@@ -79,7 +89,7 @@ def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes
         out.write(render_json(rows, columns, kind, warnings, notes))
     elif args.format == "csv":
         out.write(render_csv(rows, columns))
-    elif args.format == "vmstat":
+    elif args.format in ("vmstat", "ddb"):
         out.write(text_renderer(rows))
     else:
         out.write(context())

@@ -4,9 +4,10 @@ from ..alloc import probes, views
 from ..alloc.rows import row_issues
 from ..alloc.malloc import malloc_type_stats
 from ..kernel.release import read_release
-from ..report import vmstat
+from ..report import ddb, vmstat
 from ..report.columns import MALLOC_HELP, epilog, malloc_columns
-from .listing import add_output_options, context_line, emit, refuse_if_empty, select
+from .listing import (add_output_options, check_ddb_options, context_line, emit, refuse_if_empty,
+                      select)
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -29,17 +30,26 @@ def make_parser():
 
 
 def run_malloc_types(target, args, out):
-    view = views.for_compat(args.compat)
+    check_ddb_options(args)
+    ddb_fmt = ddb.malloc_format(probes.malloc_stats_kind(target))
+    # ddb before 12 sums every mti_stats[MAXCPU] slot, as the kvm view of those eras does
+    ddb_kvm = args.format == "ddb" and ddb_fmt == "6"
+    view = views.KVM if ddb_kvm else views.for_compat(args.compat)
     report = malloc_type_stats(target, view)
     columns = malloc_columns()
-    rows = list(reversed(report.types))
-    if not args.all:
+    if args.format == "ddb":    # every type, in ddb's order
+        rows = ddb.order_malloc(report.types, ddb_fmt)
+    else:
+        rows = list(reversed(report.types))
+    if not args.all and args.format != "ddb":
         rows = [m for m in rows if not (m.requests == 0 and m.in_use == 0)]
     refuse_if_empty(rows, report.warnings, "malloc type")
     rows = select(rows, columns, args)
     warnings = list(report.warnings) + row_issues(rows)
 
     def text(rows):
+        if args.format == "ddb":
+            return ddb.render_malloc(rows, ddb_fmt)
         embedded = report.stats_kind == probes.STATS_EMBEDDED_PCPU
         osreldate = read_release(target).osreldate if embedded else None
         return vmstat.render_malloc(rows, vmstat.malloc_format(embedded, osreldate))

@@ -4,9 +4,10 @@ from ..alloc import probes, views
 from ..alloc.rows import row_issues
 from ..alloc.uma import uma_zone_stats
 from ..kernel.release import read_release
-from ..report import vmstat
+from ..report import ddb, vmstat
 from ..report.columns import ZONE_HELP, epilog, zone_columns
-from .listing import add_output_options, context_line, emit, refuse_if_empty, select
+from .listing import (add_output_options, check_ddb_options, context_line, emit, refuse_if_empty,
+                      select)
 from .registry import CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
@@ -30,15 +31,23 @@ def make_parser():
 
 
 def run_uma_zones(target, args, out):
+    check_ddb_options(args)
     view = views.for_compat(args.compat)
     report = uma_zone_stats(target, view)
     refuse_if_empty(report.zones, report.warnings, "zone")
     columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
-    rows = select(list(reversed(report.zones)), columns, args)
+    if args.format == "ddb":
+        ddb_fmt = ddb.zone_format(report.has_xdomain, probes.zone_bucket_cache_kind(target),
+                                  report.has_sleep, target.layout(probes.ZONE).has("uz_kegs"))
+        rows = select(ddb.order_zones(report.zones, ddb_fmt), columns, args)
+    else:
+        rows = select(list(reversed(report.zones)), columns, args)
     warnings = list(report.warnings) + row_issues(rows)
     label = "where" if args.where and view is views.TRUE else view.name
 
     def text(rows):
+        if args.format == "ddb":
+            return ddb.render_zones(rows, ddb_fmt)
         osreldate = read_release(target).osreldate if probes.zone_has_xdomain(target) else None
         return vmstat.render_zones(rows, vmstat.zone_format(report.has_sleep, report.has_xdomain,
                                                             osreldate))

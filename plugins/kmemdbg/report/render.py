@@ -12,7 +12,7 @@ import json
 from .columns import cell_formatter
 from .text import render_rows
 
-FORMATS = ("table", "vmstat", "json", "csv")
+FORMATS = ("table", "vmstat", "ddb", "json", "csv")
 CONTAINERS = {"zone": ("memory-zone-statistics", "zone"), "memory": ("malloc-statistics", "memory")}
 
 

@@ -104,7 +104,9 @@ sim_write_expected(const char *path, const struct sim_scenario *sc, uint64_t see
 	sim_uma_write_zones(f, SIM_VIEW_KVM);
 	fputs("}},\n\"uma-zones --where\": {\"memory-zone-statistics\": {\"zone\": ", f);
 	sim_uma_write_zones(f, SIM_VIEW_WHERE);
-	fputs("}},\n\"malloc-types\": {\"malloc-statistics\": {\"memory\": ", f);
+	fputs("}},\n\"show uma\": ", f);
+	sim_uma_write_ddb(f);
+	fputs(",\n\"malloc-types\": {\"malloc-statistics\": {\"memory\": ", f);
 	sim_malloc_write_types(f, SIM_VIEW_TRUE);
 	fputs("}},\n\"malloc-types --compat kvm\": {\"malloc-statistics\": {\"memory\": ", f);
 	sim_malloc_write_types(f, SIM_VIEW_KVM);

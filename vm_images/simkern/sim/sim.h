@@ -100,6 +100,8 @@ enum sim_view { SIM_VIEW_TRUE, SIM_VIEW_WHERE, SIM_VIEW_KVM };
 void sim_uma_write_zones(FILE *f, enum sim_view view);
 /* Write the text `vmstat -M core -z` of the era prints for the kvm view. */
 void sim_uma_write_vmstat(FILE *f);
+/* Write the rows ddb's `show uma` counts, in walk order (GROUND_TRUTH.md, "show uma"). */
+void sim_uma_write_ddb(FILE *f);
 /* Write the "kegs" ledger array (GROUND_TRUTH.md, ledger). */
 void sim_uma_write_kegs(FILE *f);
 /*

@@ -53,6 +53,7 @@ lz_new(uma_zone_t z, const char *name)
         lz->zone = z;
         lz->name = name;
         lz->cpu_free = calloc(n, sizeof(uint64_t));
+        lz->cpu_cross = calloc(n, sizeof(uint64_t));
         lz->uc_allocs = calloc(n, sizeof(uint64_t));
         lz->uc_frees = calloc(n, sizeof(uint64_t));
         lz->zl_allocs = calloc(n, sizeof(uint64_t));

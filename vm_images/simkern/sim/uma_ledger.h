@@ -36,6 +36,7 @@ struct lzone {
         uint64_t        items_out;      /* 13+: uz_items (only with a limit) */
         /* per CPU id 0..mp_maxid */
         uint64_t        *cpu_free;      /* items in this CPU's buckets */
+        uint64_t        *cpu_cross;     /* 13+: of them, in its cross-domain bucket */
         uint64_t        *uc_allocs;     /* cache counters */
         uint64_t        *uc_frees;
         uint64_t        *zl_allocs;     /* zone-level counter increments done on this CPU */

@@ -168,6 +168,37 @@ sim_uma_write_zones(FILE *f, enum sim_view view)
         free(rows);
 }
 
+/*
+ * What ddb's `show uma` counts (db_show_uma of the era, report/ddb.py), from the ledger: zones on
+ * kegs only, in walk order (13+ ddb sorts them itself); Free is the true view's without the
+ * domains' uzd_cross buckets, XFree (13+) the items in per-CPU cross buckets plus uz_xdomain.
+ */
+void
+sim_uma_write_ddb(FILE *f)
+{
+        struct zrow r;
+        struct lzone *lz;
+        int k, i, n = 0;
+
+        sim_uma_startup();
+        fputc('[', f);
+        for (k = nlkegs - 1; k >= 0; k--)
+                for (i = 0; i < lkegs[k]->nzones; i++) {
+                        lz = lkegs[k]->zones[i];
+                        row_true(lz, i == 0, &r);
+                        fputs(n++ ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+                        sim_json_string(f, r.name);
+                        fprintf(f, ", \"size\": %" PRIu64 ", \"used\": %" PRIu64
+                            ", \"free\": %" PRIu64 ", \"requests\": %" PRIu64,
+                            r.size, r.used, r.free - lz->cross_free, r.requests);
+                        write_u64_or_null(f, "sleep", r.sleep, SIM_ERA < 9);
+                        write_u64_or_null(f, "xfree",
+                            sum_cpus(lz->cpu_cross, MAXCPU) + r.xdomain, SIM_ERA < 13);
+                        fputc('}', f);
+                }
+        fputs(n ? "\n]" : "]", f);
+}
+
 void
 sim_uma_write_kegs(FILE *f)
 {

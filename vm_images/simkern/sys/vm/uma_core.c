@@ -1187,6 +1187,8 @@ zfree_internal(uma_zone_t zone, void *item, uintptr_t cookie)
                         cache->uc_frees++;
                         lz->uc_frees[cpu]++;
                         lz->cpu_free[cpu]++;
+                        if (w == CB_CROSS)
+                                lz->cpu_cross[cpu]++;
                         lz->used--;
                         return;
                 }
@@ -1200,6 +1202,7 @@ zfree_internal(uma_zone_t zone, void *item, uintptr_t cookie)
                         lz->cpu_free[cpu] -= b->ub_cnt;
 #if SIM_ERA >= 13
                         if (w == CB_CROSS) {
+                                lz->cpu_cross[cpu] -= b->ub_cnt;
                                 /* cross-domain frees are counted when the bucket is sorted */
                                 counter_u64_add(zone->uz_xdomain, b->ub_cnt);
                                 lz->zl_xdomain[cpu] += b->ub_cnt;
@@ -2251,6 +2254,7 @@ cache_drain_safe(struct lzone *lz)
                         lz->cpu_free[cpu] -= b->ub_cnt;
 #if SIM_ERA >= 13
                         if (w == CB_CROSS) {
+                                lz->cpu_cross[cpu] -= b->ub_cnt;
                                 counter_u64_add(z->uz_xdomain, b->ub_cnt);
                                 lz->zl_xdomain[cpu] += b->ub_cnt;
                                 zone_free_cross(z, lz, b, 0);
