@@ -100,8 +100,19 @@ def test_json_zone_container_and_keys():
     assert list(doc) == ["memory-zone-statistics"]
     row = doc["memory-zone-statistics"]["zone"][0]
     assert list(row) == ["name", "size", "limit", "used", "free", "requests", "fail", "sleep",
-                         "xdomain"]
+                         "xdomain", "memory", "total"]
     assert row["xdomain"] is None and row["free"] == 3
+    assert (row["memory"], row["total"]) == (5 * 256, 8 * 256)
+
+
+def test_memory_and_total_columns_sort_on_bytes_and_show_humanized():
+    cols = zone_columns(True, True)
+    rows = [zone("small", used=5, free=3), zone("big", used=4000, free=100)]
+    args = argparse.Namespace(match=None, sort="total", top=None)
+    assert [z.name for z in select(rows, cols, args, lambda z: z.name)] == ["big", "small"]
+    table = render_table(rows, cols)
+    assert table.splitlines()[0].split()[-2:] == ["MEMORY", "TOTAL"]
+    assert table.splitlines()[3].split()[-2:] == ["1000K", "1.0M"]
 
 
 def test_json_where_keys_and_warnings():

@@ -74,6 +74,17 @@ class ZoneStats:
         parts = (self.free_cpu, self.free_zone, self.free_keg)
         return None if None in parts else sum(parts)
 
+    @property
+    def memory(self):
+        """Bytes of the items in use (used × size)."""
+        return None if None in (self.used, self.size) else self.used * self.size
+
+    @property
+    def total(self):
+        """The zone's footprint in items, (used + free) × size: ddb's ``Total Mem``."""
+        free = self.free
+        return None if None in (self.used, free, self.size) else (self.used + free) * self.size
+
 
 @dataclass(frozen=True)
 class UmaReport:

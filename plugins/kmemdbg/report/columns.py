@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Callable, List
 
 from ..target.errors import CommandArgumentError
-from .text import kib
+from .text import human_bytes, kib
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,10 @@ ZONE_COLUMNS = (
     Column("fail", "FAIL", lambda z: z.fail),
     Column("sleep", "SLEEP", lambda z: z.sleep),
     Column("xdomain", "XDOMAIN", lambda z: z.xdomain),
+    Column("memory", "MEMORY", lambda z: z.memory),
+    Column("total", "TOTAL", lambda z: z.total),
 )
+BYTES = ("memory", "total")         # bytes in JSON/CSV and for --sort, humanized in the table
 WHERE_COLUMNS = (
     Column("free-cpu", "FREE-CPU", lambda z: z.free_cpu),
     Column("free-zone", "FREE-ZONE", lambda z: z.free_zone),
@@ -57,6 +60,8 @@ ZONE_HELP = {
     "fail": "failed allocations",
     "sleep": "allocations that slept at the limit (9.x+)",
     "xdomain": "cross-domain frees (13+)",
+    "memory": "bytes of the items in use: used x size",
+    "total": "bytes of the zone's items, used and free: (used + free) x size (ddb's Total Mem)",
     "free-cpu": "--where: free items in per-CPU buckets",
     "free-zone": "--where: free items in the zone's full-bucket cache",
     "free-keg": "--where: free items in the keg's slabs (on the keg's first zone)",
@@ -88,6 +93,8 @@ def cell_formatter(column):
     if column.key == "memory-use":
         return lambda stats: "?" if stats.memory_use is None else f"{kib(stats.memory_use)}K"
     get = column.get
+    if column.key in BYTES:
+        return lambda stats: "?" if get(stats) is None else human_bytes(get(stats))
 
     def cell(stats):
         value = get(stats)

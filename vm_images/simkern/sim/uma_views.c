@@ -115,6 +115,8 @@ write_row(FILE *f, const struct zrow *r, enum sim_view view)
             r->size, r->limit, r->used, r->free, r->requests, r->fail);
         write_u64_or_null(f, "sleep", r->sleep, SIM_ERA < 9);
         write_u64_or_null(f, "xdomain", r->xdomain, SIM_ERA < 13);
+        fprintf(f, ", \"memory\": %" PRIu64 ", \"total\": %" PRIu64,
+            r->used * r->size, (r->used + r->free) * r->size);
         if (view == SIM_VIEW_WHERE)
                 fprintf(f, ", \"free-cpu\": %" PRIu64 ", \"free-zone\": %" PRIu64
                     ", \"free-keg\": %" PRIu64, r->free_cpu, r->free_zone, r->free_keg);
