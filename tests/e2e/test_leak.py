@@ -109,3 +109,31 @@ def test_leakcheck_exit_codes(debugger):
     rc, out = _leakcheck("--kernel", qlate.kernel, "--old", qearly.core + ".missing",
                          "--new", qlate.core, "--debugger", debugger)
     assert rc == 125, out
+
+
+@pytest.mark.skipif(len(ROUTER) < 2, reason=SKIP_REASON)
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_diff_refuses_snapshots_of_another_release_and_architecture(kind, tmp_path):
+    """An i386 6.x snapshot against a 14.x amd64 core: refused in one line naming both kernels,
+    compared only with --any-kernel."""
+    late = next(img for era, _, img in ROUTER if era == "fbsd14")
+    other = next(img for era, img, _ in ROUTER if era == "fbsd6")
+    snap = tmp_path / "other.json"
+    dbg = Debugger.open(kind, other.kernel, core=other.core)
+    try:
+        dbg.run(f"kmem-snapshot save {snap}", timeout=120)
+    finally:
+        dbg.close()
+    dbg = Debugger.open(kind, late.kernel, core=late.core)
+    try:
+        refused = dbg.run(f"kmem-diff {snap}", timeout=120)
+        status = dbg.status
+        forced = dbg.run(f"kmem-diff {snap} --any-kernel --format json", timeout=120)
+    finally:
+        dbg.close()
+    versions = [json.loads(snap.read_text())["target"]["version"],
+                late.expected()["image"]["version"]]
+    assert status != 0 and refused.count("\n") == 1, refused
+    assert "release and architecture differ" in refused
+    assert all(" ".join(v.split()[:2]) in refused for v in versions), (versions, refused)
+    assert any("different kernels" in w for w in json.loads(forced)["kmem-diff"]["warnings"])

@@ -118,3 +118,54 @@ def test_diff_pairs_zones_of_one_name_by_occurrence():
     new = snap([zone("malloc-128", 128, n) for n in (10, 25, 130)], [], uptime=200)
     rows = [(g.name, g.items, g.old_bytes) for g in diff(old, new).rows]
     assert sorted(rows) == [("malloc-128", 5, 20 * 128), ("malloc-128", 100, 30 * 128)]
+
+
+def test_malloc_zone_ranks_by_its_growth_next_to_its_types_growth_first():
+    """A 128 zone that grew 20 MB, fully explained, is not buried under zones that grew a few KB;
+    shrinking rows never come before growing ones."""
+    old, new = router_pair()
+    new["zones"][2]["used"] = 9            # malloc-64 shrinks
+    new["zones"].append(zone("tiny", 64, 3))
+    d = diff(old, new)
+    names = [g.name for g in d.rows]
+    assert names[:2] == ["libalias", "malloc-128"]          # the type, then its zone
+    assert names.index("tiny") < names.index("malloc-64")   # growth before shrinkage
+    assert all(g.bytes >= 0 for g in d.rows[:names.index("malloc-64")])
+
+
+def test_type_credited_only_for_its_sizes_and_never_beyond_the_zone():
+    old, new = router_pair()
+    # devbuf (64 only) grows 1 MB while malloc-64 grows 640 bytes; libalias grows in 128
+    old["malloc_types"][1].update({"size": [64]})
+    new["malloc_types"][1].update({"size": [64], "memory-use": 200 * 128 + (1 << 20)})
+    new["zones"][2]["used"] = 20
+    d = diff(old, new)
+    z128 = next(g for g in d.rows if g.name == "malloc-128")
+    z64 = next(g for g in d.rows if g.name == "malloc-64")
+    assert z128.explained_by == [("libalias", 4000 * 128)]
+    assert z64.explained_by == [("devbuf", 640)] and z64.rank_bytes == 0
+
+
+def test_one_type_growth_is_not_credited_twice():
+    old, new = router_pair()
+    for s in (old, new):
+        s["malloc_types"][0]["size"] = [64, 128]
+    new["zones"][2]["used"] = 1010         # malloc-64 grows 64000 bytes too
+    d = diff(old, new)
+    credited = sum(b for g in d.rows for t, b in g.explained_by if t == "libalias")
+    assert credited == 4000 * 128          # libalias' growth, shared out once
+
+
+def test_snapshots_of_different_releases_or_architectures_are_refused():
+    from kmemdbg.leak.diff import ForeignSnapshots
+    old, new = router_pair()
+    new["target"].update({"version": "FreeBSD 14.1-RELEASE", "osreldate": 1401000})
+    with pytest.raises(ForeignSnapshots) as e:
+        diff(old, new)
+    assert "FreeBSD 13.2-RELEASE" in str(e.value) and "FreeBSD 14.1-RELEASE" in str(e.value)
+    assert "--any-kernel" in str(e.value)
+    assert any("different kernels" in w for w in diff(old, new, allow_foreign=True).warnings)
+    old, new = router_pair()
+    old["target"]["arch"], new["target"]["arch"] = "32-bit little-endian", "64-bit little-endian"
+    with pytest.raises(ForeignSnapshots, match="architecture"):
+        diff(old, new)

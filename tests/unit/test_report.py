@@ -109,7 +109,7 @@ def test_memory_and_total_columns_sort_on_bytes_and_show_humanized():
     cols = zone_columns(True, True)
     rows = [zone("small", used=5, free=3), zone("big", used=4000, free=100)]
     args = argparse.Namespace(match=None, sort="total", top=None)
-    assert [z.name for z in select(rows, cols, args, lambda z: z.name)] == ["big", "small"]
+    assert [z.name for z in select(rows, cols, args)] == ["big", "small"]
     table = render_table(rows, cols)
     assert table.splitlines()[0].split()[-2:] == ["MEMORY", "TOTAL"]
     assert table.splitlines()[3].split()[-2:] == ["1000K", "1.0M"]

@@ -14,9 +14,11 @@ from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 DESCRIPTION = """\
 Rank zones and malloc types by growth in bytes between OLD and NEW (snapshot files written by
 kmem-snapshot, or - for the target now; NEW defaults to the target).  A malloc(9) backing zone
-("128", "malloc-128") is ranked by the growth its malloc types do not explain, and names the types
-that grew with it, so one leak is not counted twice.  Rows above --threshold are culprits (by
-default 1% of the bytes in use in NEW's zones, at least 64 KiB); their
+("128", "malloc-128") is ranked by its growth and follows the malloc types that explain it (each
+type credited only for sizes it used, never beyond the zone's growth); only the unexplained part
+can make the zone a culprit, so one leak is not counted twice.  Growth comes first, shrinkage
+after.  Snapshots of different releases or architectures are refused (--any-kernel).  Rows above
+--threshold are culprits (by default 1% of the bytes in use in NEW's zones, at least 64 KiB); their
 owner (the global defining the malloc type or holding the zone pointer, its source file and
 module) is looked up in the target.  Exit status 1 when there is a culprit."""
 
@@ -34,6 +36,8 @@ def make_parser():
                         "1%% of NEW's zone bytes in use, at least 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-owner", action="store_true", help="do not look up owners in the target")
+    p.add_argument("--any-kernel", action="store_true",
+                   help="compare snapshots of different releases or architectures anyway")
     return p
 
 
@@ -50,7 +54,7 @@ def run_kmem_diff(target, args, out):
 
     old, new = load(args.old), load(args.new)
     threshold = auto_threshold(new) if args.threshold is None else args.threshold
-    d = diff(old, new)
+    d = diff(old, new, allow_foreign=args.any_kernel)
     warnings = d.warnings + warnings
     shown = d.rows[:args.top]
     hot = {id(g) for g in culprits(d, threshold)}

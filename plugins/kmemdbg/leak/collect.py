@@ -45,7 +45,8 @@ def take_snapshot(target, now=None, with_summary=False):
     mtypes = malloc_type_stats(target)
     rel = read_release(target)
     identity = {"version": rel.version, "osreldate": rel.osreldate,
-                "build_id": getattr(target, "build_id", None), "description": target.description}
+                "build_id": getattr(target, "build_id", None), "description": target.description,
+                "arch": f"{target.pointer_size * 8}-bit {target.byteorder}-endian"}
     now = now or datetime.datetime.now(datetime.timezone.utc)
     snap = snapshot.make_snapshot(identity, read_clock(target),
                                   [zone_row(z) for z in reversed(zones.zones)],

@@ -1,16 +1,20 @@
 """Diff two snapshots: what grew, by how much, how fast, and which malloc types explain it.
 
 malloc(9) memory shows twice: once per malloc type (vmstat -m) and once in the backing zone of
-each size ("128" / "malloc-128", vmstat -z).  Ranking both would double count, so a malloc zone is
-ranked by the growth its malloc types do not explain; the types themselves carry the growth, and
-the zone row names the types that grew with it.  A type served by several sizes could have grown
-in any of them, so each of its zones is credited with all of its growth: a malloc zone then
-ranks only on growth no malloc type can account for.
+each size ("128" / "malloc-128", vmstat -z).  Both rows are shown, side by side: a malloc zone
+ranks by its own growth, and right before it come the malloc types that explain that growth.
+A type's growth is credited only to zones of sizes it used, never more than a zone grew, and
+never twice (largest zone first); only the part of a zone's growth no type explains can make
+the zone a culprit, so one leak is not counted twice.
+
+Snapshots of different releases or architectures are refused (``ForeignSnapshots``): their
+zones and types are not the same things, and their differences are not growth.
 """
 
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from ..target.errors import KmemdbgError
 from .snapshot import elapsed_seconds
 
 ZONE, MALLOC, MALLOC_ZONE = "zone", "malloc", "malloc-zone"
@@ -21,7 +25,8 @@ class Growth:
     """One zone or malloc type that changed between two snapshots.
 
     ``bytes``/``items`` are the growth (new - old, negative when it shrank); ``rank_bytes`` is
-    what the ranking uses (for a malloc zone, the part no malloc type explains).
+    the growth judged against the culprit threshold (for a malloc zone, the part no malloc type
+    explains); ``explained_by`` the (type, bytes) credited to a malloc zone.
     """
 
     kind: str
@@ -58,29 +63,62 @@ def _zone_bytes(z):
     return (z.get("used") or 0) * (z.get("size") or 0)
 
 
-def diff(old, new) -> Diff:
-    """Compare two loaded snapshots (``snapshot.load`` or ``make_snapshot`` dicts)."""
-    warnings = []
-    ta, tb = old["target"], new["target"]
+class ForeignSnapshots(KmemdbgError):
+    """The two snapshots come from different releases or architectures."""
+
+
+def release_of(target):
+    """``osreldate`` when known, else the version's first words (``FreeBSD 13.2-RELEASE``)."""
+    if target.get("osreldate"):
+        return target["osreldate"]
+    return " ".join((target.get("version") or "").split()[:2]) or None
+
+
+def _describe(target):
+    text = target.get("version") or "unknown version"
+    if target.get("osreldate"):
+        text += f" (osreldate {target['osreldate']})"
+    return text + (f", {target['arch']}" if target.get("arch") else "")
+
+
+def check_same_kernel(ta, tb, allow_foreign=False):
+    """Refuse snapshots of different releases or architectures; a different build of the same
+    release is a warning (returned)."""
+    fields = [k for k, f in (("release", release_of), ("architecture", lambda t: t.get("arch")))
+              if f(ta) and f(tb) and f(ta) != f(tb)]
+    if fields and not allow_foreign:
+        raise ForeignSnapshots(f"the snapshots come from different kernels ({' and '.join(fields)}"
+                               f" differ): OLD {_describe(ta)}; NEW {_describe(tb)} "
+                               "(--any-kernel compares them anyway)")
     for key in ("build_id", "version"):
-        if ta.get(key) and tb.get(key) and ta[key] != tb[key]:
-            warnings.append(f"the snapshots come from different kernels ({key} differs: "
-                            f"{ta[key]!r} vs {tb[key]!r})")
-            break
+        if fields or (ta.get(key) and tb.get(key) and ta[key] != tb[key]):
+            what = " and ".join(fields) if fields else f"{key}"
+            return [f"the snapshots come from different kernels ({what} differs: "
+                    f"{_describe(ta)} vs {_describe(tb)})"]
+    return []
+
+
+def diff(old, new, allow_foreign=False) -> Diff:
+    """Compare two loaded snapshots (``snapshot.load`` or ``make_snapshot`` dicts).
+
+    :raises ForeignSnapshots: different releases or architectures, unless ``allow_foreign``.
+    """
+    warnings = check_same_kernel(old["target"], new["target"], allow_foreign)
     seconds = elapsed_seconds(old, new)
     if seconds is None:
         warnings.append("no kernel clock in one snapshot (or it did not advance): rates not shown")
 
-    rows = []
+    mallocs = []
     old_m, new_m = _keyed(old["malloc_types"], "type"), _keyed(new["malloc_types"], "type")
     for key in sorted(set(old_m) | set(new_m)):
         a, b = old_m.get(key, {}), new_m.get(key, {})
         ob, nb = a.get("memory-use") or 0, b.get("memory-use") or 0
         items = (b.get("in-use") or 0) - (a.get("in-use") or 0)
         if nb != ob or items:
-            rows.append(Growth(MALLOC, key[0], nb - ob, items, ob, nb, nb - ob))
+            mallocs.append(Growth(MALLOC, key[0], nb - ob, items, ob, nb, nb - ob))
 
     malloc_sizes = {z["name"]: z["size"] for z in new.get("malloc_zones", [])}
+    zones = []
     old_z, new_z = _keyed(old["zones"], "name"), _keyed(new["zones"], "name")
     for key in sorted(set(old_z) | set(new_z)):
         a, b = old_z.get(key, {}), new_z.get(key, {})
@@ -89,21 +127,53 @@ def diff(old, new) -> Diff:
         if nb == ob and not items:
             continue
         g = Growth(ZONE, key[0], nb - ob, items, ob, nb, nb - ob)
-        size = malloc_sizes.get(key[0])
-        if size is not None:
+        if key[0] in malloc_sizes:
             g.kind = MALLOC_ZONE
-            g.explained_by = sorted(
-                ((m.name, m.bytes) for m in rows
-                 if m.kind == MALLOC and m.bytes > 0 and size in _sizes_of(new_m, m.name)),
-                key=lambda t: (-t[1], t[0]))
-            g.rank_bytes = max(0, g.bytes - sum(b_ for _, b_ in g.explained_by))
-        rows.append(g)
+        zones.append(g)
 
+    _explain(zones, mallocs, malloc_sizes, old_m, new_m)
+    rows = _grouped(zones, mallocs)
     if seconds:
         for g in rows:
             g.rate = g.bytes / seconds
-    rows.sort(key=lambda g: (-g.rank_bytes, g.kind != MALLOC, g.name))
     return Diff(rows, seconds, warnings)
+
+
+def _explain(zones, mallocs, malloc_sizes, old_m, new_m):
+    """Credit each malloc zone's growth to the grown types of its size (largest zone first,
+    largest remaining type first), each type's growth used once and a zone never over-credited."""
+    left = {m.name: m.bytes for m in mallocs if m.bytes > 0}
+    for z in sorted((z for z in zones if z.kind == MALLOC_ZONE and z.bytes > 0),
+                    key=lambda z: (-z.bytes, z.name)):
+        size, room = malloc_sizes[z.name], z.bytes
+        users = [t for t in left if size in set(_sizes_of(new_m, t)) | set(_sizes_of(old_m, t))]
+        for t in sorted(users, key=lambda t: (-left[t], t)):
+            take = min(left[t], room)
+            if take > 0:
+                z.explained_by.append((t, take))
+                left[t] -= take
+                room -= take
+        z.rank_bytes = room
+
+
+def _grouped(zones, mallocs):
+    """Rows in print order: growth first (largest first), then shrinkage (largest first); a
+    malloc zone ranks by its growth and is preceded by the types it credits most."""
+    home = {}
+    for z in zones:
+        for t, b in z.explained_by:
+            if t not in home or b > home[t][1]:
+                home[t] = (z, b)
+    groups = [[m] for m in mallocs if m.name not in home]
+    for z in zones:
+        types = [m for m in mallocs if home.get(m.name, (None,))[0] is z]
+        types.sort(key=lambda m: (-home[m.name][1], m.name))
+        groups.append(types + [z])
+
+    def key(group):
+        lead = max(group, key=lambda g: g.bytes).bytes
+        return (lead <= 0, -abs(lead), group[-1].kind == MALLOC_ZONE, group[0].name)
+    return [g for group in sorted(groups, key=key) for g in group]
 
 
 def _sizes_of(keyed, name):

@@ -31,7 +31,7 @@ class SnapshotError(KmemdbgError):
 def make_snapshot(identity, clock, zones, mtypes, malloc_zones, taken_at):
     """Assemble a snapshot dict.
 
-    :param identity: ``{"version", "osreldate", "build_id", "description"}`` of the target.
+    :param identity: ``{"version", "osreldate", "build_id", "description", "arch"}`` of the target.
     :param clock: ``{"ticks", "hz", "uptime"}`` as the kernel keeps them (values may be None).
     :param zones: rows with ``ZONE_KEYS`` (the ``--where`` view).
     :param mtypes: rows with ``MTYPE_KEYS`` (every type, including unused ones).
