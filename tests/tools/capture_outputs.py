@@ -16,7 +16,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("KMEMDBG_IMAGES") or os.path.join(REPO, "vm_images", "build")
-KMEM_GDB = os.path.join(REPO, "kgdb_scripts", "kmem.gdb")
+KMEM_GDB = os.path.join(REPO, "plugins", "gdb_kmem.py")
 
 COMMANDS = (
     [f"uma-zones --format {f}" for f in ("table", "json", "vmstat", "csv")]
