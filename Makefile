@@ -62,7 +62,7 @@ demo: images
 	@$(GDB) -q -nx -batch -ex 'source plugins/gdb_kmem.py' \
 	  -ex "python gdb.execute('core-file $(DEMO_DIR)/vmcore.30', to_string=True)" \
 	  -ex 'kmem-snapshot save $(DEMO_DIR)/snapshot.30.json' $(DEMO_DIR)/kernel
-	-@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,kmem-diff@$(DEMO_DIR)/snapshot.30.json@--top@8)
+	@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,kmem-diff@$(DEMO_DIR)/snapshot.30.json@--top@8)
 	@echo; echo "=== the picture: kmem-report of the crash, with growth since the core at tick 30 ==="
 	@$(call GDB_DEMO,$(DEMO_DIR)/kernel,$(DEMO_DIR)/vmcore,kmem-report@--html@$(DEMO_DIR)/report.html@--snapshots@$(DEMO_DIR)/snapshot.30.json)
 	@echo "open $(DEMO_DIR)/report.html in a browser"

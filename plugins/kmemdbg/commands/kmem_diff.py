@@ -20,7 +20,8 @@ can make the zone a culprit, so one leak is not counted twice.  Growth comes fir
 after.  Snapshots of different releases or architectures are refused (--any-kernel).  Rows above
 --threshold are culprits (by default 1% of the bytes in use in NEW's zones, at least 64 KiB); their
 owner (the global defining the malloc type or holding the zone pointer, its source file and
-module) is looked up in the target.  Exit status 1 when there is a culprit."""
+module) is looked up in the target.  A culprit is a finding, not a failure: the command succeeds
+(a debugger script goes on) unless --exit-status asks for status 1 when there is one."""
 
 
 def make_parser():
@@ -36,6 +37,8 @@ def make_parser():
                         "1%% of NEW's zone bytes in use, at least 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-owner", action="store_true", help="do not look up owners in the target")
+    p.add_argument("--exit-status", action="store_true",
+                   help="fail with status 1 when there is a culprit (for scripts that branch on it)")
     p.add_argument("--any-kernel", action="store_true",
                    help="compare snapshots of different releases or architectures anyway")
     return p
@@ -72,7 +75,7 @@ def run_kmem_diff(target, args, out):
         out.write(growth_table(d, shown, hot, owners, threshold))
         for w in warnings:
             out.write(f"kmemdbg: warning: {w}\n")
-    return FAILED if hot else OK
+    return FAILED if hot and args.exit_status else OK
 
 
 KMEM_DIFF = command(CommandSpec("kmem-diff", "rank growth between two snapshots, with owners",

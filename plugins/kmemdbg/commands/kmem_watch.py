@@ -11,7 +11,7 @@ from ..report.bars import render_sparklines
 from ..report.diff import growth_json, growth_table
 from ..target.errors import KmemdbgError
 from .options import AUTO, count, positive_count, seconds, size
-from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
+from .registry import OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
 On a live target (attached process, remote stub), take a snapshot, let the target run for
@@ -58,16 +58,15 @@ def run_kmem_watch(target, args, out):
         except OSError as e:
             raise KmemdbgError(f"cannot create {args.save}: {e.strerror}") from None
     first, _ = sample(target, args.save, 0)
-    series, hot = [first], []
+    series = [first]
     for i in range(1, args.count + 1):
         target.run_for(args.interval)
         snap, warnings = sample(target.fresh(), args.save, i)   # a fresh page cache: memory moved
         series.append(snap)
         d = diff(first, snap)
         limit = args.threshold if args.threshold is not None else auto_threshold(snap)
-        hot = culprits(d, limit)
+        ids = {id(g) for g in culprits(d, limit)}
         shown = d.rows[:args.top]
-        ids = {id(g) for g in hot}
         if args.format == "json":
             out.write(json.dumps({"kmem-watch": {"sample": i, "seconds": d.seconds,
                                                  "warnings": d.warnings + warnings,
@@ -82,7 +81,7 @@ def run_kmem_watch(target, args, out):
             out.flush()
     if args.save and args.format != "json":
         out.write(f"kmem-watch: {len(series)} snapshots saved in {args.save}\n")
-    return FAILED if hot else OK
+    return OK     # growth is a finding (printed), not a failure that would stop a debugger script
 
 
 KMEM_WATCH = command(CommandSpec("kmem-watch", "sample a live kernel and show what grows",
