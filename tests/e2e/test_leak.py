@@ -137,3 +137,32 @@ def test_diff_refuses_snapshots_of_another_release_and_architecture(kind, tmp_pa
     assert "release and architecture differ" in refused
     assert all(" ".join(v.split()[:2]) in refused for v in versions), (versions, refused)
     assert any("different kernels" in w for w in json.loads(forced)["kmem-diff"]["warnings"])
+
+
+@pytest.mark.skipif(not ROUTER, reason=SKIP_REASON)
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_a_found_leak_does_not_stop_a_debugger_script(kind, tmp_path):
+    """kmem-diff with a culprit succeeds: the rest of a gdb command file / lldb -b runs, and
+    the debugger exits 0; --exit-status opts into the failure."""
+    _, early, late = ROUTER[-1]
+    snap = tmp_path / "early.json"
+    plugin = os.path.join(ROOT, "plugins")
+    if kind == "gdb":
+        script = tmp_path / "leak.gdb"
+        script.write_text(f"source {plugin}/gdb_kmem.py\nkmem-snapshot save {snap}\n")
+        subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", str(script), early.kernel, early.core],
+                       capture_output=True, timeout=300)
+        script.write_text(f"source {plugin}/gdb_kmem.py\nkmem-diff {snap} --top 3\n"
+                          "echo after-the-diff\\n\n")
+        p = subprocess.run(["gdb", "-q", "-nx", "-batch", "-x", str(script), late.kernel, late.core],
+                           capture_output=True, text=True, timeout=300)
+    else:
+        base = ["lldb-19", "--no-lldbinit", "-b", "-o", f"command script import {plugin}/lldb_kmem.py"]
+        subprocess.run(base[:3] + ["-c", early.core, early.kernel] + base[3:] +
+                       ["-o", f"kmem-snapshot save {snap}"], capture_output=True, timeout=300)
+        p = subprocess.run(base[:3] + ["-c", late.core, late.kernel] + base[3:] +
+                           ["-o", f"kmem-diff {snap} --top 3", "-o", "script print('after-the-diff')"],
+                           capture_output=True, text=True, timeout=300)
+    out = p.stdout + p.stderr
+    assert "libalias" in out and "after-the-diff" in out and "error" not in out.lower(), out
+    assert p.returncode == 0, out
