@@ -69,8 +69,10 @@ def test_run_returns_only_the_output(session):
 
 def test_failure_is_one_line_and_a_status(session):
     out = session.run("kmemdbg-selftest --fail")
-    assert out == ("kmemdbg: error: kmemdbg-selftest: symbol 'uma_kegs' not found "
-                   "(is this a FreeBSD kernel with debug info?)\n")
+    error, hint = out.splitlines()      # the error, then what to do about it (commands/hints.py)
+    assert error == ("kmemdbg: error: kmemdbg-selftest: symbol 'uma_kegs' not found "
+                     "(is this a FreeBSD kernel with debug info?)")
+    assert hint.startswith("kmemdbg: hint: not a FreeBSD kernel with debug info")
     assert session.status == 1
     # What the terminal showed: the debugger's own failure line after the command's output.
     assert session.transcript[-1].replace("\r", "").endswith(
@@ -103,7 +105,8 @@ def test_real_commands_fail_cleanly_on_a_non_freebsd_target(session):
     """The fixture is no kernel: every installed command must say so, not crash."""
     out = session.run("uma-zones")
     assert "Traceback" not in out and out.startswith("kmemdbg: error: uma-zones: ")
-    assert out.count("\n") == 1 and session.status == 1
+    assert out.count("\n") == 2 and session.status == 1
+    assert out.splitlines()[1].startswith("kmemdbg: hint: not a FreeBSD kernel with debug info")
 
 
 def test_reload_keeps_the_commands(session):

@@ -85,7 +85,8 @@ def test_missing_symbol_is_one_clear_line():
     del k.t.symbols["uma_kegs"]
     rc, text = run(k.t, "uma-zones")
     assert rc == 1 and text.startswith("kmemdbg: error: uma-zones: symbol 'uma_kegs' not found")
-    assert "Traceback" not in text and text.count("\n") == 1
+    assert "Traceback" not in text and text.count("\n") == 2
+    assert text.splitlines()[1].startswith("kmemdbg: hint: not a FreeBSD kernel with debug info")
 
 
 def test_missing_member_is_one_clear_line():
@@ -120,3 +121,16 @@ def test_corrupt_row_is_marked_and_summarized():
     doc = json.loads(text)
     assert "victim" in doc["warnings"][0]
     assert [r["free"] for r in doc["memory-zone-statistics"]["zone"] if r["name"] == "victim"] == [None]
+
+
+def test_hints_pick_the_usual_mistake():
+    from kmemdbg.commands import hints
+    from kmemdbg.target.errors import MemoryFault, MissingModule, SymbolNotFound
+    assert hints.hint_for(SymbolNotFound("mp_maxid"), "kernel /k").startswith(
+        "kmemdbg: hint: no core or process is loaded")
+    assert "debug info" in hints.hint_for(SymbolNotFound("mp_maxid"), "kernel /k, core /c")
+    assert "may not be the one" in hints.hint_for(MemoryFault(0x41fe4, 4, "mp_maxid"),
+                                                  "kernel /k, core /c")
+    # a damaged structure deep in a core is not a wrong kernel
+    assert hints.hint_for(MemoryFault(0x1000, 8, "struct uma_zone.uz_name"), "kernel /k, core /c") is None
+    assert "-tabulate" in hints.hint_for(MissingModule("tabulate", "tables"), None)

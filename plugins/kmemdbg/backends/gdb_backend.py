@@ -11,7 +11,7 @@ import threading
 
 import gdb
 
-from ..commands import REGISTRY, host, load_commands
+from ..commands import REGISTRY, hints, host, load_commands
 from ..target import TLS_SECTIONS, DataSection, SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -468,6 +468,8 @@ def install(specs=None, quiet=True, reload_command=True) -> int:
     if specs is None:
         for mod, err in load_commands():
             gdb.write(f"kmemdbg: warning: command module {mod} not loaded: {err}\n")
+        for note in hints.load_notes():
+            gdb.write(note + "\n")
         specs = list(REGISTRY)
     for spec in specs:
         cls = type(f"Cmd_{spec.name.replace('-', '_')}", (KmemdbgCommand,),

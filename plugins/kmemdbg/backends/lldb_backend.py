@@ -12,7 +12,7 @@ import time
 
 import lldb
 
-from ..commands import REGISTRY, host, load_commands
+from ..commands import REGISTRY, hints, host, load_commands
 from ..target import TLS_SECTIONS, DataSection, SymbolInfo
 from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -594,6 +594,8 @@ def install(debugger, specs=None, quiet=True, reload_command=True) -> int:
     if specs is None:
         for mod, err in load_commands():
             print(f"kmemdbg: warning: command module {mod} not loaded: {err}")
+        for note in hints.load_notes():
+            print(note)
         specs = list(REGISTRY)
     # lldb resolves the dotted class path in its script session namespace, so the module must
     # be imported there (a plain Python import elsewhere is not enough).

@@ -10,7 +10,7 @@ import pkgutil
 from .registry import REGISTRY, CommandSpec, command, run_command  # noqa: F401
 
 # Modules of this package that hold no command.
-_HELPERS = {"host", "listing", "options", "registry"}
+_HELPERS = {"hints", "host", "listing", "options", "registry"}
 
 
 def load_commands():

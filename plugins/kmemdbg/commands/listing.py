@@ -92,8 +92,9 @@ def emit(out, args, rows, columns, kind, warnings, text_renderer, context, notes
     elif args.format in ("vmstat", "ddb"):
         out.write(text_renderer(rows))
     else:
+        table = render_table(rows, columns)     # first: without tabulate, only the error shows
         out.write(context())
-        out.write(render_table(rows, columns))
+        out.write(table)
     if args.format != "json":
         if warnings:
             out.write(f"kmemdbg: warning: {len(warnings)} problem(s) reading the target "

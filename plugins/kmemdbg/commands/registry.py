@@ -15,6 +15,7 @@ from typing import Callable, List
 from ..kernel.release import check_kernel_match
 from ..target.errors import CommandArgumentError, KmemdbgError
 from ..target.pagecache import PageCache
+from .hints import hint_for
 
 # Exit statuses, for batch use (gdb -batch / lldb -b and kgdb_scripts/leakcheck).
 OK, FAILED, USAGE = 0, 1, 2
@@ -125,6 +126,16 @@ class LazyTarget:
         setattr(self._resolve(), name, value)
 
 
+def _description(target):
+    """What the target is (``kernel K, core C``), or None if it was never built or cannot say."""
+    if target._target is None:
+        return None
+    try:
+        return target.description
+    except Exception:   # only for a hint: never let it hide the error being reported
+        return None
+
+
 def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     """Parse ``argv``, run ``spec`` against the target, and turn every failure into one line.
 
@@ -155,6 +166,9 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
         if debug_enabled():
             raise
         out.write(f"kmemdbg: error: {spec.name}: {e}\n")
+        hint = hint_for(e, _description(target))
+        if hint:
+            out.write(hint + "\n")
         return FAILED
     except Exception as e:  # a bug in kmemdbg must not kill the debugger session
         if debug_enabled():

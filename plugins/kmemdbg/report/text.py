@@ -2,6 +2,8 @@
 
 import re
 
+from ..target.errors import MissingModule
+
 
 def number(value):
     """A count as a cell: ``?`` when it could not be read."""
@@ -35,8 +37,13 @@ def render_rows(rows, headers, numeric=()):
     the same text, as long as no cell holds what multi-line layout treats differently (line
     breaks or other unprintable characters, spaces at either end, an empty first or last cell);
     a table with such a cell is laid out row by row.
+
+    :raises MissingModule: tabulate is not installed in the debugger's Python.
     """
-    from tabulate import tabulate   # the only third-party import, kept behind report/
+    try:
+        from tabulate import tabulate   # the only third-party import, kept behind report/
+    except ImportError:
+        raise MissingModule("tabulate", "tables") from None
     align = ["right" if i in numeric else "left" for i in range(len(headers))]
     if not rows:
         return "  ".join(h for h in headers if h) + "\n(no rows)\n"

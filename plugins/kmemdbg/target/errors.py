@@ -70,6 +70,15 @@ class UnsupportedLayout(KmemdbgError):
     """The debug info describes a shape no known FreeBSD era has."""
 
 
+class MissingModule(KmemdbgError):
+    """A Python module the output needs is not installed in the debugger's Python."""
+
+    def __init__(self, module, needed_for):
+        self.module = module
+        super().__init__(f"Python module '{module}' is not installed in this debugger's Python "
+                         f"({needed_for} need it; --format json, csv and vmstat do not)")
+
+
 class CommandArgumentError(KmemdbgError):
     """Bad command line; argparse's SystemExit must never reach the debugger."""
 
