@@ -77,3 +77,34 @@ def test_live_views_equal_ledger_and_watch_sees_the_leak(kind, era, tmp_path):
         if dbg is not None:
             dbg.close()
         live.close()
+
+
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_watch_streams_samples_with_owners_quietly_and_stops_on_ctrl_c(kind, tmp_path):
+    """Each sample shows when taken, with the culprit's owner and no debugger stop notices in
+    between; Ctrl-C ends the watch within a second, the target alive under the debugger."""
+    live = LiveKernel(ERAS[0], tmp_path, interval=1)
+    dbg = None
+    try:
+        live.wait_tick(2)
+        dbg = Debugger.open(kind, live.kernel, pid=live.pid)
+        child = dbg.child
+        child.sendline("kmem-watch --interval 3 --count 20 --top 4 --threshold 1K")
+        child.expect("--- sample 2/20", timeout=60)     # printed while the command still runs
+        time.sleep(1)
+        pressed = time.monotonic()
+        child.send("\x03")
+        child.expect_exact(dbg.prompt, timeout=30)
+        took = time.monotonic() - pressed
+        text = child.before.replace("\r", "")
+        assert took < 1.0, f"{kind}: Ctrl-C took {took:.2f} s"
+        assert "kmem-watch: interrupted (Ctrl-C) after 2 of 20 samples" in text, text[-800:]
+        for noise in ("Program received", "Process ", "stop reason", "frame #", "Interrupt."):
+            assert noise not in text, f"{kind}: {noise!r} between samples:\n{text[-1500:]}"
+        assert "M_ALIAS" in text, text[-1500:]        # owners, as kmem-diff names them
+        assert dbg.alive() and live.proc.poll() is None
+        assert "libalias" in dbg.run("malloc-types --sort memory-use --top 1", timeout=60)
+    finally:
+        if dbg is not None:
+            dbg.close()
+        live.close()

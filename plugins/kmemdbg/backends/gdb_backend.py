@@ -5,6 +5,7 @@ DWARF type shapes; every gdb exception is translated into the kmemdbg error tree
 (pwndbg's ``dbg/gdb.py`` shape, narrowed to what ``kmemdbg.target`` documents).
 """
 
+import contextlib
 import os
 import re
 import threading
@@ -350,22 +351,57 @@ class GdbTarget:
         A synchronous ``continue`` keeps gdb's event loop turning; a timer thread posts an
         ``interrupt`` into that loop (``gdb.post_event`` is the only thread-safe entry into gdb),
         so the ``continue`` returns with the target stopped (SIGINT, not passed on), never
-        left running, never killed.
+        left running, never killed.  gdb's stop notice ("Program received signal SIGINT") goes
+        to /dev/null while it runs (``_quiet_stops``): it is ours, not news.  A stop before the timer fired is the
+        user's Ctrl-C (gdb stops the target at once): ``KeyboardInterrupt``, target stopped.
         """
         if not self.is_live:
             raise TargetError("cannot resume: not a live target")
+        state = {"fired": False, "running": True}
+
+        def interrupt():
+            if state["running"]:        # not after a Ctrl-C already ended the continue
+                gdb.execute("interrupt", to_string=True)
 
         def stop():
-            gdb.post_event(lambda: gdb.execute("interrupt", to_string=True))
+            state["fired"] = True
+            gdb.post_event(interrupt)
 
         timer = threading.Timer(seconds, stop)
         timer.start()
         try:
-            gdb.execute("continue", to_string=True)
+            with _quiet_stops():
+                gdb.execute("continue", to_string=True)
         except gdb.error as e:
             raise TargetError(f"cannot resume: {e}") from None
         finally:
+            state["running"] = False
             timer.cancel()
+        if not gdb.selected_inferior().pid:
+            raise TargetError("the target exited while it ran")
+        if not state["fired"]:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _quiet_stops():
+    """gdb's terminal output goes to /dev/null meanwhile: the stop notices of a ``continue``
+    ("Program received signal SIGINT", the frame) are printed by gdb's console interpreter
+    straight to its terminal, past ``to_string``, ``set logging`` and
+    ``suppress-cli-notifications`` alike, so file descriptors 1 and 2 are swapped for a while."""
+    gdb.flush()
+    saved = [os.dup(fd) for fd in (1, 2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in (1, 2):
+            os.dup2(null, fd)
+        yield
+    finally:
+        gdb.flush()
+        for fd, copy in zip((1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+        os.close(null)
 
 
 # ---- one target per program space, until the objfiles change ------------------------------------

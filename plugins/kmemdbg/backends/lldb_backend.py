@@ -6,8 +6,13 @@ symbols and DWARF type shapes, and turns every ``SBError`` into the kmemdbg erro
 ``unsigned long``, ``bool``); ``typenames`` brings both debuggers to the same spelling.
 """
 
+import contextlib
+import ctypes
 import os
+import select
+import signal
 import struct
+import threading
 import time
 
 import lldb
@@ -459,22 +464,8 @@ class LldbTarget:
 
     # ---- live control ------------------------------------------------------------------------
 
-    def _resume(self):
-        """Let a stopped live process run (asynchronously; the debugger stays usable)."""
-        if not self.is_live:
-            raise TargetError("cannot resume: not a live target")
-        debugger = self.debugger or self.target.GetDebugger()
-        was_async = debugger.GetAsync()
-        debugger.SetAsync(True)
-        try:
-            err = self.process.Continue()
-        finally:
-            debugger.SetAsync(was_async)
-        if not err.Success():
-            raise TargetError(f"cannot resume: {err.GetCString()}")
-
     def _interrupt(self, timeout: float = 10.0):
-        """Stop a process that ``_resume()`` let run, and wait until lldb sees it stopped."""
+        """Stop a process that still runs, and wait until lldb sees it stopped."""
         p = self.process
         if p.GetState() == lldb.eStateStopped:
             return
@@ -488,12 +479,80 @@ class LldbTarget:
             raise TargetError(f"cannot interrupt: {err.GetCString()}")
 
     def run_for(self, seconds: float):
-        """Let a stopped live process run for ``seconds`` and stop it again."""
-        self._resume()
+        """Let a stopped live process run for ``seconds`` and stop it again.
+
+        A synchronous ``Continue`` (its stop is not announced, unlike an asynchronous one's
+        "Process N stopped"), ended by a watchdog thread's ``SendAsyncInterrupt`` when the time
+        is up or at once on Ctrl-C, which ``_ctrl_c`` makes visible to the watchdog (lldb only
+        marks a Ctrl-C for a Python command once the ``Continue`` has returned); then
+        ``KeyboardInterrupt`` ends the command, as in gdb.
+        """
+        if not self.is_live:
+            raise TargetError("cannot resume: not a live target")
+        if self._interrupt_requested():        # Ctrl-C while the last sample was taken
+            raise KeyboardInterrupt
+        debugger = self.debugger or self.target.GetDebugger()
+        p = self.process
+        done = threading.Event()
+        pressed = []
+
+        def watchdog(ctrl_c):
+            deadline = time.monotonic() + seconds
+            while not done.is_set() and time.monotonic() < deadline:
+                if select.select([ctrl_c], [], [], 0.1)[0]:
+                    pressed.append(True)
+                    break
+            if not done.is_set():
+                p.SendAsyncInterrupt()
+
+        was_async = debugger.GetAsync()
+        debugger.SetAsync(False)
         try:
-            time.sleep(seconds)
+            with _ctrl_c() as ctrl_c:
+                thread = threading.Thread(target=watchdog, args=(ctrl_c,), daemon=True)
+                thread.start()
+                try:
+                    err = p.Continue()
+                finally:
+                    done.set()
+                    thread.join()
         finally:
+            debugger.SetAsync(was_async)
+        if p.GetState() != lldb.eStateStopped:
             self._interrupt()
+            if not err.Success():
+                raise TargetError(f"cannot resume: {err.GetCString()}")
+        if pressed or self._interrupt_requested():
+            raise KeyboardInterrupt
+
+    def _interrupt_requested(self):
+        debugger = self.debugger or self.target.GetDebugger()
+        return debugger.InterruptRequested() or \
+            debugger.GetCommandInterpreter().WasInterrupted()
+
+
+@contextlib.contextmanager
+def _ctrl_c():
+    """A pipe that receives a byte when the user presses Ctrl-C, meanwhile.
+
+    Python writes the signal number to its wakeup fd from the C signal handler itself, even
+    while the main thread is blocked in lldb; lldb's own SIGINT handler (installed from C, so
+    Python cannot name it) is saved and put back as raw ``sigaction`` bytes.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    saved = ctypes.create_string_buffer(512)       # larger than any struct sigaction
+    libc.sigaction(signal.SIGINT, None, saved)
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    signal.signal(signal.SIGINT, lambda *_: None)
+    old_fd = signal.set_wakeup_fd(w)
+    try:
+        yield r
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        libc.sigaction(signal.SIGINT, saved, None)
+        os.close(r)
+        os.close(w)
 
 
 # ---- one target per (target, process, modules) -------------------------------------------------
@@ -517,6 +576,23 @@ def current_target(debugger) -> LldbTarget:
 
 # ---- command host ------------------------------------------------------------------------------
 
+class _StreamingBuffer(host.OutputBuffer):
+    """The command's output, held for ``result.Print`` at the end, except what the command
+    flushes (``kmem-watch``, once per sample): that goes to the debugger's output at once."""
+
+    def __init__(self, debugger):
+        super().__init__()
+        self.debugger = debugger
+
+    def flush(self):
+        text = self.getvalue()
+        self.parts.clear()
+        if text:
+            f = self.debugger.GetOutputFile()
+            f.Write(text.encode())
+            f.Flush()
+
+
 class KmemdbgCommand:
     """Base of the per-spec classes registered with ``command script add -c``."""
 
@@ -532,7 +608,7 @@ class KmemdbgCommand:
         return host.command_doc(self.spec)
 
     def __call__(self, debugger, command, exe_ctx, result):
-        out = host.OutputBuffer()
+        out = _StreamingBuffer(debugger)
         try:
             argv = host.lex(command)
         except ValueError as e:

@@ -6,6 +6,7 @@ import os
 from ..leak import snapshot
 from ..leak.collect import take_snapshot
 from ..leak.diff import auto_threshold, culprits, diff
+from ..leak.owner import growth_owners
 from ..leak.growth import row_bytes
 from ..report.bars import render_sparklines
 from ..report.diff import growth_json, growth_table
@@ -16,8 +17,11 @@ from .registry import OK, CommandSpec, KmemArgumentParser, command
 DESCRIPTION = """\
 On a live target (attached process, remote stub), take a snapshot, let the target run for
 --interval seconds, stop it, take another, and print the growth since the first sample, with a
-sparkline of each top grower over the samples; --count times.  The target runs between samples and
-is stopped again, as before the command, at the end (also on Ctrl-C).  --save DIR writes every
+sparkline of each top grower over the samples; --count times.  Each sample is printed when taken,
+culprits with their owners as kmem-diff names them, without the debugger's stop notices.  The
+target runs between samples and is stopped again, as before the command, at the end; Ctrl-C ends
+the watch within a second, the samples so far printed and the target alive under the debugger.
+--save DIR writes every
 sample as a snapshot file (kmem-NNNN.json, with kmem-summary's reconciliation) for kmem-diff and
 kmem-report (kgdb_scripts/kmem-report DIR -o report.html)."""
 
@@ -59,29 +63,51 @@ def run_kmem_watch(target, args, out):
             raise KmemdbgError(f"cannot create {args.save}: {e.strerror}") from None
     first, _ = sample(target, args.save, 0)
     series = [first]
+    known = {}          # (kind, name) -> owner: looked up once, when a row first is a culprit
     for i in range(1, args.count + 1):
-        target.run_for(args.interval)
-        snap, warnings = sample(target.fresh(), args.save, i)   # a fresh page cache: memory moved
-        series.append(snap)
-        d = diff(first, snap)
-        limit = args.threshold if args.threshold is not None else auto_threshold(snap)
-        ids = {id(g) for g in culprits(d, limit)}
-        shown = d.rows[:args.top]
-        if args.format == "json":
-            out.write(json.dumps({"kmem-watch": {"sample": i, "seconds": d.seconds,
-                                                 "warnings": d.warnings + warnings,
-                                                 "rows": [growth_json(g, id(g) in ids, None)
-                                                          for g in shown]}}) + "\n")
-        else:
-            out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
-            out.write(growth_table(d, shown, ids, {}, limit))
-            out.write(render_sparklines([(g.name, [row_bytes(x, g.kind, g.name) for x in series])
-                                         for g in shown if g.rank_bytes > 0]))
-        if hasattr(out, "flush"):
-            out.flush()
+        try:
+            target.run_for(args.interval)
+            snap, warnings = sample(target.fresh(), args.save, i)   # a fresh page cache
+            series.append(snap)
+            d = diff(first, snap)
+            limit = args.threshold if args.threshold is not None else auto_threshold(snap)
+            shown = {id(g) for g in d.rows[:args.top]}
+            hot = [g for g in culprits(d, limit) if id(g) in shown]
+            new = [g for g in hot if (g.kind, g.name) not in known]
+            if new:
+                try:
+                    found = growth_owners(target, new, warnings)
+                except KmemdbgError as e:
+                    found = {}
+                    warnings.append(f"owners not looked up: {e}")
+                known.update({(g.kind, g.name): found.get(id(g)) for g in new})
+        except KeyboardInterrupt:   # Ctrl-C: the samples so far stand, the target is stopped
+            out.write(f"kmem-watch: interrupted (Ctrl-C) after {i - 1} of {args.count} samples\n")
+            break
+        _print_sample(out, args, i, d, warnings, hot, known, limit, series)
     if args.save and args.format != "json":
         out.write(f"kmem-watch: {len(series)} snapshots saved in {args.save}\n")
     return OK     # growth is a finding (printed), not a failure that would stop a debugger script
+
+
+def _print_sample(out, args, i, d, warnings, hot, known, limit, series):
+    """One sample, written and flushed at once (the debugger shows it while the next runs)."""
+    shown = d.rows[:args.top]
+    ids = {id(g) for g in hot}
+    owners = {id(g): known[(g.kind, g.name)] for g in hot if known.get((g.kind, g.name))}
+    if args.format == "json":
+        out.write(json.dumps({"kmem-watch": {"sample": i, "seconds": d.seconds,
+                                             "warnings": d.warnings + warnings,
+                                             "rows": [growth_json(g, id(g) in ids, owners.get(id(g)))
+                                                      for g in shown]}}) + "\n")
+    else:
+        out.write(f"--- sample {i}/{args.count}: growth since the first sample\n")
+        out.write(growth_table(d, shown, ids, owners, limit))
+        out.write(render_sparklines([(g.name, [row_bytes(x, g.kind, g.name) for x in series])
+                                     for g in shown if g.rank_bytes > 0]))
+        for w in warnings:
+            out.write(f"kmemdbg: warning: {w}\n")
+    out.flush()
 
 
 KMEM_WATCH = command(CommandSpec("kmem-watch", "sample a live kernel and show what grows",
