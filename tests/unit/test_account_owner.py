@@ -102,7 +102,8 @@ def test_kmem_summary_json_and_table():
     for c in s["categories"]:                   # each category is made of its parts, to the byte
         assert sum(p["bytes"] for p in s["parts"][c["key"]]) == \
             (c["bytes"] if c["key"] != "malloc_large" else 0), c["key"]
-    assert s["top_zones"] == [{"name": "mbuf", "bytes": 2048, "used": 8, "size": 256}]
+    assert s["top_zones"] == [{"name": "mbuf", "bytes": 2048, "total": (8 + 5) * 256, "used": 8,
+                              "size": 256}]             # footprint: 8 used + 5 free items
     assert s["top_malloc_types"] == [{"type": "devbuf", "bytes": 4736, "in-use": 6}]
     assert s["limits"] == [] and s["warnings"] == [] and s["unreadable"] == []
     rc, text = run(k, "kmem-summary")
@@ -136,7 +137,7 @@ def test_snapshot_then_diff_names_the_growth_and_its_owner(tmp_path):
                      [before, after, "--no-owner", "--exit-status"], out)
     text = out.getvalue()
     assert rc == 1 and text.splitlines()[0] == "growth (time unknown); culprit threshold 64K"
-    assert text.splitlines()[3].split() == ["*", "malloc", "leaky", "+1.0M", "+1024", "1.0M"]
+    assert text.splitlines()[3].split() == ["*malloc", "leaky", "+1.0M", "+1024", "1.0M"]
 
 
 def test_kmem_summary_bars_and_kmem_report_page(tmp_path):

@@ -76,8 +76,9 @@ def test_where_and_kvm_options():
 
 def test_table_has_context_line():
     _, text = run(kernel().t, "uma-zones")
-    first = text.splitlines()[0]
-    assert "FreeBSD 13.0" in first and "osreldate 1302001" in first and "2 CPUs" in first
+    first, second = text.splitlines()[:2]
+    assert "FreeBSD 13.0" in first and "osreldate 1302001" in first and "2 CPUs" in second
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_missing_symbol_is_one_clear_line():

@@ -164,7 +164,7 @@ _CELLS = ["0", "7", "123456789", "?", "-", "mbuf", "128 Bucket", "a", "", " ", "
           "trail ", "two\nlines", "tab\there", "esc\x1b[31mred", "caf\u00e9", "x\ry", "K"]
 
 
-def test_render_rows_lays_out_as_tabulate_row_by_row():
+def test_render_rows_lays_out_as_tabulate_row_by_row(monkeypatch):
     # Tables laid out one multi-line cell per column must read exactly as tabulate lays out the
     # rows; a cell that multi-line layout would treat differently keeps the row-by-row layout.
     from tabulate import tabulate
@@ -178,8 +178,11 @@ def test_render_rows_lays_out_as_tabulate_row_by_row():
         rows = [[rnd.choice(pool) for _ in range(ncols)] for _ in range(rnd.randint(1, 7))]
         numeric = [i for i in range(ncols) if rnd.random() < 0.5]
         align = ["right" if i in numeric else "left" for i in range(ncols)]
-        expect = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
-                          colalign=align) + "\n"
+        with monkeypatch.context() as m:     # render_rows' tight, blank-keeping settings
+            m.setattr("tabulate.MIN_PADDING", 0)
+            m.setattr("tabulate.PRESERVE_WHITESPACE", True)
+            expect = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                              colalign=align) + "\n"
         assert text.render_rows(rows, headers, numeric=numeric) == expect, (rows, headers)
         fast += all(text._one_line_cells("\n".join(c), len(rows)) for c in zip(*rows))
     assert fast > 300        # the multi-line layout was exercised, not only the fallback

@@ -64,7 +64,7 @@ def build_summary(target, top, zones=None, mtypes=None):
                         "bytes": zone_bytes, "types": [m.name for m in bit_types],
                         "attributed": [{"type": n, "bytes": b} for n, b in
                                        malloc_zone_shares(zone_bytes, mz["size"], bit_types)]})
-    top_zones = sorted(zones.zones, key=lambda z: -((z.used or 0) * (z.size or 0)))[:top]
+    top_zones = sorted(zones.zones, key=lambda z: -(z.total or 0))[:top]     # by footprint
     top_types = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))[:top]
     malloc_total = sum(m.memory_use or 0 for m in mtypes.types)
     return {
@@ -84,8 +84,8 @@ def build_summary(target, top, zones=None, mtypes=None):
                    "large_only": [{"type": m.name, "bytes": m.memory_use}
                                   for m in sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))
                                   if m.sizes is not None and not m.sizes and m.memory_use]},
-        "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "used": z.used,
-                       "size": z.size} for z in top_zones],
+        "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "total": z.total,
+                       "used": z.used, "size": z.size} for z in top_zones],
         "top_malloc_types": [{"type": m.name, "bytes": m.memory_use, "in-use": m.in_use}
                              for m in top_types],
         "limits": limit_rows(target, zones.zones),

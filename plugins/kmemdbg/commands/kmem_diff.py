@@ -37,6 +37,8 @@ def make_parser():
                         "1%% of NEW's zone bytes in use, at least 64K)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--no-owner", action="store_true", help="do not look up owners in the target")
+    p.add_argument("--wide", action="store_true",
+                   help="owners with their source file (wider than 80 columns)")
     p.add_argument("--exit-status", action="store_true",
                    help="fail with status 1 when there is a culprit (for scripts that branch on it)")
     p.add_argument("--any-kernel", action="store_true",
@@ -72,7 +74,7 @@ def run_kmem_diff(target, args, out):
             "seconds": d.seconds, "threshold": threshold, "warnings": warnings,
             "rows": [growth_json(g, id(g) in hot, owners.get(id(g))) for g in shown]}}, indent=2) + "\n")
     else:
-        out.write(growth_table(d, shown, hot, owners, threshold))
+        out.write(growth_table(d, shown, hot, owners, threshold, wide=args.wide))
         for w in warnings:
             out.write(f"kmemdbg: warning: {w}\n")
     return FAILED if hot and args.exit_status else OK

@@ -56,7 +56,8 @@ def select(rows, columns, args):
 
 
 def context_line(target, cpus, ndomains=None, view="true"):
-    """``FreeBSD 13.2-RELEASE ... (osreldate 1302001); 4 CPUs ...``: what the numbers are of."""
+    """``FreeBSD 13.2-RELEASE ... (osreldate 1302001)`` then ``4 CPUs ...; view: true``: what
+    the numbers are of, on two lines that fit 80 columns."""
     rel = read_release(target)
     parts = [rel.version or "unknown kernel version"]
     if rel.osreldate is not None:
@@ -65,7 +66,7 @@ def context_line(target, cpus, ndomains=None, view="true"):
     if ndomains is not None:
         parts.append(f"{ndomains} memory domain{'s' if ndomains != 1 else ''}")
     parts.append(f"view: {view}")
-    return "; ".join(parts) + "\n"
+    return parts[0] + "\n" + "; ".join(parts[1:]) + "\n"     # two lines: 80 columns
 
 
 def refuse_if_empty(rows, warnings, what):

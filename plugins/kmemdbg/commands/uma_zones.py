@@ -16,7 +16,8 @@ Show UMA zones like vmstat -z, walking uma_kegs (and uma_cachezones) in the core
 By default every free item is counted once (per-CPU buckets, the zone's bucket cache, and the
 keg's free slab items on the keg's first zone), over all CPUs.  --compat kvm prints what
 `vmstat -M core -z` of the kernel's own era prints, with libmemstat's quirks.  --where splits
-FREE into FREE-CPU, FREE-ZONE and FREE-KEG."""
+FREE by where the items sit (per-CPU buckets, the zone's bucket cache, the keg's slabs), in bytes.
+The table fits 80 columns; --wide adds LIMIT, SLEEP, XDOMAIN (JSON and CSV always have all)."""
 
 
 def make_parser():
@@ -26,7 +27,10 @@ def make_parser():
                                          "  uma-zones --where --match '^mbuf'"))
     add_output_options(p, zone_columns(True, True, where=True))
     p.add_argument("--where", action="store_true",
-                   help="add FREE-CPU, FREE-ZONE, FREE-KEG (where the free items are)")
+                   help="add where the free items sit, in bytes: CPU-BYTES, ZONE-BYTES, "
+                        "KEG-BYTES (with --wide also in items: FREE-CPU, FREE-ZONE, FREE-KEG)")
+    p.add_argument("--wide", action="store_true",
+                   help="also LIMIT, SLEEP, XDOMAIN (and --where's item counts): wider than 80")
     return p
 
 
@@ -35,7 +39,7 @@ def run_uma_zones(target, args, out):
     view = views.for_compat(args.compat)
     report = uma_zone_stats(target, view)
     refuse_if_empty(report.zones, report.warnings, "zone")
-    columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where)
+    columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where, wide=args.wide)
     if args.format == "ddb":
         ddb_fmt = ddb.zone_format(report.has_xdomain, probes.zone_bucket_cache_kind(target),
                                   report.has_sleep, target.layout(probes.ZONE).has("uz_kegs"))

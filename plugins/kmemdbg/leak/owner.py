@@ -51,11 +51,15 @@ class Owner:
     def subsystem(self):
         return subsystem_of(self.file)
 
+    def who(self):
+        """The defining symbol, or the globals holding the zone."""
+        return self.symbol.name if self.symbol else ",".join(h.name for h in self.holders)
+
     def short(self):
         """``M_ALIAS sys/netinet/libalias/alias_db.c [libalias.ko]``, for a table cell."""
-        who = self.symbol.name if self.symbol else ",".join(h.name for h in self.holders)
         where = self.file and source_path(self.file)
-        return " ".join(x for x in (who, where, self.module and f"[{self.module}]") if x) or "?"
+        return " ".join(x for x in (self.who(), where, self.module and f"[{self.module}]")
+                        if x) or "?"
 
 
 def source_path(path):

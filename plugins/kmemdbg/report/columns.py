@@ -19,27 +19,36 @@ class Column:
     get: Callable            # stats object -> value (int, str, list or None)
     numeric: bool = True
     in_table: bool = True
+    wide: bool = False       # in the table only with --wide (the default table fits 80 columns)
+
+
+def _times_size(items, z):
+    return None if None in (items, z.size) else items * z.size
 
 
 ZONE_COLUMNS = (
     Column("name", "ITEM", lambda z: z.name, numeric=False),
     Column("size", "SIZE", lambda z: z.size),
-    Column("limit", "LIMIT", lambda z: z.limit),
+    Column("limit", "LIMIT", lambda z: z.limit, wide=True),
     Column("used", "USED", lambda z: z.used),
     Column("free", "FREE", lambda z: z.free),
     Column("requests", "REQ", lambda z: z.requests),
     Column("fail", "FAIL", lambda z: z.fail),
-    Column("sleep", "SLEEP", lambda z: z.sleep),
-    Column("xdomain", "XDOMAIN", lambda z: z.xdomain),
+    Column("sleep", "SLEEP", lambda z: z.sleep, wide=True),
+    Column("xdomain", "XDOMAIN", lambda z: z.xdomain, wide=True),
     Column("memory", "MEMORY", lambda z: z.memory),
     Column("total", "TOTAL", lambda z: z.total),
 )
-BYTES = ("memory", "total")         # bytes in JSON/CSV and for --sort, humanized in the table
 WHERE_COLUMNS = (
-    Column("free-cpu", "FREE-CPU", lambda z: z.free_cpu),
-    Column("free-zone", "FREE-ZONE", lambda z: z.free_zone),
-    Column("free-keg", "FREE-KEG", lambda z: z.free_keg),
+    Column("free-cpu", "FREE-CPU", lambda z: z.free_cpu, wide=True),
+    Column("free-zone", "FREE-ZONE", lambda z: z.free_zone, wide=True),
+    Column("free-keg", "FREE-KEG", lambda z: z.free_keg, wide=True),
+    Column("free-cpu-bytes", "CPU-BYTES", lambda z: _times_size(z.free_cpu, z)),
+    Column("free-zone-bytes", "ZONE-BYTES", lambda z: _times_size(z.free_zone, z)),
+    Column("free-keg-bytes", "KEG-BYTES", lambda z: _times_size(z.free_keg, z)),
 )
+# bytes in JSON/CSV and for --sort, humanized in the table
+BYTES = ("memory", "total", "free-cpu-bytes", "free-zone-bytes", "free-keg-bytes")
 MALLOC_COLUMNS = (
     Column("type", "Type", lambda m: m.name, numeric=False),
     Column("in-use", "InUse", lambda m: m.in_use),
@@ -65,6 +74,8 @@ ZONE_HELP = {
     "free-cpu": "--where: free items in per-CPU buckets",
     "free-zone": "--where: free items in the zone's full-bucket cache",
     "free-keg": "--where: free items in the keg's slabs (on the keg's first zone)",
+    "free-cpu-bytes": "--where: bytes of the free items in per-CPU buckets (and so on for "
+                      "free-zone-bytes, free-keg-bytes)",
 }
 MALLOC_HELP = {
     "type": "malloc type name (ks_shortdesc)",
@@ -76,10 +87,14 @@ MALLOC_HELP = {
 }
 
 
-def zone_columns(has_sleep, has_xdomain, where=False) -> List[Column]:
-    """Columns of ``uma-zones`` for an era (JSON keeps all; the table drops absent ones)."""
+def zone_columns(has_sleep, has_xdomain, where=False, wide=False) -> List[Column]:
+    """Columns of ``uma-zones`` for an era (JSON keeps all; the table drops absent ones and,
+    without ``wide``, the ones that would take it past 80 columns)."""
     cols = list(ZONE_COLUMNS) + (list(WHERE_COLUMNS) if where else [])
+    # --where's three byte columns take the place of REQ, FAIL and MEMORY (unless --wide)
+    narrow = {"requests", "fail", "memory"} if where and not wide else set()
     return [c if (c.key != "sleep" or has_sleep) and (c.key != "xdomain" or has_xdomain)
+            and (wide or not c.wide) and c.key not in narrow
             else Column(c.key, c.header, c.get, c.numeric, in_table=False) for c in cols]
 
 

@@ -20,17 +20,21 @@ def growth_json(g, culprit, owner):
             "owner": owner_json(owner)}
 
 
-def growth_table(d, rows, hot, owners, threshold):
-    """:param hot: ``id()`` of the culprit rows; ``owners``: ``id(row)`` -> ``Owner``."""
+def growth_table(d, rows, hot, owners, threshold, wide=False):
+    """:param hot: ``id()`` of the culprit rows (KIND starts with ``*``); ``owners``:
+    ``id(row)`` -> ``Owner``; ``wide``: owners with their source file (past 80 columns)."""
     head = (f"growth over {d.seconds:g} s" if d.seconds else "growth (time unknown)") + \
         f"; culprit threshold {human_bytes(threshold)}\n"
     table = []
     for g in rows:
-        note = owners[id(g)].short() if id(g) in owners else ""
+        note = ""
+        if id(g) in owners:
+            o = owners[id(g)]
+            note = o.short() if wide else " ".join(x for x in (o.who(), o.module) if x)
         if g.explained_by:
             note = "by " + ", ".join(f"{t} {human_bytes(b)}" for t, b in g.explained_by[:3])
-        table.append(["*" if id(g) in hot else "", g.kind, g.name, human_bytes(g.bytes, signed=True),
-                      f"{g.items:+d}", human_bytes(g.new_bytes),
+        table.append([("*" if id(g) in hot else " ") + g.kind, g.name,
+                      human_bytes(g.bytes, signed=True), f"{g.items:+d}", human_bytes(g.new_bytes),
                       "" if g.rate is None else human_bytes(g.rate, signed=True) + "/s", note])
-    return head + render_rows(table, ["", "KIND", "NAME", "GROWTH", "ITEMS", "NOW", "RATE",
-                                      "OWNER / EXPLAINED BY"], numeric=[3, 4, 5, 6])
+    return head + render_rows(table, [" KIND", "NAME", "GROWTH", "ITEMS", "NOW", "RATE",
+                                      "OWNER / BY"], numeric=[2, 3, 4, 5])

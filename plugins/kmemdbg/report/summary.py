@@ -3,7 +3,12 @@
 from .text import human_bytes, number, render_rows
 
 
-def render_summary(s):
+# Shorter words for the table's WHY column (JSON keeps the full reasons).
+_SHORT_REASONS = {"bucket allocations fail": "bucket fails", "failures": "fails"}
+
+
+def render_summary(s, wide=False):
+    """:param wide: also the globals holding each limited zone (HELD BY), past 80 columns."""
     k, out = s["kernel"], []
     out.append(f"{k['version'] or 'unknown kernel'} (osreldate {k['osreldate']})")
     if k["panicstr"]:
@@ -33,17 +38,19 @@ def render_summary(s):
                              human_bytes(z["bytes"]), ", ".join(z["types"][:6])]
                             for z in m["by_zone"] if z["bytes"]],
                            ["MALLOC ZONE", "IN USE", "TYPES OF THAT SIZE (largest first)"], numeric=[1]))
-    out.append(render_rows([[z["name"], human_bytes(z["bytes"]), number(z["used"])]
-                            for z in s["top_zones"]],
-                           ["TOP ZONES", "IN USE", "ITEMS"], numeric=[1, 2]))
+    out.append(render_rows([[z["name"], human_bytes(z["total"]), human_bytes(z["bytes"]),
+                             number(z["used"])] for z in s["top_zones"]],
+                           ["TOP ZONES (FOOTPRINT)", "TOTAL", "IN USE", "ITEMS"], numeric=[1, 2, 3]))
     out.append(render_rows([[t["type"], human_bytes(t["bytes"]), number(t["in-use"])]
                             for t in s["top_malloc_types"]],
                            ["TOP MALLOC TYPES", "IN USE", "ALLOCS"], numeric=[1, 2]))
     lim = [[r["zone"], number(r["used"]), str(r["limit"] or "-"), number(r["fail"]),
-            "-" if r["sleep"] is None else str(r["sleep"]), ", ".join(r["reasons"]),
-            ", ".join(o["symbol"] for o in r["owner"]) or "?", r["tunable"] or ""] for r in s["limits"]]
+            "-" if r["sleep"] is None else str(r["sleep"]),
+            ", ".join(_SHORT_REASONS.get(x, x) for x in r["reasons"]), r["tunable"] or ""]
+           + ([", ".join(o["symbol"] for o in r["owner"]) or "?"] if wide else [])
+           for r in s["limits"]]
     out.append("LIMITS AND FAILURES")
-    out.append(render_rows(lim, ["ZONE", "USED", "LIMIT", "FAIL", "SLEEP", "WHY", "HELD BY", "TUNABLE"],
-                           numeric=[1, 2, 3, 4]))
+    out.append(render_rows(lim, ["ZONE", "USED", "LIMIT", "FAIL", "SLEEP", "WHY", "TUNABLE"]
+                           + (["HELD BY"] if wide else []), numeric=[1, 2, 3, 4]))
     out.extend(f"kmemdbg: warning: {w}" for w in s["warnings"])
     return "\n".join(out) + "\n"

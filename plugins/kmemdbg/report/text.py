@@ -41,7 +41,8 @@ def render_rows(rows, headers, numeric=()):
     :raises MissingModule: tabulate is not installed in the debugger's Python.
     """
     try:
-        from tabulate import tabulate   # the only third-party import, kept behind report/
+        import tabulate as tabulate_module   # the only third-party import, kept behind report/
+        from tabulate import tabulate
     except ImportError:
         raise MissingModule("tabulate", "tables") from None
     align = ["right" if i in numeric else "left" for i in range(len(headers))]
@@ -50,8 +51,14 @@ def render_rows(rows, headers, numeric=()):
     columns = ["\n".join(map(str, cells)) for cells in zip(*rows)]
     if all(_one_line_cells(c, len(rows)) for c in columns):
         rows = [columns]
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
-                    colalign=align) + "\n"
+    # tight (80 columns), and a leading blank of a cell is kept (a mark column of one space)
+    saved = tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE
+    tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE = 0, True
+    try:
+        return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                        colalign=align) + "\n"
+    finally:
+        tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE = saved
 
 
 _CELL_EDGE = re.compile(r"\A\n|\n\Z|\A\Z|^ | $", re.M)   # empty first/last cell, edge spaces

@@ -119,7 +119,10 @@ write_row(FILE *f, const struct zrow *r, enum sim_view view)
             r->used * r->size, (r->used + r->free) * r->size);
         if (view == SIM_VIEW_WHERE)
                 fprintf(f, ", \"free-cpu\": %" PRIu64 ", \"free-zone\": %" PRIu64
-                    ", \"free-keg\": %" PRIu64, r->free_cpu, r->free_zone, r->free_keg);
+                    ", \"free-keg\": %" PRIu64 ", \"free-cpu-bytes\": %" PRIu64
+                    ", \"free-zone-bytes\": %" PRIu64 ", \"free-keg-bytes\": %" PRIu64,
+                    r->free_cpu, r->free_zone, r->free_keg, r->free_cpu * r->size,
+                    r->free_zone * r->size, r->free_keg * r->size);
         fputc('}', f);
 }
 
