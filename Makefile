@@ -11,7 +11,7 @@
 PYTHON   ?= /usr/bin/python3
 GDB      ?= gdb
 LLDB     ?= lldb-19
-DEMO_ERA ?= fbsd14
+DEMO_ERA ?= fbsd13
 DEMO_DIR  = vm_images/build/$(DEMO_ERA)/router
 DEB_PKGS  = gdb lldb-19 python3-lldb-19 python3-tabulate python3-pexpect python3-pytest \
             python3-plotly gcc gcc-multilib libc6-dev make
