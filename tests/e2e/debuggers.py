@@ -252,3 +252,12 @@ def run_in_both(image, commands, timeout=120):
             dbg.close()
         result[kind] = out
     return result
+
+
+def save_snapshot(kind, kernel, core, path):
+    """``kmem-snapshot save path`` of ``core`` in a fresh ``kind`` session; what it printed."""
+    dbg = Debugger.open(kind, kernel, core=core)
+    try:
+        return dbg.run(f"kmem-snapshot save {path}", timeout=120)
+    finally:
+        dbg.close()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .debuggers import Debugger
+from .debuggers import Debugger, save_snapshot
 from .images import BUILD, ROOT, SKIP_REASON, Image
 
 LEAKCHECK = os.path.join(ROOT, "kgdb_scripts", "leakcheck")
@@ -119,11 +119,7 @@ def test_diff_refuses_snapshots_of_another_release_and_architecture(kind, tmp_pa
     late = next(img for era, _, img in ROUTER if era == "fbsd14")
     other = next(img for era, img, _ in ROUTER if era == "fbsd6")
     snap = tmp_path / "other.json"
-    dbg = Debugger.open(kind, other.kernel, core=other.core)
-    try:
-        dbg.run(f"kmem-snapshot save {snap}", timeout=120)
-    finally:
-        dbg.close()
+    save_snapshot(kind, other.kernel, other.core, snap)
     dbg = Debugger.open(kind, late.kernel, core=late.core)
     try:
         refused = dbg.run(f"kmem-diff {snap}", timeout=120)

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from .debuggers import Debugger
+from .debuggers import Debugger, save_snapshot
 from .images import SKIP_REASON, Image, crash_images
 
 IMAGES = [i for i in crash_images(("router",)) if i.era in ("fbsd13", "fbsd6")]
@@ -17,11 +17,7 @@ pytestmark = pytest.mark.skipif(not IMAGES, reason=SKIP_REASON)
 def test_default_tables_fit_80_columns(kind, image, tmp_path):
     early = Image(image.dir, "vmcore.30", "expected.30.json")
     snap = tmp_path / "early.json"
-    dbg = Debugger.open(kind, early.kernel, core=early.core)
-    try:
-        dbg.run(f"kmem-snapshot save {snap}", timeout=120)
-    finally:
-        dbg.close()
+    save_snapshot(kind, early.kernel, early.core, snap)
     commands = ["uma-zones", "uma-zones --where", "malloc-types", "kmem-summary",
                 f"kmem-diff {snap}"]       # --format vmstat / ddb are the kernel's own text
     dbg = Debugger.open(kind, image.kernel, core=image.core)
