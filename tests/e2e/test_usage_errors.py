@@ -15,7 +15,8 @@ BAD = [
                                   "expression: missing ), unterminated subpattern at position 0"),
     ("uma-zones --sort bogus", "kmemdbg: error: uma-zones: argument --sort: unknown column 'bogus'; "
                                "choose from name, size, limit, used, free, requests, fail, sleep, "
-                               "xdomain, free-cpu, free-zone, free-keg"),
+                               "xdomain, memory, total, free-cpu, free-zone, free-keg, "
+                               "free-cpu-bytes, free-zone-bytes, free-keg-bytes"),
     ("kmem-summary --top x", "kmemdbg: error: kmem-summary: argument --top: not a number: 'x'"),
     ("kmem-diff old.json --threshold 12Q",
      "kmemdbg: error: kmem-diff: argument --threshold: not a size: '12Q'"),
