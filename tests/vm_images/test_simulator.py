@@ -63,8 +63,10 @@ def test_zone_where_view_adds_up(images, era, scenario):
         assert z["free"] == z["free-cpu"] + z["free-zone"] + z["free-keg"], z
         t = dict(z)
         for k in ("free-cpu", "free-zone", "free-keg"):
+            assert t.pop(f"{k}-bytes") == t[k] * z["size"], (z, k)
             del t[k]
         assert t == true
+        assert (t["memory"], t["total"]) == (t["used"] * t["size"], (t["used"] + t["free"]) * t["size"])
 
 
 @pytest.mark.parametrize("era,scenario", CASES)
