@@ -97,7 +97,9 @@ def test_watch_streams_samples_with_owners_quietly_and_stops_on_ctrl_c(kind, tmp
         child.expect_exact(dbg.prompt, timeout=30)
         took = time.monotonic() - pressed
         text = child.before.replace("\r", "")
-        assert took < 1.0, f"{kind}: Ctrl-C took {took:.2f} s"
+        # the aim is well under a second (measured: gdb 0.05 s, lldb 0.15 s); a machine shared by
+        # many test runs can stall the stop of the target, hence the slack
+        assert took < 2.0, f"{kind}: Ctrl-C took {took:.2f} s"
         assert "kmem-watch: interrupted (Ctrl-C) after 2 of 20 samples" in text, text[-800:]
         for noise in ("Program received", "Process ", "stop reason", "frame #", "Interrupt."):
             assert noise not in text, f"{kind}: {noise!r} between samples:\n{text[-1500:]}"
