@@ -15,7 +15,8 @@ terminal shows them), with the echoed command line, the prompt, carriage returns
 terminal escape sequences removed.  A failed kmemdbg command ends with the debugger's own error
 line (``error: kmemdbg: uma-zones: exit status 1``, the same in gdb and lldb); ``run`` takes
 it off and records the status in ``dbg.status`` (0 when the command did not fail), so that
-``--format json`` output stays parseable.
+``--format json`` output stays parseable.  A usage error is its own ``kmemdbg: error:`` line and
+nothing after it (status 2).
 """
 
 import os
@@ -40,7 +41,7 @@ LLDB_PROMPT = "(kmemdbg-lldb) "
 _LLDB_PROMPT_SETTING = '"(kmemdbg-lldb)\\x20"'
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 _ALIVE = "kmemdbg-session-alive"
-_STATUS = re.compile(r"^error: kmemdbg: \S+: (?:exit status (\d+)|(usage error))$")
+_STATUS = re.compile(r"^error: kmemdbg: \S+: exit status (\d+)$")
 
 
 class DebuggerError(Exception):
@@ -189,10 +190,13 @@ class Debugger:
         for i in range(len(lines) - 1, -1, -1):
             m = _STATUS.match(lines[i])
             if m:
-                self.status = int(m.group(1)) if m.group(1) else 2
+                self.status = int(m.group(1))
                 del lines[i]
                 break
             if lines[i].strip():
+                # A usage error is its one kmemdbg line, last, with no status line after it.
+                if lines[i].startswith("kmemdbg: error: "):
+                    self.status = 2
                 break
         return "\n".join(lines)
 

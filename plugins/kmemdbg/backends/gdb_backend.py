@@ -448,9 +448,32 @@ def _disconnect_events():
 # ---- command host -----------------------------------------------------------------------------
 
 class _Writer:
+    """Writes to gdb as the command prints, but holds an error line back until something follows
+    it: a usage error's line, last of all, is raised as the gdb error itself (one line)."""
+
+    def __init__(self):
+        self.held = None
+
     def write(self, text):
-        gdb.write(text)
+        self._release()
+        if text.startswith(host.ERROR_PREFIX):
+            self.held = text
+        else:
+            gdb.write(text)
         return len(text)
+
+    def _release(self):
+        if self.held is not None:
+            gdb.write(self.held)
+            self.held = None
+
+    def finish(self, status):
+        """Print what is held, or :raise gdb.GdbError: with it for a usage error."""
+        held, self.held = self.held, None
+        if held is not None and host.is_usage_error(status):
+            raise gdb.GdbError(held.rstrip("\n"))
+        if held is not None:
+            gdb.write(held)
 
     def flush(self):
         gdb.flush()
@@ -470,8 +493,10 @@ class KmemdbgCommand(gdb.Command):
             argv = gdb.string_to_argv(argument)
         except (gdb.error, ValueError) as e:
             raise gdb.GdbError(f"kmemdbg: error: {self.spec.name}: {e}") from None
-        status = host.host_run(self.spec, current_target, argv, _Writer())
+        out = _Writer()
+        status = host.host_run(self.spec, current_target, argv, out)
         gdb.set_convenience_variable("kmemdbg_status", status)
+        out.finish(status)
         if status:
             # The reason is already printed; a GdbError makes `gdb -batch` exit non-zero and
             # stops a sourced script, like any failed gdb command.  Worded so that gdb and lldb

@@ -612,13 +612,18 @@ class KmemdbgCommand:
         try:
             argv = host.lex(command)
         except ValueError as e:
-            result.SetError(f"kmemdbg: error: {self.spec.name}: {e}")
+            result.Print(f"{host.ERROR_PREFIX}{self.spec.name}: {e}\n")
+            result.SetStatus(lldb.eReturnStatusFailed)      # a usage error: that one line
             return
         status = host.host_run(self.spec, lambda: current_target(debugger), argv, out)
         text = out.getvalue()
         if text:
             result.Print(text)
-        if status:
+        if host.is_usage_error(status):
+            # Failed without an error text: lldb adds nothing to the usage error's own line, and
+            # `lldb -b` still stops and exits non-zero.
+            result.SetStatus(lldb.eReturnStatusFailed)
+        elif status:
             # A failed status makes `lldb -b` stop and exit non-zero.  lldb prints the error
             # as "error: ...", the same line the gdb host raises.
             result.SetError(host.status_line(self.spec, status))

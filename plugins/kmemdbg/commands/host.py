@@ -33,10 +33,18 @@ def host_run(spec, target_factory, argv, out) -> int:
         return FAILED
 
 
+ERROR_PREFIX = "kmemdbg: error: "
+
+
+def is_usage_error(status) -> bool:
+    """A usage error is reported by its own one ``kmemdbg: error:`` line and nothing after it:
+    the hosts make that line the debugger's failure instead of adding a status line."""
+    return status == USAGE
+
+
 def status_line(spec, status) -> str:
     """The debugger-level error for a failed command (after its own ``kmemdbg:`` lines)."""
-    what = "usage error" if status == USAGE else f"exit status {status}"
-    return f"kmemdbg: {spec.name}: {what}"
+    return f"kmemdbg: {spec.name}: exit status {status}"
 
 
 def lex(arg_string: str):
