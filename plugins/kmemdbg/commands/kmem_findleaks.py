@@ -22,12 +22,15 @@ examples:
   kmem-findleaks -v
 
 output (simulated 13.2 router crash, kmem-findleaks --samples 2):
-  ZONE          SIZE    ITEMS    BYTES  TYPES     WORDS 0, 1                            SAMPLES
-  ----------  ------  -------  -------  --------  ------------------------------------  -----------------------------
-  malloc-128     128      585    74880  libalias  -> zone 'malloc-65536', other (100%)  0x7ffff761c280 0x7ffff761f680
-  note: a conservative scan: pointers held only in registers, or in memory the scan does not read
-        (unreadable pages, per-CPU data outside struct pcpu), make reachable items look lost; stale
-        words that still point at an item make a lost item look reachable"""
+  ZONE        SIZE  ITEMS  BYTES  TYPES
+  ----------  ----  -----  -----  --------
+  malloc-128   128    585  74880  libalias
+  malloc-128 (128 bytes): words 0, 1 -> zone 'malloc-65536', other (100%)
+    samples: 0x7ffff761c280 0x7ffff761f680
+  note: a conservative scan: pointers held only in registers, or in memory the
+        scan does not read (unreadable pages, per-CPU data outside struct pcpu),
+        make reachable items look lost; stale words that still point at an item
+        make a lost item look reachable"""
 
 
 def make_parser():

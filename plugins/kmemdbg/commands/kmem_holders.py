@@ -32,9 +32,11 @@ examples:
   kmem-holders 0xfffff80003a1c280 --format json
 
 output (simulated 13.2 router crash, kmem-holders malloc-128 --limit 1 --samples 2):
-  33573 allocated items of zone malloc-128; 585 reached by nothing (kmem-findleaks lists them)
+  33573 allocated items of zone malloc-128; 585 reached by nothing (kmem-findleaks
+  lists them)
 
-  6396 items, 818688 bytes, struct alias_link: 0x7ffff761c000 0x7ffff761c080
+  6396 items, 818688 bytes, struct alias_link
+    samples: 0x7ffff761c000 0x7ffff761c080
     instancehead.lh_first
     -> struct libalias@0x7ffff7682000.linkTableOut[].lh_first
     -> struct alias_link.list_in.le_next (list)

@@ -1,16 +1,19 @@
 """kmem-holders output: the groups of items by their path from a root."""
 
 import json
+import textwrap
+
+WIDTH = 80                      # the text fits an 80-column terminal
 
 
 def render_table(report, what):
-    out = [f"{report.selected} allocated items of {what}; {report.unreached} reached by nothing "
-           "(kmem-findleaks lists them)"]
+    out = textwrap.wrap(f"{report.selected} allocated items of {what}; {report.unreached} reached "
+                        "by nothing (kmem-findleaks lists them)", WIDTH)
     for g in report.groups:
         out.append("")
-        out.append(f"{g.items} items, {g.bytes} bytes"
-                   f"{', ' + g.type if g.type else ', untyped'}: "
-                   + " ".join(f"{a:#x}" for a in g.samples))
+        out.append(f"{g.items} items, {g.bytes} bytes{', ' + g.type if g.type else ', untyped'}")
+        out += textwrap.wrap("samples: " + " ".join(f"{a:#x}" for a in g.samples), WIDTH,
+                             initial_indent="  ", subsequent_indent="    ")
         out.append(f"  {g.root}")
         out += [f"  -> {hop}" for hop in g.path]
     if report.more:

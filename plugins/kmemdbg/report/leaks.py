@@ -4,6 +4,8 @@ import json
 import textwrap
 from dataclasses import asdict
 
+from .text import render_rows
+
 
 CAVEATS = ("a conservative scan: pointers held only in registers, or in memory the scan does not "
            "read (unreadable pages, per-CPU data outside struct pcpu), make reachable items "
@@ -23,26 +25,35 @@ def _types(types):
     return ", ".join(types[:TYPES_SHOWN]) + (f" (+{more})" if more > 0 else "") or "-"
 
 
+WIDTH = 80                      # the text fits an 80-column terminal
+
+
+def _zone(g):
+    return g.zone if g.zone is not None else "(malloc large)"
+
+
 def render_table(report, verbose):
-    from tabulate import tabulate
-    rows = [[g.zone if g.zone is not None else "(malloc large)", g.size, g.items, g.bytes,
-             _types(g.types), _signature(g.signature),
-             " ".join(f"{a:#x}" for a in g.samples)] for g in report.groups]
+    """One row a group, then what each group's items look like and where a few of them are
+    (on lines of their own, so the table fits 80 columns)."""
+    rows = [[_zone(g), str(g.size), str(g.items), str(g.bytes), _types(g.types)]
+            for g in report.groups]
     out = []
     if rows:
-        out.append(tabulate(rows, headers=["ZONE", "SIZE", "ITEMS", "BYTES", "TYPES",
-                                           "WORDS 0, 1", "SAMPLES"],
-                            tablefmt="simple", disable_numparse=True,
-                            colalign=("left", "right", "right", "right", "left", "left",
-                                      "left")))
+        out.append(render_rows(rows, ["ZONE", "SIZE", "ITEMS", "BYTES", "TYPES"],
+                               numeric=(1, 2, 3)).rstrip("\n"))
+        for g in report.groups:
+            out.append(f"{_zone(g)} ({g.size} bytes): words 0, 1 {_signature(g.signature)}")
+            out += textwrap.wrap("samples: " + " ".join(f"{a:#x}" for a in g.samples), WIDTH,
+                                 initial_indent="  ", subsequent_indent="    ")
     else:
         out.append(f"no unreached items among {report.candidates} allocated items")
     if verbose:
         s = report.stats
-        out.append(f"scan ({s.engine}): {s.items} items, {s.reached} reached, "
-                   f"{s.source_bytes} source bytes and {s.item_bytes} item bytes read, "
-                   f"{s.unreadable_bytes} unreadable, {s.seconds:.2f} s")
-    out.append(textwrap.fill(f"note: {CAVEATS}", 100, subsequent_indent="      "))
+        out += textwrap.wrap(f"scan ({s.engine}): {s.items} items, {s.reached} reached, "
+                             f"{s.source_bytes} source bytes and {s.item_bytes} item bytes read, "
+                             f"{s.unreadable_bytes} unreadable, {s.seconds:.2f} s", WIDTH,
+                             subsequent_indent="      ")
+    out.append(textwrap.fill(f"note: {CAVEATS}", WIDTH, subsequent_indent="      "))
     out += [f"kmemdbg: warning: {w}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
