@@ -53,8 +53,8 @@ def _sym(s):
 
 
 def run(target):
-    from kmemdbg.target import read_cstring, read_record
-    from kmemdbg.target.errors import MemoryFault
+    from kmemdbg.access import read_cstring, read_record
+    from kmemdbg.access.errors import MemoryFault
 
     truth = json.load(open(os.environ["KMEMDBG_TRUTH"]))
     syms = truth["symbols"]

@@ -7,7 +7,7 @@ of the package's REGISTRY.
 import sys
 
 from kmemdbg.commands.registry import CommandSpec, KmemArgumentParser
-from kmemdbg.target.errors import SymbolNotFound
+from kmemdbg.access.errors import SymbolNotFound
 
 
 def make_parser():

@@ -126,7 +126,7 @@ def test_corrupt_row_is_marked_and_summarized():
 
 def test_hints_pick_the_usual_mistake():
     from kmemdbg.commands import hints
-    from kmemdbg.target.errors import MemoryFault, MissingModule, SymbolNotFound
+    from kmemdbg.access.errors import MemoryFault, MissingModule, SymbolNotFound
     assert hints.hint_for(SymbolNotFound("mp_maxid"), "kernel /k").startswith(
         "kmemdbg: hint: no core or process is loaded")
     assert "debug info" in hints.hint_for(SymbolNotFound("mp_maxid"), "kernel /k, core /c")

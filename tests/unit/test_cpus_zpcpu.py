@@ -2,7 +2,7 @@ import pytest
 
 from kmemdbg.kernel.cpus import CPUMASK, CPUSET, cpu_set_kind, format_cpu_ids, read_cpu_info
 from kmemdbg.kernel.zpcpu import Zpcpu, pcpu_base_is_pointer
-from kmemdbg.target.errors import CorruptionError
+from kmemdbg.access.errors import CorruptionError
 
 from eras import IMAGES
 from kbuild import FakeKernel

@@ -8,7 +8,7 @@ from kmemdbg.alloc.accounting import kmem_account
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
 from kmemdbg.kernel.cpus import read_cpu_info
-from kmemdbg.target import read_cstring, safe_text
+from kmemdbg.access import read_cstring, safe_text
 
 from eras import IMAGES
 from kbuild import BucketAddr, FakeKernel

@@ -1,11 +1,11 @@
-"""The per-command page cache (target/pagecache.py): bounded, least recently used pages evicted
+"""The per-command page cache (access/pagecache.py): bounded, least recently used pages evicted
 first, unreadable pages remembered as faults, page-crossing reads passed through."""
 
 import pytest
 
-from kmemdbg.target import PAGE
-from kmemdbg.target.errors import MemoryFault
-from kmemdbg.target.pagecache import PageCache
+from kmemdbg.access import PAGE
+from kmemdbg.access.errors import MemoryFault
+from kmemdbg.access.pagecache import PageCache
 
 
 class CountingTarget:
@@ -88,7 +88,7 @@ def test_kmem_diff_against_the_target_walks_zones_once(tmp_path, monkeypatch):
     from kmemdbg.alloc.uma import uma_zone_stats
     from kmemdbg.commands import REGISTRY, load_commands, run_command
     from kmemdbg.leak import collect, owner
-    from kmemdbg.target import per_run
+    from kmemdbg.access import per_run
     load_commands()
     spec = {s.name: s for s in REGISTRY}
     k = _zone_kernel()

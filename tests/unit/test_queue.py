@@ -1,7 +1,7 @@
 import pytest
 
 from kmemdbg.kernel.queue import list_foreach
-from kmemdbg.target.errors import BoundExceeded, CycleError, MemoryFault
+from kmemdbg.access.errors import BoundExceeded, CycleError, MemoryFault
 
 from kbuild import FakeKernel
 

@@ -7,7 +7,7 @@ import pytest
 from kmemdbg.backends.fake import ILP32, LP64, CTypes, FakeTarget
 from kmemdbg.leak import reach
 from kmemdbg.leak.reach import FROM_SOURCE, UNREACHED, Items, Source, scan
-from kmemdbg.target import PAGE
+from kmemdbg.access import PAGE
 
 ENGINES = [False] + ([True] if reach.numpy is not None else [])
 

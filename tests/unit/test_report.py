@@ -13,7 +13,7 @@ from kmemdbg.report import ddb, vmstat
 from kmemdbg.report.columns import malloc_columns, zone_columns
 from kmemdbg.report.humanize import humanize
 from kmemdbg.report.render import render_csv, render_json, render_table
-from kmemdbg.target.errors import CommandArgumentError
+from kmemdbg.access.errors import CommandArgumentError
 
 
 def zone(name, used=5, free=3, sleep=0, xdomain=None, **kw):

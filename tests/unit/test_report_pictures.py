@@ -14,7 +14,7 @@ from kmemdbg.leak import snapshot
 from kmemdbg.leak.growth import growth_series, series_with_owners, time_axis
 from kmemdbg.report import html as report_html
 from kmemdbg.report.bars import bar, render_bars, render_sparklines, sparkline
-from kmemdbg.target.errors import KmemdbgError
+from kmemdbg.access.errors import KmemdbgError
 
 CATS = ("malloc_small", "malloc_large", "zone_items", "uma_own", "free_cpu", "free_zone",
         "free_keg", "overhead", "cache_only")

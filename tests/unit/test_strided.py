@@ -12,7 +12,7 @@ from kmemdbg.alloc.views import KVM, TRUE
 from kmemdbg.backends.fake import PAGE
 from kmemdbg.kernel.strided import Strided, cpu_runs
 from kmemdbg.kernel.zpcpu import Zpcpu
-from kmemdbg.target.errors import MemoryFault
+from kmemdbg.access.errors import MemoryFault
 
 from eras import IMAGES
 from kbuild import FakeKernel

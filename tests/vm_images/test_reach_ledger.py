@@ -19,7 +19,7 @@ from corefile import Core, Elf
 
 sys.path.insert(0, str(ROOT / "plugins"))
 from kmemdbg.leak.reach import Items, Source, scan  # noqa: E402
-from kmemdbg.target.errors import MemoryFault  # noqa: E402
+from kmemdbg.access.errors import MemoryFault  # noqa: E402
 
 CASES = [(e, s) for e in ERAS for s in SCENARIOS]
 MAX_LIST = 100000

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
-from ..target.errors import KmemdbgError
-from ..target.record import read_array, read_record
+from ..access.errors import KmemdbgError
+from ..access.record import read_array, read_record
 from .kmemzones import read_malloc_zones
 from .malloc import malloc_type_stats
 from .rows import row_issues

@@ -30,10 +30,10 @@ from ..kernel.cpus import read_cpu_info
 from ..kernel.memory import PAGE_SIZE, read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
-from ..target import read_cstring, target_cache
-from ..target.errors import CorruptionError, KmemdbgError, MemoryFault
-from ..target.pagecache import read_uncached
-from ..target.record import read_array, read_record
+from ..access import read_cstring, target_cache
+from ..access.errors import CorruptionError, KmemdbgError, MemoryFault
+from ..access.pagecache import read_uncached
+from ..access.record import read_array, read_record
 from . import probes
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder

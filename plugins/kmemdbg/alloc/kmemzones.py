@@ -1,8 +1,8 @@
 """The malloc(9) backing zones as ``kmemzones[]`` lists them: name and item size."""
 
-from ..target import read_cstring
-from ..target.errors import CorruptionError, KmemdbgError
-from ..target.layout import ARRAY
+from ..access import read_cstring
+from ..access.errors import CorruptionError, KmemdbgError
+from ..access.layout import ARRAY
 
 
 def read_kmemzones(target):

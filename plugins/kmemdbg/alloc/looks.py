@@ -7,8 +7,8 @@ small integer.  Items are read one slab at a time.
 
 from collections import Counter
 
-from ..target.errors import MemoryFault
-from ..target.pagecache import read_uncached
+from ..access.errors import MemoryFault
+from ..access.pagecache import read_uncached
 
 SMALL = 1 << 16
 WORDS = 2

@@ -23,9 +23,9 @@ from ..kernel.memory import read_pointer
 from ..kernel.queue import for_each_entry
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
-from ..target import per_run, read_cstring
-from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
-from ..target.record import read_record
+from ..access import per_run, read_cstring
+from ..access.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
+from ..access.record import read_record
 from . import probes, views
 from .kmemzones import read_kmemzones
 from .probes import MALLOC_TYPE

@@ -6,9 +6,9 @@ of each names the FreeBSD change and the first release seen with it (docs/freebs
 sections 1 and 2 list them with their sources).
 """
 
-from ..target import probe
-from ..target.errors import SymbolNotFound, TypeNotFound, UnsupportedLayout
-from ..target.layout import PTR, STRUCT
+from ..access import probe
+from ..access.errors import SymbolNotFound, TypeNotFound, UnsupportedLayout
+from ..access.layout import PTR, STRUCT
 
 ZONE, KEG, CACHE = "struct uma_zone", "struct uma_keg", "struct uma_cache"
 MALLOC_TYPE = "struct malloc_type"

@@ -4,7 +4,7 @@ A walk keeps going past a row it cannot read fully: the row's unreadable cells a
 its ``issues`` say why.  Anything else (a missing type or symbol) is fatal to the walk.
 """
 
-from ..target.errors import CorruptionError, MemoryFault
+from ..access.errors import CorruptionError, MemoryFault
 
 ROW_ERRORS = (MemoryFault, CorruptionError)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional, Tuple
 
 from ..kernel.memory import PAGE_SIZE, read_pointer
-from ..target.errors import MemoryFault, TypeNotFound
-from ..target.pagecache import read_uncached
+from ..access.errors import MemoryFault, TypeNotFound
+from ..access.pagecache import read_uncached
 from . import probes
 from .probes import KEG, SLAB
 

@@ -7,8 +7,8 @@ renders the same dict as text, so both formats always show the same numbers.
 from ..kernel.memory import read_pointer
 from ..kernel.release import read_release
 from ..leak.owner import source_path, zone_pointer_holders
-from ..target import read_cbytes, safe_text
-from ..target.errors import KmemdbgError
+from ..access import read_cbytes, safe_text
+from ..access.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
                          MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares)
 from .kmemzones import read_malloc_zones

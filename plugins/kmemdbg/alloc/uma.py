@@ -16,9 +16,9 @@ from ..kernel.memory import read_symbol_int
 from ..kernel.queue import list_foreach
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
-from ..target import per_run, read_cstring
-from ..target.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
-from ..target.record import read_array, read_record
+from ..access import per_run, read_cstring
+from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
+from ..access.record import read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS

@@ -14,8 +14,8 @@ internal zones have no per-CPU caches in either, and counters of 32-bit members 
 width (``volatile u_long`` zone counters on i386) because both views read the member as declared.
 """
 
-from ..target.errors import CorruptionError, MemoryFault, SymbolNotFound
-from ..target.record import read_record
+from ..access.errors import CorruptionError, MemoryFault, SymbolNotFound
+from ..access.record import read_record
 from . import probes
 
 U64 = (1 << 64) - 1

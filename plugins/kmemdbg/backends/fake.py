@@ -10,8 +10,8 @@ pages fault like holes in a core), symbols and those layouts, and answers the Ta
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
-from ..target.layout import (ARRAY, FUNC, INT, PTR, STRUCT, UNION, VOID, Field, StructLayout,
+from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
+from ..access.layout import (ARRAY, FUNC, INT, PTR, STRUCT, UNION, VOID, Field, StructLayout,
                              TypeInfo)
 
 PAGE = 4096
@@ -343,7 +343,7 @@ class FakeTarget:
     def symbolize(self, addr):
         for name, (a, t) in self.symbols.items():
             if a <= addr < a + max(t.size, 1):
-                from ..target import SymbolInfo
+                from ..access import SymbolInfo
                 return SymbolInfo(name, a, addr - a, size=t.size)
         return None
 
@@ -355,7 +355,7 @@ class FakeTarget:
 
     def add_data_section(self, module, name, start, end, main=False):
         """Declare ``[start, end)`` a writable section of ``module`` (data_sections())."""
-        from ..target import DataSection
+        from ..access import DataSection
         self.sections = getattr(self, "sections", []) + [
             DataSection(module, name, start, end, main)]
 

@@ -2,7 +2,7 @@
 
 One of the two modules allowed to import ``gdb``.  It only asks gdb for bytes, symbols and
 DWARF type shapes; every gdb exception is translated into the kmemdbg error tree here
-(pwndbg's ``dbg/gdb.py`` shape, narrowed to what ``kmemdbg.target`` documents).
+(pwndbg's ``dbg/gdb.py`` shape, narrowed to what ``kmemdbg.access`` documents).
 """
 
 import contextlib
@@ -13,9 +13,9 @@ import threading
 import gdb
 
 from ..commands import REGISTRY, hints, host, load_commands
-from ..target import TLS_SECTIONS, DataSection, SymbolInfo
-from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
-from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
+from ..access import TLS_SECTIONS, DataSection, SymbolInfo
+from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
+from ..access.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
 from . import objfiles, typenames
 
@@ -98,7 +98,7 @@ def _flatten(t, base_bits, out):
 
 
 class GdbTarget:
-    """The Target contract (see ``kmemdbg.target``) over the selected gdb inferior.
+    """The Target contract (see ``kmemdbg.access``) over the selected gdb inferior.
 
     Layouts and type sizes are memoized in the instance; ``current_target()`` hands out one
     instance until gdb reports a new or cleared objfile, a new inferior or an exit.
@@ -107,7 +107,7 @@ class GdbTarget:
     def __init__(self):
         self._layouts = {}
         self._sizes = {}
-        self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
+        self.cache = {}  # kmemdbg.access.target_cache: probes and strategies, per target
         self._data_symbols = None
         self._pointer_size = None
         self._byteorder = None

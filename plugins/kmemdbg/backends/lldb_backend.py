@@ -18,9 +18,9 @@ import time
 import lldb
 
 from ..commands import REGISTRY, hints, host, load_commands
-from ..target import TLS_SECTIONS, DataSection, SymbolInfo
-from ..target.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
-from ..target.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
+from ..access import TLS_SECTIONS, DataSection, SymbolInfo
+from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
+from ..access.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
 from . import objfiles, typenames
 
@@ -144,7 +144,7 @@ class LldbTarget:
         self.debugger = debugger
         self._layouts = {}
         self._sizes = {}
-        self.cache = {}  # kmemdbg.target.target_cache: probes and strategies, per target
+        self.cache = {}  # kmemdbg.access.target_cache: probes and strategies, per target
         self._data_symbols = None
         self._module_list = None
         # read()'s per-call lookups, made once: current_target() hands out a new instance when

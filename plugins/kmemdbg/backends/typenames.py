@@ -8,7 +8,7 @@ positions and type names of anonymous aggregates are decided here too, once.
 
 import re
 
-from ..target.layout import Field, TypeInfo
+from ..access.layout import Field, TypeInfo
 
 # DWARF DW_AT_name spellings (gcc) -> the C spelling lldb/clang uses.
 _BASE_NAMES = {

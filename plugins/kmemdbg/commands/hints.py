@@ -12,7 +12,7 @@ string) live with the target code; the words shown to the user live here.
 import re
 import sys
 
-from ..target.errors import MemoryFault, MissingModule, SymbolNotFound, TypeNotFound
+from ..access.errors import MemoryFault, MissingModule, SymbolNotFound, TypeNotFound
 
 HINT = "kmemdbg: hint: "
 

@@ -7,7 +7,7 @@ from ..leak.collect import take_snapshot
 from ..leak.diff import auto_threshold, culprits, diff
 from ..leak.owner import growth_owners
 from ..report.diff import growth_json, growth_table
-from ..target.errors import KmemdbgError
+from ..access.errors import KmemdbgError
 from .options import AUTO, count, size
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 

@@ -3,7 +3,7 @@
 from ..alloc.items import item_index
 from ..leak.findleaks import find_leaks
 from ..report.leaks import render_json, render_table
-from ..target.errors import CommandArgumentError
+from ..access.errors import CommandArgumentError
 from .options import count, size
 from .registry import OK, CommandSpec, KmemArgumentParser, command
 

@@ -8,7 +8,7 @@ from ..alloc.malloc import malloc_type_stats
 from ..leak.findleaks import reachability
 from ..leak.holders import MAX_GROUPS, holders
 from ..report.holders import render_json, render_table
-from ..target.errors import CommandArgumentError
+from ..access.errors import CommandArgumentError
 from .options import count, size
 from .registry import OK, CommandSpec, KmemArgumentParser, command
 

@@ -5,7 +5,7 @@ import re
 
 from ..leak.owner import find_owners
 from ..report.owner import owner_dict, owner_text
-from ..target.errors import CommandArgumentError
+from ..access.errors import CommandArgumentError
 from .registry import FAILED, OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\

@@ -10,7 +10,7 @@ from ..leak.owner import growth_owners
 from ..leak.growth import row_bytes
 from ..report.bars import render_sparklines
 from ..report.diff import growth_json, growth_table
-from ..target.errors import KmemdbgError
+from ..access.errors import KmemdbgError
 from .options import AUTO, count, positive_count, seconds, size
 from .registry import OK, CommandSpec, KmemArgumentParser, command
 

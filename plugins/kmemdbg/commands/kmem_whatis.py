@@ -5,7 +5,7 @@ import argparse
 from ..alloc.items import item_index
 from ..leak.holders import item_holders
 from ..report.items import render_json, render_warnings, render_whatis_text
-from ..target.errors import CommandArgumentError, SymbolNotFound
+from ..access.errors import CommandArgumentError, SymbolNotFound
 from .options import address
 from .registry import OK, CommandSpec, KmemArgumentParser, command
 

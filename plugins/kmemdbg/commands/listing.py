@@ -9,7 +9,7 @@ from ..kernel.cpus import format_cpu_ids
 from ..kernel.release import read_release
 from ..report.columns import find_column
 from ..report.render import FORMATS, render_csv, render_json, render_table
-from ..target.errors import CommandArgumentError, CorruptionError
+from ..access.errors import CommandArgumentError, CorruptionError
 from .options import column_name, count, regex
 from .registry import OK
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Callable, List
 
 from ..kernel.release import check_kernel_match
-from ..target.errors import CommandArgumentError, KmemdbgError
-from ..target.pagecache import PageCache
+from ..access.errors import CommandArgumentError, KmemdbgError
+from ..access.pagecache import PageCache
 from .hints import hint_for
 
 # Exit statuses, for batch use (gdb -batch / lldb -b and kgdb_scripts/leakcheck).

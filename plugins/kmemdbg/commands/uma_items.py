@@ -7,7 +7,7 @@ from ..alloc.looks import summarize
 from ..leak.holders import type_counts
 from ..report.items import (render_csv, render_items_table, render_json, render_summary,
                             render_summary_json, render_warnings)
-from ..target.errors import CommandArgumentError
+from ..access.errors import CommandArgumentError
 from .options import count
 from .registry import OK, CommandSpec, KmemArgumentParser, command
 

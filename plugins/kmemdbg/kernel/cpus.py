@@ -8,9 +8,9 @@ of ``cpuid_to_pcpu[]`` in the debug info, which is what makes an absurd ``mp_max
 from dataclasses import dataclass
 from typing import FrozenSet, Tuple
 
-from ..target import probe
-from ..target.errors import CorruptionError, SymbolNotFound
-from ..target.layout import ARRAY, STRUCT
+from ..access import probe
+from ..access.errors import CorruptionError, SymbolNotFound
+from ..access.layout import ARRAY, STRUCT
 from .memory import read_symbol_int
 
 CPUMASK, CPUSET = "cpumask", "cpuset"

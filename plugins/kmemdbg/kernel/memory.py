@@ -4,8 +4,8 @@ Everything here names what it read, so a fault message says ``mp_maxid`` or
 ``struct uma_zone.uz_name at 0x...`` rather than a bare address.
 """
 
-from ..target.errors import KmemdbgError, MemoryFault
-from ..target.layout import ARRAY, STRUCT
+from ..access.errors import KmemdbgError, MemoryFault
+from ..access.layout import ARRAY, STRUCT
 
 _INT_SIZES = (1, 2, 4, 8)
 PAGE_SIZE = 4096  # of i386 and amd64, the architectures kmemdbg reads

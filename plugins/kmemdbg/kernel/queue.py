@@ -9,8 +9,8 @@ A crash dump is exactly where lists are damaged, so every walk keeps a visited s
 bound, and raises ``CycleError``/``BoundExceeded`` naming the list instead of spinning.
 """
 
-from ..target.errors import BoundExceeded, CycleError
-from ..target.record import read_record
+from ..access.errors import BoundExceeded, CycleError
+from ..access.record import read_record
 from .memory import read_pointer
 
 DEFAULT_BOUND = 1 << 20

@@ -12,9 +12,9 @@ kernel onto whatever the core maps), so every command first compares the file's 
 from dataclasses import dataclass
 from typing import Optional
 
-from ..target import read_cbytes, safe_text, target_cache
-from ..target.elffile import NotElf, kernel_file_facts
-from ..target.errors import KernelMismatch, KmemdbgError, MemoryFault
+from ..access import read_cbytes, safe_text, target_cache
+from ..access.elffile import NotElf, kernel_file_facts
+from ..access.errors import KernelMismatch, KmemdbgError, MemoryFault
 from .memory import read_symbol_int
 
 

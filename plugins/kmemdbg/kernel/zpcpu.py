@@ -16,9 +16,9 @@ dozen bulk reads instead of a million 8-byte ones.
 
 from collections import namedtuple
 
-from ..target import probe
-from ..target.errors import MemoryFault, SymbolNotFound
-from ..target.layout import PTR
+from ..access import probe
+from ..access.errors import MemoryFault, SymbolNotFound
+from ..access.layout import PTR
 from .cpus import read_cpu_info
 from .memory import PAGE_SIZE, pointer_mask, read_pointer
 from .strided import Strided, cpu_runs

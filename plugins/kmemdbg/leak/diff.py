@@ -14,7 +14,7 @@ zones and types are not the same things, and their differences are not growth.
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from ..target.errors import KmemdbgError
+from ..access.errors import KmemdbgError
 from .snapshot import elapsed_seconds
 
 ZONE, MALLOC, MALLOC_ZONE = "zone", "malloc", "malloc-zone"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ..alloc.looks import classify
-from ..target import target_cache
-from ..target.errors import KmemdbgError, MemoryFault
+from ..access import target_cache
+from ..access.errors import KmemdbgError, MemoryFault
 from .reach import Items, ScanStats, scan
 from .roots import scan_sources
 

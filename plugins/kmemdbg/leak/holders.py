@@ -22,8 +22,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
-from ..target.errors import KmemdbgError
-from ..target.layout import ARRAY, PTR, STRUCT, UNION, TypeInfo
+from ..access.errors import KmemdbgError
+from ..access.layout import ARRAY, PTR, STRUCT, UNION, TypeInfo
 from .reach import FROM_SOURCE
 
 REPEATED = " (repeated)"         # a hop followed element to element down a list

@@ -13,9 +13,9 @@ from typing import Dict, List, Optional
 from ..alloc.malloc import malloc_type_stats
 from ..alloc.rows import row_issues
 from ..alloc.uma import uma_zone_stats
-from ..target import SymbolInfo
-from ..target.errors import KmemdbgError
-from ..target.record import read_record
+from ..access import SymbolInfo
+from ..access.errors import KmemdbgError
+from ..access.record import read_record
 from .diff import MALLOC
 
 # Callbacks on the zone (all eras name them uz_*) and on its keg (uk_*), in display order.

@@ -27,8 +27,8 @@ from array import array
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
-from ..target import PAGE
-from ..target.errors import MemoryFault
+from ..access import PAGE
+from ..access.errors import MemoryFault
 
 try:
     import numpy

@@ -16,7 +16,7 @@ from typing import List, Tuple
 from ..kernel.cpus import read_cpu_info
 from ..kernel.memory import PAGE_SIZE, read_pointer
 from ..kernel.queue import for_each_entry, list_foreach
-from ..target.errors import KmemdbgError, SymbolNotFound
+from ..access.errors import KmemdbgError, SymbolNotFound
 from .reach import Source
 
 PROC_LISTS = ("allproc", "zombproc")

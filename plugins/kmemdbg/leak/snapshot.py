@@ -11,8 +11,8 @@ ignore them and readers of them accept files without.
 
 import json
 
-from ..target import safe_text
-from ..target.errors import KmemdbgError
+from ..access import safe_text
+from ..access.errors import KmemdbgError
 
 FORMAT = "kmemdbg-snapshot"
 SCHEMA = 1

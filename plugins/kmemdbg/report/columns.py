@@ -8,7 +8,7 @@ probes and passed in; JSON always carries every key, with ``null`` where the era
 from dataclasses import dataclass
 from typing import Callable, List
 
-from ..target.errors import CommandArgumentError
+from ..access.errors import CommandArgumentError
 from .text import human_bytes, kib
 
 

@@ -10,7 +10,7 @@ which a snapshot file carries, so the page renders with or without the debugger.
 import html
 import sys
 
-from ..target.errors import KmemdbgError
+from ..access.errors import KmemdbgError
 from .leaks import CAVEATS
 from .text import human_bytes
 

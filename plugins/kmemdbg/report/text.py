@@ -2,7 +2,7 @@
 
 import re
 
-from ..target.errors import MissingModule
+from ..access.errors import MissingModule
 
 
 def number(value):
