@@ -39,7 +39,8 @@ extern unsigned long vm_kmem_size;		/* kern_malloc.c */
 int sim_live;
 
 static const struct sim_scenario *const scenarios[] = {
-	&scenario_router, &scenario_fileserver, &scenario_idle, &scenario_scale, NULL,
+	&scenario_router, &scenario_fileserver, &scenario_idle, &scenario_scale,
+	&scenario_bigheap, NULL,
 };
 
 /* ---- PRNG and CPU choice --------------------------------------------------------------- */

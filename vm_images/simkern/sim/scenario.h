@@ -167,7 +167,7 @@ struct sim_scenario {
 };
 
 extern const struct sim_scenario scenario_router, scenario_fileserver, scenario_idle,
-    scenario_scale;
+    scenario_scale, scenario_bigheap;
 extern int sim_scale_zones, sim_scale_types;
 /* Set by main before the scenario's setup: 1 with --live (the run has no planned end). */
 extern int sim_live;
