@@ -405,6 +405,11 @@ class _Places:
             return self._places[self._pids[i]]
         return None
 
+    def within(self, start, end):
+        """The items with a place in ``[start, end)`` (a slab's), as a set."""
+        return set(self._items[bisect.bisect_left(self._items, start):
+                               bisect.bisect_left(self._items, end)])
+
     def __len__(self):
         return len(self._items)
 

@@ -14,8 +14,11 @@ Slab headers and buckets are not followed either: a header points at item 0 of i
 bucket at free items, neither of which the kernel holds through them.
 """
 
+import operator
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import islice
 from typing import Optional, Tuple
 
 from ..alloc.looks import classify
@@ -49,10 +52,14 @@ class LeakReport:
 
 def allocated_items(index):
     """``(Items, rows)``: every allocated item of the index in address order; ``rows[i]`` is
-    ``(zone name or None, size, reported)``."""
+    ``(zone name or None, size, reported)``, one tuple shared by a keg's items.
+
+    Built slab by slab (a slab's items are in address order and slabs do not overlap), so a
+    million items cost arrays of integers, not a million tuples; the runs are sorted by their
+    first item and the result checked, with a full sort when damaged slabs overlap."""
     headers = {s.hdr_start for s in index.slabs if not s.inpage}
     headers.update(hdr for _, _, hdr in index.large)
-    found = []
+    runs, shared = [], {}
     for slab in index.slabs:
         keg = index.kegs[slab.keg]
         g = keg.geo
@@ -61,17 +68,30 @@ def allocated_items(index):
         own = g.internal or bool(g.flags & UMA_ZFLAG_BUCKET)
         report = not own and not g.flags & UMA_ZONE_PCPU
         follow = not g.flags & UMA_ZFLAG_BUCKET
-        for i in range(g.ipers):
-            item = slab.data + i * g.rsize
-            if i in slab.free or index.places.get(item) is not None:
-                continue
-            found.append((item, item + g.size, follow and item not in headers,
-                          (keg.name, g.size, report)))
+        cached = index.places.within(slab.data, slab.data + g.ipers * g.rsize)
+        starts = [slab.data + i * g.rsize for i in range(g.ipers) if i not in slab.free]
+        if cached:
+            starts = [a for a in starts if a not in cached]
+        if starts:
+            row = shared.setdefault((keg.name, g.size, report), (keg.name, g.size, report))
+            runs.append((starts[0], starts, g.size, follow, row))
     for addr, size, _ in index.large:
-        found.append((addr, addr + size, True, (None, size, True)))
-    found.sort()
-    items = Items([f[0] for f in found], [f[1] for f in found], [f[2] for f in found])
-    return items, [f[3] for f in found]
+        runs.append((addr, [addr], size, True, (None, size, True)))
+    runs.sort(key=lambda r: r[0])
+    starts, ends, scan_flags, rows = array("Q"), array("Q"), [], []
+    for _, run, size, follow, row in runs:
+        starts.extend(run)
+        ends.extend(a + size for a in run)
+        if follow and headers:
+            scan_flags.extend(a not in headers for a in run)
+        else:
+            scan_flags.extend([follow] * len(run))
+        rows.extend([row] * len(run))
+    if any(map(operator.ge, starts, islice(starts, 1, None))):
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        starts, ends = array("Q", (starts[i] for i in order)), array("Q", (ends[i] for i in order))
+        scan_flags, rows = [scan_flags[i] for i in order], [rows[i] for i in order]
+    return Items(starts, ends, scan_flags), rows
 
 
 def reachability(target, index):
