@@ -35,7 +35,7 @@ try:
 except ImportError:  # the pure-Python matcher gives the same answer, slower
     numpy = None
 
-CHUNK = 1 << 20          # bytes per read
+CHUNK = 8 << 20          # bytes per read
 COALESCE_GAP = 16 * PAGE  # items closer than this are read together (gaps are not scanned)
 UNREACHED, FROM_SOURCE = -2, -1   # ReachResult.holder values besides item ids
 MAX_WARNED_FAULTS = 4
@@ -163,9 +163,11 @@ class _Matcher:
         k = (w - self.run_start[r]) // self.run_stride[r]
         return numpy.minimum(self.run_first[r] + k.astype(numpy.int64), self.run_last[r])
 
-    def words(self, buf: bytes, skip: int, count: int):
-        """numpy: the ``count`` words of ``buf`` from byte ``skip``, as uint64."""
-        return numpy.frombuffer(buf, self.dtype, count, skip).astype(numpy.uint64)
+    def words(self, buf: bytes, skip: int, count: int, at=None):
+        """numpy: the ``count`` words of ``buf`` from byte ``skip`` (only those at the indexes
+        ``at`` when given: picked before the uint64 copy, a sparse run costs what it scans)."""
+        w = numpy.frombuffer(buf, self.dtype, count, skip)
+        return (w if at is None else w[at]).astype(numpy.uint64)
 
     def match_words(self, w):
         """numpy: (indexes into ``w``, item ids) of the words pointing inside an item."""
@@ -353,7 +355,7 @@ class _Scan:
             at = numpy.arange(total, dtype=numpy.int64) + numpy.repeat(lo - (ends_cum - n), n)
             owners_all = numpy.repeat(numpy.asarray(span, dtype=numpy.int64), n)
             self.stats.item_bytes += len(at) * ps
-            widx, ids = self.m.match_words(self.m.words(buf, skip, count)[at])
+            widx, ids = self.m.match_words(self.m.words(buf, skip, count, at))
             self.reach(at[widx], ids, addr, skip, owners_all, by_word=widx)
             return
         for i, start, end in zip(span, starts, ends):
