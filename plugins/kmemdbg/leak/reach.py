@@ -35,7 +35,7 @@ try:
 except ImportError:  # the pure-Python matcher gives the same answer, slower
     numpy = None
 
-CHUNK = 8 << 20          # bytes per read
+CHUNK = 1 << 20          # bytes per read
 COALESCE_GAP = 16 * PAGE  # items closer than this are read together (gaps are not scanned)
 UNREACHED, FROM_SOURCE = -2, -1   # ReachResult.holder values besides item ids
 MAX_WARNED_FAULTS = 4
