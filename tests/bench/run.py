@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+from scan_bench import scan_bench
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 VM = os.path.join(ROOT, "vm_images")
@@ -304,6 +306,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="kmemdbg-bench-")
     memory = {}
     try:
+        results["scan"], scan_ok = scan_bench(tmp, log, GDB, LLDB)
         for name in images:
             image, note = find_image(name)
             entry = results["images"][name] = {"path": image, "note": note}
@@ -366,6 +369,9 @@ def main():
     # A bench that silently lost its peer measures nothing it claims to: fail loudly.
     missing = [name for name, e in results["images"].items()
                if e.get("path") and "error" in e.get("drgn", {"error": "not run"})]
+    if not scan_ok:
+        log("FAILED: the reachability scan bench (see above)")
+        return 1
     if missing:
         log(f"FAILED: drgn ({results['machine']['drgn']}) could not be measured on: "
             + ", ".join(f"{n} ({results['images'][n]['drgn'].get('error')})" for n in missing))
