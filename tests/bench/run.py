@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 
-from scan_bench import scan_bench
+from scan_bench import run_worker_json, scan_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -128,22 +128,8 @@ def run_worker(kind, image, tmp):
                    "out": out, "max_runs": int(os.environ.get("BENCH_RUNS", 3)),
                    "target_seconds": 10,
                    "naive_budget": float(os.environ.get("BENCH_NAIVE_BUDGET", 15))}, f)
-    kernel, core = os.path.join(image, "kernel"), os.path.join(image, "vmcore")
-    if kind == "gdb":
-        argv = [GDB, "-q", "-nx", "-batch", "-x", os.path.join(HERE, "gdb_worker.py"), kernel, core]
-    else:
-        argv = [LLDB, "-b", "--no-lldbinit", "-c", core, kernel, "-o",
-                f"command script import {os.path.join(HERE, 'lldb_worker.py')}"]
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT,
-                           env=dict(os.environ, BENCH_CONFIG=config))
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {TIMEOUT} s"}
-    try:
-        with open(out) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {"error": f"no result (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-500:]}"}
+    return run_worker_json(kind, f"{kind}_worker.py", image, out,
+                           dict(os.environ, BENCH_CONFIG=config), TIMEOUT, GDB, LLDB)
 
 
 def run_drgn(image, runs=2):

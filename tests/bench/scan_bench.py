@@ -16,28 +16,34 @@ TARGET_GROWTH_MIB = 1024        # peak RssAnon growth, each session
 TIMEOUT = 1800                  # the pure-Python matcher on 1.2 GB takes minutes
 
 
-def run_session(kind, numpy, tmp, gdb, lldb):
-    out = os.path.join(tmp, f"scan-{kind}-{'numpy' if numpy else 'python'}.json")
-    kernel, core = os.path.join(IMAGE, "kernel"), os.path.join(IMAGE, "vmcore")
-    worker = os.path.join(HERE, "scan_worker.py")
+def run_worker_json(kind, worker, image, out, env, timeout, gdb, lldb):
+    """Run ``worker`` (a script in this directory) inside gdb or lldb-19 on ``image``; return
+    the JSON it wrote to ``out``, or ``{"error": ...}``.  Shared with ``run.py``."""
+    kernel, core = os.path.join(image, "kernel"), os.path.join(image, "vmcore")
+    path = os.path.join(HERE, worker)
     if kind == "gdb":
-        argv = [gdb, "-q", "-nx", "-batch", "-x", worker, kernel, core]
+        argv = [gdb, "-q", "-nx", "-batch", "-x", path, kernel, core]
     else:
         argv = [lldb, "-b", "--no-lldbinit", "-c", core, kernel, "-o",
-                f"command script import {worker}"]
-    env = dict(os.environ, BENCH_SCAN_OUT=out)
-    env.pop("BENCH_NO_NUMPY", None)
-    if not numpy:
-        env["BENCH_NO_NUMPY"] = "1"
+                f"command script import {path}"]
     try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, env=env)
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=env)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {TIMEOUT} s"}
+        return {"error": f"timed out after {timeout} s"}
     try:
         with open(out) as f:
             return json.load(f)
     except (OSError, ValueError):
         return {"error": f"no result (exit {p.returncode}): {(p.stdout + p.stderr).strip()[-500:]}"}
+
+
+def run_session(kind, numpy, tmp, gdb, lldb):
+    out = os.path.join(tmp, f"scan-{kind}-{'numpy' if numpy else 'python'}.json")
+    env = dict(os.environ, BENCH_SCAN_OUT=out)
+    env.pop("BENCH_NO_NUMPY", None)
+    if not numpy:
+        env["BENCH_NO_NUMPY"] = "1"
+    return run_worker_json(kind, "scan_worker.py", IMAGE, out, env, TIMEOUT, gdb, lldb)
 
 
 def scan_bench(tmp, log, gdb="gdb", lldb="lldb-19"):
