@@ -74,7 +74,7 @@ def allocated_items(index):
             starts = [a for a in starts if a not in cached]
         if starts:
             row = shared.setdefault((keg.name, g.size, report), (keg.name, g.size, report))
-            runs.append((starts[0], starts, g.size, follow, row))
+            runs.append((starts[0], array("Q", starts), g.size, follow, row))
     for addr, size, _ in index.large:
         runs.append((addr, [addr], size, True, (None, size, True)))
     runs.sort(key=lambda r: r[0])

@@ -219,7 +219,7 @@ class _Scan:
         self.sources = tuple(sources)
         self.stats = ScanStats("numpy" if self.m.numpy else "python", items=n)
         self.faults: List[str] = []
-        self.pending: List[int] = []
+        self.pending: list = []      # ids to scan (numpy: arrays of ids, not Python ints)
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -305,7 +305,7 @@ class _Scan:
         self.stats.reached += len(ids)
         if self.follow is not None:
             ids = ids[self.follow[ids]]
-        self.pending.extend(ids.tolist())
+        self.pending.append(ids)
 
     def scan_source(self, si, src):
         for addr, buf in self.runs(src.start, src.end, src.name):
@@ -381,7 +381,7 @@ def scan(target, items: Items, sources: Sequence[Source], chunk: int = CHUNK,
     for si, src in enumerate(s.sources):
         s.scan_source(si, src)
     while s.pending:
-        batch = sorted(s.pending)
+        batch = numpy.sort(numpy.concatenate(s.pending)) if s.m.numpy else sorted(s.pending)
         s.pending = []
         s.scan_items(batch)
     s.stats.seconds = time.monotonic() - t0
