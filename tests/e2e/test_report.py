@@ -154,14 +154,16 @@ def test_report_of_every_image(image, tmp_path):
 
 
 @pytest.mark.skipif(not LIVE_ERAS, reason="no simulated kernels built (make -C vm_images)")
-def test_report_of_a_live_series_outside_the_debugger(tmp_path):
-    """kmem-watch --save in gdb on a live kernel, then kgdb_scripts/kmem-report on the files."""
+@pytest.mark.parametrize("kind", ["gdb", "lldb"])
+def test_report_of_a_live_series_outside_the_debugger(kind, tmp_path):
+    """kmem-watch --save in gdb or lldb on a live kernel, then kgdb_scripts/kmem-report on the
+    files."""
     live = LiveKernel(LIVE_ERAS[0], tmp_path, interval=2)
     dbg = None
     series = tmp_path / "series"
     try:
         live.wait_tick(2)
-        dbg = Debugger.open("gdb", live.kernel, pid=live.pid)
+        dbg = Debugger.open(kind, live.kernel, pid=live.pid)
         said = dbg.run(f"kmem-watch --interval 2 --count 2 --threshold 1K --save {series}", timeout=180)
         assert "3 snapshots saved" in said and "▁" in said, said      # a sparkline per grower
         summary = json.loads(dbg.run(SUMMARY, timeout=120))["kmem-summary"]   # stopped: the last sample
