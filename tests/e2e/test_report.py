@@ -211,27 +211,37 @@ ROUTERS = [i for i in IMAGES if i.scenario == "router" and i.era == "fbsd13"]
 
 @pytest.mark.skipif(not ROUTERS, reason="fbsd13 router image not built (make -C vm_images)")
 @pytest.mark.parametrize("kind", ["gdb", "lldb"])
-def test_lost_items_section_equals_the_leak_ledger(kind, tmp_path):
-    """kmem-report --leaks in the debugger, and the script given kmem-findleaks' JSON, show the
-    planted leak (the simulator's reach.json: zone, items, bytes) in a "Lost items" section."""
+def test_lost_items_and_holders_sections_equal_the_reach_ledger(kind, tmp_path):
+    """kmem-report --leaks --holders in the debugger, and the script given kmem-findleaks' and
+    kmem-holders' JSON, show the planted leak (the simulator's reach.json: zone, items, bytes) in
+    a "Lost items" section, and the libalias instance holding the zone's reachable items."""
     image = ROUTERS[0]
     with open(os.path.join(image.dir, "reach.json")) as f:
         reach = json.load(f)
     lost = [row for row in reach["items"] if row[2] is False]
     zones = {reach["kinds"][row[1]]["zone"] for row in lost}
     want = (sorted(zones), reach["summary"]["unreachable"], reach["summary"]["unreachable_bytes"])
+    held_by = {}
+    for row in reach["items"]:
+        if row[2] is True and reach["kinds"][row[1]]["zone"] in zones:
+            held_by[row[4]] = held_by.get(row[4], 0) + 1
+    instance = max(held_by, key=held_by.get)       # the libalias instance holds most of them
     page, leaks = tmp_path / "leaks.html", tmp_path / "leaks.json"
     dbg = Debugger.open(kind, image.kernel, core=image.core)
     try:
-        said = dbg.run(f"kmem-report --html {page} --leaks", timeout=300)
+        zone = want[0][0]
+        said = dbg.run(f"kmem-report --html {page} --leaks --holders {zone}", timeout=300)
         assert dbg.status == 0, said
         leaks.write_text(dbg.run("kmem-findleaks --format json", timeout=300))
+        held = tmp_path / "holders.json"
+        held.write_text(dbg.run(f"kmem-holders {zone} --format json", timeout=300))
         dbg.run(f"kmem-snapshot save {tmp_path / 'now.json'}", timeout=120)
     finally:
         dbg.close()
     script_page = tmp_path / "script.html"
     p = subprocess.run(["/usr/bin/python3", REPORT_SCRIPT, str(tmp_path / "now.json"), "-o",
-                        str(script_page), "--leaks", str(leaks)], capture_output=True, text=True)
+                        str(script_page), "--leaks", str(leaks), "--holders", str(held)],
+                       capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     for text in (page.read_text(), script_page.read_text()):
         section = text.split("<h2>Lost items (kmem-findleaks)</h2>", 1)[1].split("<h2>", 1)[0]
@@ -240,3 +250,7 @@ def test_lost_items_section_equals_the_leak_ledger(kind, tmp_path):
         assert ([z for z, _, _ in rows], sum(int(n) for _, n, _ in rows),
                 sum(int(b) for _, _, b in rows)) == want
         assert "conservative scan" in section
+        # the instance holding the reachable links, by the ledger's holder of the most items
+        holding = re.search(r"<h2>Who holds [^<]* \(kmem-holders\)</h2>(.*?)(<h2>|$)", text, re.S)
+        assert holding and f"{want[1]:,} reached by nothing" in holding.group(1)
+        assert f"struct libalias@{instance:#x}" in holding.group(1)

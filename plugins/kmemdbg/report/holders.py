@@ -23,11 +23,15 @@ def render_table(report, what):
     return "\n".join(out) + "\n"
 
 
-def render_json(report):
+def holders_doc(report):
+    """The ``kmem-holders`` JSON object (groups, counts, notes), also what kmem-report draws."""
     groups = [{"root": g.root, "path": list(g.path), "type": g.type, "items": g.items,
                "bytes": g.bytes, "samples": [f"{a:#x}" for a in g.samples]}
               for g in report.groups]
-    return json.dumps({"kmem-holders": {"groups": groups, "selected": report.selected,
-                                        "unreached": report.unreached, "more": report.more,
-                                        "notes": list(report.notes)},
-                       "warnings": list(report.warnings)}, indent=2) + "\n"
+    return {"groups": groups, "selected": report.selected, "unreached": report.unreached,
+            "more": report.more, "notes": list(report.notes)}
+
+
+def render_json(report):
+    return json.dumps({"kmem-holders": holders_doc(report), "warnings": list(report.warnings)},
+                      indent=2) + "\n"

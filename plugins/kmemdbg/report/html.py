@@ -261,13 +261,25 @@ def _leaks(leaks):
     return lead + table + f'<p class="note">Note: {_e(CAVEATS)}.</p>'
 
 
+def _holders(holders):
+    """kmem-holders' groups (its JSON object): which structure holds the items, by path."""
+    lead = (f"<p>{holders['selected']:,} allocated items; {holders['unreached']:,} reached by "
+            "nothing. Grouped by the path from a root along which the scan first reached them:</p>")
+    rows = [[_td(g["items"]), _bytes_cell(g["bytes"]), _td(g["type"] or "untyped"),
+             _td(" → ".join([g["root"]] + list(g["path"])))] for g in holders["groups"]]
+    more = f"<p>{holders['more']} more groups (kmem-holders --limit N).</p>" if holders["more"] else ""
+    notes = "".join(f'<p class="note">Note: {_e(n)}.</p>' for n in holders["notes"])
+    return lead + _table(["items", "bytes", "type", "path from the root"], rows) + more + notes
+
+
 def _figure_div(pio, div_id, fig, with_js, config):
     """The figure in a ``<div id=div_id>``; ``with_js`` embeds plotly.js (once per page)."""
     return (f'<div id="{div_id}">' + pio.to_html(fig, full_html=False, include_plotlyjs=with_js,
                                                  config=config) + "</div>")
 
 
-def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=(), leaks=None):
+def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=(), leaks=None,
+                holders=None):
     """The report page.
 
     :param summary: kmem-summary's dict (``build_summary``), of the latest state.
@@ -275,6 +287,7 @@ def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=()
     :param snapshot_labels: one label per snapshot of the series (hover text, x axis fallback).
     :param source: ``[(label, value)]`` naming what the report was made from.
     :param leaks: kmem-findleaks' JSON object (``report.leaks.leaks_doc``), or None.
+    :param holders: ``(what, kmem-holders' JSON object)`` (``report.holders.holders_doc``), or None.
     :raises PlottingUnavailable: plotly is missing.
     """
     go, pio = plotly_modules()
@@ -307,6 +320,8 @@ def render_html(summary, growth=None, snapshot_labels=(), source=(), warnings=()
             parts.append("<p>Nothing grew between the snapshots.</p>")
     if leaks is not None:
         parts += ["<h2>Lost items (kmem-findleaks)</h2>", _leaks(leaks)]
+    if holders is not None:
+        parts += [f"<h2>Who holds {_e(holders[0])} (kmem-holders)</h2>", _holders(holders[1])]
     all_warnings = list(summary.get("warnings", [])) + list(warnings) + \
         list((growth or {}).get("warnings", []))
     if all_warnings:
@@ -324,19 +339,20 @@ def snapshot_label(snap, name):
                         f" ({snap['time'].get('taken_at')})")
 
 
-def report_page(snaps, names, growth, warnings=(), leaks=None):
+def report_page(snaps, names, growth, warnings=(), leaks=None, holders=None):
     """The page of a series of loaded snapshots (oldest first) whose last carries a ``summary``.
 
     :param names: one name per snapshot (file name, "target now").
     :param growth: ``leak.growth.series_with_owners`` of the snapshots, or None.
     :param leaks: kmem-findleaks' JSON object, or None.
+    :param holders: ``(what, kmem-holders' JSON object)``, or None.
     """
     if not snaps[-1].get("summary"):
         raise KmemdbgError(f"{names[-1]} has no kmem-summary (written by an older kmemdbg); "
                            "take a new snapshot with kmem-snapshot save")
     labels = [snapshot_label(s, n) for s, n in zip(snaps, names)]
     source = [("snapshot" if len(snaps) == 1 else "series", ", ".join(labels))]
-    return render_html(snaps[-1]["summary"], growth, labels, source, warnings, leaks)
+    return render_html(snaps[-1]["summary"], growth, labels, source, warnings, leaks, holders)
 
 
 def write_page(path, page):
