@@ -37,14 +37,13 @@ from ..access.record import read_array, read_record
 from . import probes
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
+from ..report.items import KEYS
 from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, checked_count,
                   for_each_cache_zone, for_each_keg, for_each_zone, read_ndomains)
 
 KINDS = ("uma-item", "uma-slab-header", "uma-structure", "malloc-large", "kernel-symbol",
          "unknown")
 WHERE = ("keg", "cpu-alloc-bucket", "cpu-free-bucket", "cpu-cross-bucket", "zone-cache")
-KEYS = ("address", "kind", "keg", "zone", "zones", "slab", "item", "index", "offset", "size",
-        "rsize", "state", "where", "cpu", "domain", "symbol", "note")
 _CPU_BUCKETS = (("uc_allocbucket", "cpu-alloc-bucket"), ("uc_freebucket", "cpu-free-bucket"),
                 ("uc_crossbucket", "cpu-cross-bucket"))
 _CACHE_KEY = "items:index"

@@ -6,7 +6,8 @@ renders the same dict as text, so both formats always show the same numbers.
 
 from ..kernel.memory import read_pointer
 from ..kernel.release import read_release
-from ..leak.owner import source_path, zone_pointer_holders
+from ..leak.owner import zone_pointer_holders
+from ..report.text import source_path
 from ..access import read_cbytes, safe_text
 from ..access.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,

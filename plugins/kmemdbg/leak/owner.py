@@ -16,6 +16,7 @@ from ..alloc.uma import uma_zone_stats
 from ..access import SymbolInfo
 from ..access.errors import KmemdbgError
 from ..access.record import read_record
+from ..report.text import source_path
 from .diff import MALLOC
 
 # Callbacks on the zone (all eras name them uz_*) and on its keg (uk_*), in display order.
@@ -60,14 +61,6 @@ class Owner:
         where = self.file and source_path(self.file)
         return " ".join(x for x in (self.who(), where, self.module and f"[{self.module}]")
                         if x) or "?"
-
-
-def source_path(path):
-    """The path from the tree's ``sys/`` on (``/usr/src/sys/netinet/x.c`` -> ``sys/netinet/x.c``)."""
-    if not path:
-        return path
-    i = path.rfind("/sys/")
-    return path[i + 1:] if i >= 0 else path.lstrip("./")
 
 
 def subsystem_of(path):

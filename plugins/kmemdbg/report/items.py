@@ -1,14 +1,16 @@
 """Text, JSON and CSV renderings of ``kmem-whatis`` and ``uma-items`` answers.
 
-Records carry the keys of ``alloc.items.KEYS``; JSON prints them as they are (integers for
-addresses and sizes, ``null`` where not applicable), text spells them out for a person.
+Records carry the keys of ``KEYS`` (the JSON contract; ``alloc.items`` builds records with
+them); JSON prints them as they are (integers for addresses and sizes, ``null`` where not
+applicable), text spells them out for a person.
 """
 
 import csv
 import io
 import json
 
-from ..alloc.items import KEYS
+KEYS = ("address", "kind", "keg", "zone", "zones", "slab", "item", "index", "offset", "size",
+        "rsize", "state", "where", "cpu", "domain", "symbol", "note")
 
 _WHERE_TEXT = {"keg": "in its slab", "cpu-alloc-bucket": "in CPU {cpu}'s alloc bucket",
                "cpu-free-bucket": "in CPU {cpu}'s free bucket",

@@ -1,6 +1,6 @@
 """``kmem-owner`` output: an ``Owner`` as text and as JSON."""
 
-from ..leak.owner import source_path
+from .text import source_path
 
 
 def where(sym):

@@ -5,6 +5,14 @@ import re
 from ..access.errors import MissingModule
 
 
+def source_path(path):
+    """The path from the tree's ``sys/`` on (``/usr/src/sys/netinet/x.c`` -> ``sys/netinet/x.c``)."""
+    if not path:
+        return path
+    i = path.rfind("/sys/")
+    return path[i + 1:] if i >= 0 else path.lstrip("./")
+
+
 def number(value):
     """A count as a cell: ``?`` when it could not be read."""
     return "?" if value is None else str(value)
