@@ -14,7 +14,7 @@ LLDB     ?= lldb-19
 DEMO_ERA ?= fbsd13
 DEMO_DIR  = vm_images/build/$(DEMO_ERA)/router
 DEB_PKGS  = gdb lldb-19 python3-lldb-19 python3-tabulate python3-pexpect python3-pytest \
-            python3-plotly gcc gcc-multilib libc6-dev make
+            python3-plotly python3-numpy gcc gcc-multilib libc6-dev make
 # The test VM (tests/vm, make bisect-demo) also needs QEMU; the report tests a browser, and PIL
 # to see that the browser's screenshot is not blank.
 VM_PKGS   = qemu-system-x86
