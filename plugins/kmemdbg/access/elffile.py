@@ -1,9 +1,11 @@
-"""What the kernel *file* says about itself: its ``version[]`` bytes and its GNU build-id.
+"""What an ELF file says about itself, read straight from the file, never through a debugger.
 
-Read straight from the ELF file (section headers, ``.symtab``/``.dynsym``, ``SHT_NOTE``
-sections), never through the debugger: gdb and lldb both answer memory reads of a core that
-lacks an address from the executable's sections, so the file's copy must come from elsewhere to
-be compared with the core's memory.  One reader, so both debuggers decide alike.
+The kernel *file*: its ``version[]`` bytes and its GNU build-id (section headers,
+``.symtab``/``.dynsym``, ``SHT_NOTE`` sections).  gdb and lldb both answer memory reads of a
+core that lacks an address from the executable's sections, so the file's copy must come from
+elsewhere to be compared with the core's memory.  An ELF *core*: the zero-filled tails of its
+``PT_LOAD`` segments (``zero_fill_ranges``), which lldb does not read as gdb does.  One reader,
+so both debuggers decide alike.
 """
 
 import mmap
@@ -37,13 +39,20 @@ class KernelFileFacts:
     bss: Optional[int]
 
 
+PT_LOAD = 1
+
+
+def _ident(data):
+    """``(is64, struct byte-order prefix)`` of an ELF header. :raises NotElf:"""
+    if data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
+        raise NotElf("not an ELF file")
+    return data[4] == 2, "<" if data[5] == 1 else ">"
+
+
 class _Elf:
     def __init__(self, data):
-        if data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
-            raise NotElf("not an ELF file")
+        self.is64, self.end = _ident(data)
         self.data = data
-        self.is64 = data[4] == 2
-        self.end = "<" if data[5] == 1 else ">"
         if self.is64:
             shoff, = struct.unpack_from(self.end + "Q", data, 0x28)
             shentsize, shnum = struct.unpack_from(self.end + "HH", data, 0x3a)
@@ -128,3 +137,30 @@ def _facts(path, elf, limit):
     bss = next((sh[3] for sh in elf.sections
                 if sh[1] == SHT_NOBITS and sh[2] & SHF_ALLOC and sh[3] and sh[5]), None)
     return KernelFileFacts(path, version, version_addr, elf.build_id(), bss)
+
+
+def zero_fill_ranges(path):
+    """``[(start, end)]`` of every ``PT_LOAD`` of the ELF core at ``path`` whose memory size
+    exceeds its file size: ``[p_vaddr + p_filesz, p_vaddr + p_memsz)`` reads as zeros (as gdb
+    reads it); [] when the file cannot be read or is not ELF."""
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            is64, end = _ident(data)
+            if is64:
+                phoff, = struct.unpack_from(end + "Q", data, 0x20)
+                phentsize, phnum = struct.unpack_from(end + "HH", data, 0x36)
+                fmt = "IIQQQQQ"         # type, flags, offset, vaddr, paddr, filesz, memsz
+            else:
+                phoff, = struct.unpack_from(end + "I", data, 0x1c)
+                phentsize, phnum = struct.unpack_from(end + "HH", data, 0x2a)
+                fmt = "IIIIII"          # type, offset, vaddr, paddr, filesz, memsz
+            headers = [struct.unpack_from(end + fmt, data, phoff + i * phentsize)
+                       for i in range(phnum)]
+    except (OSError, ValueError, NotElf, struct.error):
+        return []
+    gaps = []
+    for h in headers:
+        p_type, vaddr, filesz, memsz = (h[0], h[3], h[5], h[6]) if is64 else (h[0], h[2], h[4], h[5])
+        if p_type == PT_LOAD and memsz > filesz:
+            gaps.append((vaddr + filesz, vaddr + memsz))
+    return gaps

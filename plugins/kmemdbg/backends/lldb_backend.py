@@ -11,7 +11,6 @@ import ctypes
 import os
 import select
 import signal
-import struct
 import threading
 import time
 
@@ -19,6 +18,7 @@ import lldb
 
 from ..commands import REGISTRY, hints, host, load_commands
 from ..access import TLS_SECTIONS, DataSection, SymbolInfo
+from ..access.elffile import zero_fill_ranges
 from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..access.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
@@ -95,35 +95,6 @@ def _flatten(t, base_bits, out):
 
 def _module_name(module):
     return module.GetFileSpec().GetFilename() if module and module.IsValid() else None
-
-
-def _elf_zero_fill(path):
-    """``[(start, end)]`` of every PT_LOAD of the ELF core at ``path`` whose memory size exceeds
-    its file size: the part ``[p_vaddr + p_filesz, p_vaddr + p_memsz)``; [] if not ELF."""
-    try:
-        with open(path, "rb") as f:
-            ident = f.read(16)
-            if ident[:4] != b"\x7fELF" or ident[4] not in (1, 2) or ident[5] not in (1, 2):
-                return []
-            wide, end = ident[4] == 2, "<" if ident[5] == 1 else ">"
-            f.seek(32 if wide else 28)
-            phoff, = struct.unpack(end + ("Q" if wide else "I"), f.read(8 if wide else 4))
-            f.seek(54 if wide else 42)
-            phentsize, phnum = struct.unpack(end + "HH", f.read(4))
-            f.seek(phoff)
-            table = f.read(phentsize * phnum)
-    except (OSError, TypeError, struct.error):
-        return []
-    gaps = []
-    for i in range(phnum):
-        ph = table[i * phentsize:(i + 1) * phentsize]
-        if wide:
-            p_type, _, _, vaddr, _, filesz, memsz = struct.unpack(end + "IIQQQQQ", ph[:48])
-        else:
-            p_type, _, vaddr, _, filesz, memsz = struct.unpack(end + "IIIIII", ph[:24])
-        if p_type == 1 and memsz > filesz:
-            gaps.append((vaddr + filesz, vaddr + memsz))
-    return gaps
 
 
 def _path(filespec):
@@ -258,7 +229,7 @@ class LldbTarget:
         """Bytes of zeros from ``addr`` to the end of its core segment's zero-filled tail
         (``p_filesz .. p_memsz`` of an ELF core's PT_LOAD), or 0."""
         if self._zero_fill is None:
-            self._zero_fill = _elf_zero_fill(self._core_path()) if self._is_core() else []
+            self._zero_fill = zero_fill_ranges(self._core_path()) if self._is_core() else []
         for start, end in self._zero_fill:
             if start <= addr < end:
                 return end - addr
