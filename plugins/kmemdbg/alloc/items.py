@@ -38,7 +38,7 @@ from . import probes
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
 from ..report.items import KEYS
-from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, checked_count,
+from .uma import (MAX_BUCKETS, ROW_ERRORS, UMA_ZFLAG_INTERNAL, bucket_count,
                   for_each_cache_zone, for_each_keg, for_each_zone, read_ndomains)
 
 KINDS = ("uma-item", "uma-slab-header", "uma-structure", "malloc-large", "kernel-symbol",
@@ -460,7 +460,11 @@ class _BucketReader:
         # Cache-only zones (10+, e.g. mbuf_packet) hold other kegs' items in their buckets.
         try:
             for z in for_each_cache_zone(self.target):
-                name = read_cstring(self.target, z.ptr("uz_name"))
+                try:
+                    name = read_cstring(self.target, z.ptr("uz_name"))
+                except MemoryFault:          # the zone's buckets still count; name it by address
+                    name = f"<zone {z.addr:#x}>"
+                    idx.warnings.append(f"cache zone at {z.addr:#x}: uz_name unreadable")
                 try:
                     self._cpu_buckets(z, name, None)
                     self._zone_cache(z, name, None)
@@ -506,12 +510,7 @@ class _BucketReader:
 
     def _bucket(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
-        return self._bucket_items(addr, self._count(rec, what), what)
-
-    @staticmethod
-    def _count(bucket, what):
-        return checked_count(bucket.int("ub_cnt"), bucket.int("ub_entries"),
-                             f"{what}: struct uma_bucket at {bucket.addr:#x}: ub_cnt")
+        return self._bucket_items(addr, bucket_count(rec, what), what)
 
     def _cpu_buckets(self, z, name, keg):
         """Every present CPU's buckets: ``uz_cpu[]`` in one read, its bucket columns sliced at
@@ -568,7 +567,7 @@ class _BucketReader:
         """One cache list; a bucket that cannot be read ends the list (its link is in it)."""
         try:
             for b in list_foreach(self.target, head, self.bucket, "ub_link", what, MAX_BUCKETS):
-                items = self._bucket_items(b.addr, self._count(b, what), what)
+                items = self._bucket_items(b.addr, bucket_count(b, what), what)
                 self._place(items, place, keg, what)
         except ROW_ERRORS as e:
             self.index.warnings.append(str(e))   # names the bucket

@@ -444,12 +444,10 @@ class _ZoneReader:
 
     def _bucket_count(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
-        entries = rec.int("ub_entries") if rec.has("ub_entries") else None
-        return checked_count(rec.int("ub_cnt"), entries, f"struct uma_bucket at {addr:#x}: ub_cnt")
+        return bucket_count(rec, what)
 
     def _bucket_list(self, head, what):
-        return sum(checked_count(b.int("ub_cnt"), b.int("ub_entries") if b.has("ub_entries")
-                                  else None, f"struct uma_bucket at {b.addr:#x} on {what}: ub_cnt")
+        return sum(bucket_count(b, f"on {what}")
                    for b in list_foreach(self.target, head, self.bucket, "ub_link", what,
                                          MAX_BUCKETS))
 
@@ -492,3 +490,11 @@ def checked_count(cnt, entries, what):
         raise CorruptionError(f"{what} = {cnt} is absurd"
                               + (f" (bucket holds {entries})" if entries is not None else ""))
     return cnt
+
+
+def bucket_count(bucket, what):
+    """``ub_cnt`` of a ``struct uma_bucket`` record, checked against ``ub_entries`` where the
+    era has it.  :param what: where the bucket was found, for the error."""
+    entries = bucket.int("ub_entries") if bucket.has("ub_entries") else None
+    return checked_count(bucket.int("ub_cnt"), entries,
+                         f"{what}: struct uma_bucket at {bucket.addr:#x}: ub_cnt")
