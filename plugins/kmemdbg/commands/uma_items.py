@@ -25,10 +25,10 @@ examples:
   uma-items 'NetGraph items' --format json --limit 100
 
 output (simulated 13.2 router crash, uma-items mbuf --where --limit 2):
-  ITEM            INDEX    SLAB            STATE    WHERE             CPU    ZONE
-  --------------  -------  --------------  -------  ----------------  -----  ------
-  0x7ffff7890000  0        0x7ffff7890fe0  free     keg                      mbuf
-  0x7ffff7890100  1        0x7ffff7890fe0  free     keg                      mbuf"""
+  ITEM            INDEX  SLAB            STATE      WHERE             CPU  ZONE
+  --------------  -----  --------------  ---------  ----------------  ---  ----
+  0x7ffff7799000      0  0x7ffff7799fe0  allocated  -                 -    mbuf
+  0x7ffff7799100      1  0x7ffff7799fe0  free       cpu-cross-bucket  0    mbuf"""
 
 
 def make_parser():

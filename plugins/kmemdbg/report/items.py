@@ -9,6 +9,8 @@ import csv
 import io
 import json
 
+from .text import number, render_rows
+
 KEYS = ("address", "kind", "keg", "zone", "zones", "slab", "item", "index", "offset", "size",
         "rsize", "state", "where", "cpu", "domain", "symbol", "note")
 
@@ -96,31 +98,26 @@ def render_whatis_text(records):
 
 
 def render_items_table(records, where):
-    from tabulate import tabulate
     headers = ["ITEM", "INDEX", "SLAB", "STATE"] + (["WHERE", "CPU", "ZONE"] if where else [])
     rows = []
     for r in records:
-        row = [_hex(r["item"]), r["index"], _hex(r["slab"]), r["state"] or "?"]
+        row = [_hex(r["item"]), number(r["index"]), _hex(r["slab"]), r["state"] or "?"]
         if where:
-            row += [r["where"] or "", "" if r["cpu"] is None else r["cpu"], r["zone"]]
+            row += [r["where"] or "-", "-" if r["cpu"] is None else str(r["cpu"]), r["zone"]]
         rows.append(row)
-    if not rows:
-        return "  ".join(headers) + "\n(no items)\n"
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+    return render_rows(rows, headers, numeric=(1,))
 
 
 def render_summary(zone, groups, total, types=None):
     """Allocated items grouped by what their first words look like, biggest group first;
     ``types``: the items counted by inferred type (a line after the table)."""
-    from tabulate import tabulate
     head = f"{total} allocated items of zone '{zone}'\n"
     if types is not None:
         return render_summary(zone, groups, total) + "inferred types (kmem-holders): " + \
             ", ".join(f"{_type_name(t)} {n}" for t, n in types) + "\n"
-    rows = [[g["count"], f"{100.0 * g['count'] / total:.1f}%" if total else "-", g["word0"],
-             g["word1"], _hex(g["example"])] for g in groups]
+    rows = [[str(g["count"]), f"{100.0 * g['count'] / total:.1f}%" if total else "-",
+             g["word0"], g["word1"], _hex(g["example"])] for g in groups]
     if not rows:
         return head + "(no allocated items)\n"
-    return head + tabulate(rows, headers=["COUNT", "SHARE", "WORD 0", "WORD 1", "EXAMPLE"],
-                           tablefmt="simple", disable_numparse=True,
-                           colalign=("right", "right")) + "\n"
+    return head + render_rows(rows, ["COUNT", "SHARE", "WORD 0", "WORD 1", "EXAMPLE"],
+                              numeric=(0, 1))
