@@ -94,6 +94,13 @@ def zone_has_xdomain(target):
 
 
 @probe
+def zone_has_keg_list(target):
+    """``uz_kegs``, the list of a zone's kegs (secondary zones, 7.x-11.x), gone when a zone got one
+    ``uz_keg`` (12.0; sys/vm/uma_int.h).  ddb's ``show uma`` of those eras walks it."""
+    return _has(target, ZONE, "uz_kegs")
+
+
+@probe
 def zone_has_max_items(target):
     """``uz_max_items`` replaced the keg's ``uk_maxpages`` as the limit (13-CURRENT 2019, 13.0;
     sys/vm/uma_int.h, read by memstat_kvm_uma() of main at 17da660ad5b3)."""

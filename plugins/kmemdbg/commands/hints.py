@@ -51,11 +51,9 @@ def no_debug_info() -> str:
             "DEBUG=-g")
 
 
-def kernel_mismatch(kernel=None, core=None) -> str:
-    """The kernel file is not the one that wrote the core (``kernel``/``core``: what each says
-    it is, when known)."""
-    said = f" (kernel: {kernel}; core: {core})" if kernel and core else ""
-    return (f"the kernel may not be the one that wrote this core{said}: use the kernel.debug of "
+def kernel_mismatch() -> str:
+    """The kernel file may not be the one that wrote the core."""
+    return ("the kernel may not be the one that wrote this core: use the kernel.debug of "
             "the same build (savecore's info.N names the version that crashed; /boot/kernel.old "
             "after an upgrade)")
 

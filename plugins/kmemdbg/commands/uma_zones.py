@@ -42,7 +42,7 @@ def run_uma_zones(target, args, out):
     columns = zone_columns(report.has_sleep, report.has_xdomain, where=args.where, wide=args.wide)
     if args.format == "ddb":
         ddb_fmt = ddb.zone_format(report.has_xdomain, probes.zone_bucket_cache_kind(target),
-                                  report.has_sleep, target.layout(probes.ZONE).has("uz_kegs"))
+                                  report.has_sleep, probes.zone_has_keg_list(target))
         rows = select(ddb.order_zones(report.zones, ddb_fmt), columns, args)
     else:
         rows = select(list(reversed(report.zones)), columns, args)
@@ -52,7 +52,7 @@ def run_uma_zones(target, args, out):
     def text(rows):
         if args.format == "ddb":
             return ddb.render_zones(rows, ddb_fmt)
-        osreldate = read_release(target).osreldate if probes.zone_has_xdomain(target) else None
+        osreldate = read_release(target).osreldate if report.has_xdomain else None
         return vmstat.render_zones(rows, vmstat.zone_format(report.has_sleep, report.has_xdomain,
                                                             osreldate))
 

@@ -27,11 +27,9 @@ show malloc (walks ``kmemstatistics``, every type, unused ones too)
           first, ties in walk order, negative never printed
 """
 
+from .text import number
+
 U64 = (1 << 64) - 1
-
-
-def _n(value):
-    return "?" if value is None else str(value)
 
 
 def zone_format(has_xdomain, bucket_kind, has_sleep, has_keg_list):
@@ -91,7 +89,7 @@ def render_zones(zones, fmt):
         for z in zones:
             used = None if z.used is None else z.used & U64
             out.append("%18s %12s %12s %12s %8s\n" % (
-                z.name, _n(z.requests), _n(z.frees), _n(used), _n(_ddb_free(z, fmt))))
+                z.name, number(z.requests), number(z.frees), number(used), number(_ddb_free(z, fmt))))
         return "".join(out)
     if fmt == "13":
         out.append("%18s %6s %7s %7s %11s %7s %7s %10s %8s\n" % (
@@ -99,8 +97,8 @@ def render_zones(zones, fmt):
         for z in zones:
             xfree = _sum(z.cross_cpu, z.xdomain)
             out.append("%18s %6s %7s %7s %11s %7s %7s %10s %8s\n" % (
-                z.name, _n(z.size), _n(z.used), _n(_ddb_free(z, fmt)), _n(z.requests),
-                _n(z.sleep), _n(z.bucket), _n(_total(z, fmt)), _n(xfree)))
+                z.name, number(z.size), number(z.used), number(_ddb_free(z, fmt)), number(z.requests),
+                number(z.sleep), number(z.bucket), number(_total(z, fmt)), number(xfree)))
         return "".join(out)
     heads = ["Zone", "Size", "Used", "Free", "Requests"]
     widths = [18, 8, 8, 8, 12]
@@ -113,8 +111,8 @@ def render_zones(zones, fmt):
     line = " ".join("%%%ds" % w for w in widths) + "\n"
     out.append(line % tuple(heads))
     for z in zones:
-        cells = [z.name, _n(z.size), _n(z.used), _n(_ddb_free(z, fmt)), _n(z.requests),
-                 _n(z.sleep), _n(z.bucket)][:len(heads)]
+        cells = [z.name, number(z.size), number(z.used), number(_ddb_free(z, fmt)), number(z.requests),
+                 number(z.sleep), number(z.bucket)][:len(heads)]
         out.append(line % tuple(cells))
     return "".join(out)
 
@@ -136,5 +134,5 @@ def render_malloc(types, fmt):
         else:
             kib = str(((m.memory_use & U64) + 1023) % (1 << 64) // 1024)
         in_use = None if m.in_use is None else m.in_use & U64
-        out.append("%18s %12s %12sK %12s\n" % (m.name, _n(in_use), kib, _n(m.requests)))
+        out.append("%18s %12s %12sK %12s\n" % (m.name, number(in_use), kib, number(m.requests)))
     return "".join(out)
