@@ -234,20 +234,24 @@ def _malloc_zones_beyond_types(zones, mtypes, msizes):
     """Malloc zones holding more bytes than every malloc type that uses their size could have
     put there: each type's ``mts_size`` bit for a zone is set on its first allocation of that
     size, so the types with the bit bound the zone's use from above.  Skipped when a type's
-    numbers are unknown."""
+    numbers are unknown.  A MALLOC_DEBUG_MAXZONES kernel spreads the types of a size over
+    several zones of one name: those are held against the bound together."""
     if any(m.memory_use is None or m.sizes is None for m in mtypes):
         return []
-    found = []
+    by_name = {}
     for z in zones:
-        size = msizes.get(z.name)
-        if size is None or z.used is None:
-            continue
-        held = z.used * size
+        if z.name in msizes and z.used is not None:
+            by_name.setdefault(z.name, []).append(z)
+    found = []
+    for name, same in by_name.items():
+        size = msizes[name]
+        held = sum(z.used for z in same) * size
         bound = sum(m.memory_use for m in mtypes if size in m.sizes)
         if held > bound:
+            where = ", ".join(f"{z.address:#x}" for z in same)
             found.append(f"malloc types account for {bound} bytes of size {size}, less than the "
-                         f'{held} bytes in use in malloc zone "{z.name}" at {z.address:#x} '
-                         f"({z.used} items)")
+                         f'{held} bytes in use in malloc zone "{name}" at {where} '
+                         f"({sum(z.used for z in same)} items)")
     return found
 
 
