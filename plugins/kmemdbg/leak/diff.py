@@ -90,12 +90,13 @@ def check_same_kernel(ta, tb, allow_foreign=False):
         raise ForeignSnapshots(f"the snapshots come from different kernels ({' and '.join(fields)}"
                                f" differ): OLD {_describe(ta)}; NEW {_describe(tb)} "
                                "(--any-kernel compares them anyway)")
-    for key in ("build_id", "version"):
-        if fields or (ta.get(key) and tb.get(key) and ta[key] != tb[key]):
-            what = " and ".join(fields) if fields else f"{key}"
-            return [f"the snapshots come from different kernels ({what} differs: "
-                    f"{_describe(ta)} vs {_describe(tb)})"]
-    return []
+    if not fields:                         # the same release: another build of it?
+        fields = [k for k in ("build_id", "version")
+                  if ta.get(k) and tb.get(k) and ta[k] != tb[k]][:1]
+    if not fields:
+        return []
+    return [f"the snapshots come from different kernels ({' and '.join(fields)} differs: "
+            f"{_describe(ta)} vs {_describe(tb)})"]
 
 
 def diff(old, new, allow_foreign=False) -> Diff:
