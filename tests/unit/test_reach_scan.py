@@ -157,3 +157,63 @@ def test_numpy_forced_without_numpy(monkeypatch):
         h.run(True)
     h.point(h.data, a)
     assert h.run(None).stats.engine == "python"
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_holder_is_from_the_earliest_round(use_numpy):
+    """Breadth first: c is reached through a (round 2), not through b (round 3), although b's
+    word comes first in memory; within a round the first word in address order wins."""
+    h = Heap()
+    b, a, c, d = h.items(4, 64)
+    h.point(h.data, a)
+    h.point(a, b)
+    h.point(b, c)                            # round 3 via b, lower address than a's word
+    h.point(a + 8, c)                        # round 2 via a
+    h.point(b + 8, d)
+    h.point(c + 8, d)                        # d: round 3 both ways; b's word is first
+    r = h.run(use_numpy)
+    assert r.holder[h.id(c)] == h.id(a) and r.holder_word[h.id(c)] == a + 8
+    assert r.holder[h.id(d)] == h.id(b) and r.holder_word[h.id(d)] == b + 8
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_edge_budget_reads_the_rest_when_reached(use_numpy, monkeypatch):
+    """With room for two edges the sweep stops early; the items above where it stopped are
+    read when reached, and the answer is the same."""
+    h = Heap(npages=16)
+    items = h.items(60, 96, gap=32)
+    h.point(h.data, items[30])
+    ring = items[30:] + items[:30]           # one list through every item, wrapping around
+    for p, q in zip(ring, ring[1:]):
+        h.point(p + 88, q)
+    whole = h.run(use_numpy)
+    monkeypatch.setattr(reach, "EDGE_BYTES", 2 * 16)
+    cut = h.run(use_numpy)
+    assert whole.unreached() == cut.unreached() == []
+    assert list(map(int, whole.holder)) == list(map(int, cut.holder))
+    assert list(map(int, whole.holder_word)) == list(map(int, cut.holder_word))
+    assert cut.stats.reads > whole.stats.reads
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_far_apart_regions_and_slab_runs(use_numpy):
+    """Items in regions far apart (the direct map and the kernel map) and slabs described as
+    runs with holes: the same answer as items on their own."""
+    h = Heap(npages=4)
+    far = h.heap + 5000 * PAGE
+    h.t.write(far, bytes(2 * PAGE))
+    near = h.items(3, 128, gap=128)          # slots 0, 2, 4 of a 128-byte slab: 1, 3 free
+    away = h.items(2, 64, at=far - h.heap)   # slots 0, 1 of another run
+    h.point(h.data, near[2])
+    h.point(near[2] + 8, away[1] + 60)
+    h.point(near[2] + 16, near[1] - 8)       # into free slot 1: no item
+    h.point(away[1], near[0] + 127)
+    h.point(near[0] + 120, away[1] + 64)     # one past away[1]: no item
+    runs = ([h.heap, far], [128, 64], [5, 8], [3, 2])
+    plain = h.run(use_numpy)
+    its = Items(h.starts, h.ends, runs=runs)
+    slabs = scan(h.t, its, [Source("kernel:.data", h.data, h.data + PAGE)], use_numpy=use_numpy)
+    assert [plain.reached(h.id(x)) for x in near + away] == [True, False, True, False, True]
+    if use_numpy:                            # the runs were taken, not one run per item
+        assert len(reach._Matcher(its, h.ps, "little", True).run) == 2
+    assert list(map(int, plain.holder)) == list(map(int, slabs.holder))

@@ -55,8 +55,9 @@ def allocated_items(index):
     ``(zone name or None, size, reported)``, one tuple shared by a keg's items.
 
     Built slab by slab (a slab's items are in address order and slabs do not overlap), so a
-    million items cost arrays of integers, not a million tuples; the runs are sorted by their
-    first item and the result checked, with a full sort when damaged slabs overlap."""
+    million items cost arrays of integers, not a million tuples; each slab is one of the
+    items' runs (its slots, the free ones holes).  The runs are sorted by their first item and
+    the result checked, with a full sort (and no runs) when damaged slabs overlap."""
     headers = {s.hdr_start for s in index.slabs if not s.inpage}
     headers.update(hdr for _, _, hdr in index.large)
     runs, shared = [], {}
@@ -74,12 +75,14 @@ def allocated_items(index):
             starts = [a for a in starts if a not in cached]
         if starts:
             row = shared.setdefault((keg.name, g.size, report), (keg.name, g.size, report))
-            runs.append((starts[0], array("Q", starts), g.size, follow, row))
+            runs.append((starts[0], array("Q", starts), g.size, follow, row,
+                         (slab.data, g.rsize, g.ipers)))
     for addr, size, _ in index.large:
-        runs.append((addr, [addr], size, True, (None, size, True)))
+        runs.append((addr, [addr], size, True, (None, size, True), (addr, size, 1)))
     runs.sort(key=lambda r: r[0])
-    starts, ends, scan_flags, rows = array("Q"), array("Q"), [], []
-    for _, run, size, follow, row in runs:
+    starts, ends, scan_flags, rows = array("Q"), array("Q"), array("B"), []
+    slots = tuple(array("Q") for _ in range(4))
+    for _, run, size, follow, row, (data, stride, count) in runs:
         starts.extend(run)
         ends.extend(a + size for a in run)
         if follow and headers:
@@ -87,11 +90,14 @@ def allocated_items(index):
         else:
             scan_flags.extend([follow] * len(run))
         rows.extend([row] * len(run))
+        for column, value in zip(slots, (data, stride, count, len(run))):
+            column.append(value)
     if any(map(operator.ge, starts, islice(starts, 1, None))):
         order = sorted(range(len(starts)), key=starts.__getitem__)
         starts, ends = array("Q", (starts[i] for i in order)), array("Q", (ends[i] for i in order))
         scan_flags, rows = [scan_flags[i] for i in order], [rows[i] for i in order]
-    return Items(starts, ends, scan_flags), rows
+        slots = None
+    return Items(starts, ends, scan_flags, slots), rows
 
 
 def reachability(target, index):
@@ -109,14 +115,17 @@ def reachability(target, index):
 def find_leaks(target, index, zone=None, size=None, samples=4) -> LeakReport:
     """The unreached reportable items, grouped by zone and size, biggest first."""
     items, rows, result, warnings = reachability(target, index)
+
+    def wanted(row):
+        z, sz, report = row
+        return report and (zone is None or z == zone) and (size is None or sz == size)
+
+    # rows share one tuple per keg: count them in C, then look at each kind once
+    candidates = sum(n for row, n in Counter(rows).items() if wanted(row))
     groups = defaultdict(list)
-    candidates = 0
-    for i, (z, sz, report) in enumerate(rows):
-        if not report or (zone is not None and z != zone) or (size is not None and sz != size):
-            continue
-        candidates += 1
-        if not result.reached(i):
-            groups[(z, sz)].append(items.starts[i])
+    for i in result.unreached():
+        if wanted(rows[i]):
+            groups[rows[i][:2]].append(items.starts[i])
     types = _malloc_types(target)
     out = [LeakGroup(z, sz, len(a), len(a) * sz, tuple(a[:samples]),
                      types.get(z, ()) if z is not None else (), _signature(index, a))

@@ -12,12 +12,21 @@ ranges (``Items``); free items are simply not in it, so they are never sources a
 reached.  Items whose ``scan`` flag is off are reached but not followed (UMA's own slab headers
 and buckets point at free items and item 0 of their slabs, not at what the kernel holds).
 
-Memory is read in chunks of at most ``chunk`` bytes (neighbouring items coalesced into one
-read); unreadable pages are skipped and counted (``ScanStats.unreadable_bytes``, a warning
-naming the first ones).  Each item is scanned at most once, so the work is bounded by the bytes
-of the sources and the reached items, whatever cycles or corrupt pointers the memory holds.
-Words are matched against the item starts with ``numpy.searchsorted`` when numpy imports in the
-debugger's Python, else with ``bisect``; both give the same answer.
+How: the sources are scanned first; then one *sweep* reads every followed item once, in address
+order, and keeps its pointers into other items (the edges: word address and item pointed at)
+in memory; the transitive closure is then a breadth-first walk over those edges without
+reading memory again.  Breadth first, rounds in address order, so an item's holder is the first
+word, in address order, of the earliest round that reaches it: chains are as short as the
+memory allows, and the answer does not depend on how reads are cut.  The edges are bounded
+(``EDGE_BYTES``): past that the sweep stops, and items above where it stopped are read when
+they are reached (round by round, neighbouring items coalesced into one read).
+
+Memory is read in chunks of at most ``chunk`` bytes; unreadable pages are skipped, and those
+of sources and reached items counted (``ScanStats.unreadable_bytes``, a warning naming the first
+ones).  Each item is read at most once, so the work is bounded by the bytes of the sources and
+the items, whatever cycles or corrupt pointers the memory holds.  Words are matched against the
+item starts with ``numpy.searchsorted`` when numpy imports in the debugger's Python, else with
+``bisect``; both give the same answer.
 """
 
 import bisect
@@ -37,6 +46,11 @@ except ImportError:  # the pure-Python matcher gives the same answer, slower
 
 CHUNK = 1 << 20          # bytes per read
 COALESCE_GAP = 16 * PAGE  # items closer than this are read together (gaps are not scanned)
+EDGE_BYTES = 256 << 20   # memory for the sweep's edges (12 bytes each with numpy)
+PAGE_SHIFT = PAGE.bit_length() - 1
+CLUSTER_GAP = 256         # pages: item regions farther apart get page tables of their own
+SHARED = -2               # a page two runs share
+SLICE = 1 << 20           # items per step of the numpy sweep (bounds its temporaries)
 UNREACHED, FROM_SOURCE = -2, -1   # ReachResult.holder values besides item ids
 MAX_WARNED_FAULTS = 4
 
@@ -46,11 +60,17 @@ class Items:
     """The allocated items, the scan's interface to the item index: item ``i`` is
     ``[starts[i], ends[i])``, starts ascending, ranges disjoint and not empty (lists or numpy
     arrays; the index of an item here is its id in the result).  ``scan[i]`` False: reached
-    but its words are not followed (default: every item is followed)."""
+    but its words are not followed (default: every item is followed).
+
+    ``runs``, optional, makes the numpy matcher's lookups direct: ``(start, stride, slots,
+    count)`` per run, runs in item order, run *j* holding the next ``count[j]`` items, each at
+    ``start[j] + k * stride[j]`` for some slot ``k < slots[j]`` (a slab: its free slots are the
+    holes).  Without it every item is a run of its own."""
 
     starts: Sequence[int]
     ends: Sequence[int]
     scan: Optional[Sequence[bool]] = None
+    runs: Optional[Tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[int]]] = None
 
     def __len__(self):
         return len(self.starts)
@@ -82,8 +102,8 @@ class ScanStats:
 class ReachResult:
     """Per item (ids are indexes into ``Items``): reached or not, and its first holder.
 
-    ``holder[i]``: the id of the item whose word reached item ``i``, ``FROM_SOURCE``, or
-    ``UNREACHED``; ``holder_word[i]``: that word's address; ``holder_source[i]``: the index in
+    The three are sequences of ints (memoryviews or arrays).  ``holder[i]``: the id of the
+    item whose word reached item ``i``, ``FROM_SOURCE``, or ``UNREACHED``; ``holder_word[i]``: that word's address; ``holder_source[i]``: the index in
     ``sources`` when a source reached it (else -1).
     """
 
@@ -98,6 +118,8 @@ class ReachResult:
         return self.holder[i] != UNREACHED
 
     def unreached(self) -> List[int]:
+        if numpy is not None:
+            return numpy.nonzero(numpy.asarray(self.holder) == UNREACHED)[0].tolist()
         return [i for i, h in enumerate(self.holder) if h == UNREACHED]
 
     def chain(self, i, limit=64):
@@ -114,6 +136,10 @@ class ReachResult:
         return hops[::-1]
 
 
+def _uint_array(values):
+    return values if isinstance(values, array) and values.typecode == "Q" else array("Q", values)
+
+
 class _Matcher:
     """Finds the words of a buffer that point inside an item: (word index, item id) pairs."""
 
@@ -128,57 +154,108 @@ class _Matcher:
             self.ends = numpy.asarray(items.ends, dtype=numpy.uint64)
             self.dtype = numpy.dtype(("<" if byteorder == "little" else ">")
                                      + ("u8" if pointer_size == 8 else "u4"))
-            self._runs()
-        else:
-            self.starts = [int(a) for a in items.starts]
-            self.ends = [int(a) for a in items.ends]
+            self._page_table(items.runs)
+        else:       # compact arrays (bisect takes any sequence): 6 million items, 96 MB
+            self.starts = _uint_array(items.starts)
+            self.ends = _uint_array(items.ends)
             self.fmt = ("<" if byteorder == "little" else ">") + ("Q" if pointer_size == 8
                                                                   else "I")
         self.lo = int(self.starts[0]) if self.n else 0
         self.hi = int(self.ends[-1]) if self.n else 0     # sorted, disjoint: the last end
 
-    def _runs(self):
-        """Group the items into runs of equal size and stride (a slab's items, usually), so a
-        word is looked up among the runs (a few per page) instead of among all items."""
-        s, e = self.starts, self.ends
-        n = len(s)
-        first = numpy.ones(n, dtype=bool)
-        sizes = e - s
-        first[1:] = sizes[1:] != sizes[:-1]
-        if n > 2:
-            gap = s[1:] - s[:-1]
-            first[2:] |= gap[1:] != gap[:-1]
-        self.run_first = numpy.nonzero(first)[0]
-        self.run_start = s[self.run_first]
-        self.run_last = numpy.append(self.run_first[1:], n) - 1
-        two = numpy.minimum(self.run_first + 1, n - 1) if n else self.run_first
-        self.run_stride = numpy.maximum(numpy.where(
-            self.run_last > self.run_first, s[two] - self.run_start,
-            sizes[self.run_first] if n else 0), 1)
+    def _page_table(self, runs):
+        """The direct lookup: which run holds each page the items are on (``table``, -1 none,
+        SHARED when runs share it), kept in clusters of nearby pages (a kernel's items lie in a
+        few regions of a huge address space), and every run's slots as item ids
+        (``slot_item``, -1 for a hole).  Words on a shared page are looked up among all items."""
+        s, e, n = self.starts, self.ends, len(self.starts)
+        ids = numpy.int32 if n < 1 << 31 else numpy.int64
+        rs, st, ns, size, run_of, k = self._slots(runs)
+        first_slot = numpy.cumsum(ns) - ns
+        # One row per run, so that a lookup gathers one cache line, not five.
+        self.run = numpy.stack([rs, st, ns, size, first_slot], axis=1)
+        self.no_slot = int(ns.sum())            # the last slot, always a hole: no item
+        self.slot_item = numpy.full(self.no_slot + 1, -1, dtype=ids)
+        self.slot_item[first_slot[run_of].astype(numpy.int64) + k] = numpy.arange(n, dtype=ids)
+        del run_of, k
+        p0 = (rs >> PAGE_SHIFT).astype(numpy.int64)
+        p1 = ((rs + ns * st - 1) >> PAGE_SHIFT).astype(numpy.int64)
+        pages = p1 - p0 + 1
+        # A new cluster where a run starts CLUSTER_GAP pages past every page before it.
+        new = numpy.ones(len(rs), dtype=bool)
+        new[1:] = p0[1:] > numpy.maximum.accumulate(p1)[:-1] + CLUSTER_GAP
+        first = numpy.nonzero(new)[0]
+        cluster = numpy.cumsum(new) - 1
+        self.c_page = p0[first]
+        self.c_pages = numpy.maximum.reduceat(p1, first) - self.c_page + 1 if len(rs) else p0
+        self.c_base = numpy.cumsum(self.c_pages) - self.c_pages
+        self.c_start = (self.c_page << PAGE_SHIFT).astype(numpy.uint64)
+        at = (numpy.arange(int(pages.sum())) - numpy.repeat(numpy.cumsum(pages) - pages, pages)
+              + numpy.repeat(self.c_base[cluster] + p0 - self.c_page[cluster], pages))
+        size = int(self.c_pages.sum())
+        self.table = numpy.full(size, -1, dtype=ids)
+        self.table[at] = numpy.repeat(numpy.arange(len(rs), dtype=ids), pages)
+        self.table[numpy.bincount(at, minlength=size) > 1] = SHARED
+
+    def _slots(self, runs):
+        """``(run start, stride, slots, item size, run of each item, slot of each item)``:
+        ``Items.runs`` when every item sits on a slot of its run and a run's items have one
+        size (more slots than items is fine, not a corrupt count that would cost gigabytes);
+        else each item a run of its own."""
+        s, e, n = self.starts, self.ends, len(self.starts)
+        size = e - s
+        if runs is not None:
+            rs, st, ns, cnt = (numpy.asarray(x, dtype=numpy.uint64) for x in runs)
+            cnt = cnt.astype(numpy.int64)
+            if len(cnt) and int(cnt.sum()) == n and st.all() and \
+                    int(ns.sum()) <= 4 * n + (1 << 20):
+                run_of = numpy.repeat(numpy.arange(len(cnt)), cnt)
+                k = (s - rs[run_of]) // st[run_of]       # an item before its run: huge
+                run_size = size[numpy.cumsum(cnt) - cnt]
+                if (k < ns[run_of]).all() and (rs[run_of] + k * st[run_of] == s).all() and \
+                        (size == run_size[run_of]).all():
+                    return rs, st, ns, run_size, run_of, k.astype(numpy.int64)
+        one = numpy.ones(n, dtype=numpy.uint64)
+        return s, numpy.maximum(size, 1), one, size, numpy.arange(n), numpy.zeros(n, numpy.int64)
 
     def _lookup(self, w):
-        """Item ids for the sorted words ``w`` (each >= the first start): the only item of
-        each word's run that can hold it; the caller checks the end."""
-        r = numpy.searchsorted(self.run_start, w, side="right") - 1
-        k = (w - self.run_start[r]) // self.run_stride[r]
-        return numpy.minimum(self.run_first[r] + k.astype(numpy.int64), self.run_last[r])
+        """Item ids (-1: none) of the words ``w`` (uint64, each within [lo, hi))."""
+        page = (w >> PAGE_SHIFT).astype(numpy.int64)
+        if len(self.c_page) == 1:       # [lo, hi) is one cluster's
+            r = self.table[page - self.c_page[0]]
+        else:
+            c = numpy.searchsorted(self.c_start, w, side="right") - 1
+            page -= self.c_page[c]
+            inside = page < self.c_pages[c]
+            r = numpy.full(len(w), -1, dtype=self.table.dtype)
+            r[inside] = self.table[self.c_base[c[inside]] + page[inside]]
+        out = numpy.full(len(w), -1, dtype=numpy.int64)
+        direct = numpy.nonzero(r >= 0)[0]
+        # take(): the row gather numpy does fastest; start, stride, slots, size, first slot.
+        run, wd = self.run.take(r[direct], axis=0), w[direct]
+        off = wd - run[:, 0]                        # a word before its run's start: huge
+        k = off // run[:, 1]
+        ok = (k < run[:, 2]) & (off - k * run[:, 1] < run[:, 3])
+        out[direct] = self.slot_item.take(numpy.where(ok, run[:, 4] + k, self.no_slot)
+                                          .astype(numpy.int64))
+        shared = numpy.nonzero(r == SHARED)[0]
+        if len(shared):
+            ws = w[shared]
+            i = numpy.searchsorted(self.starts, ws, side="right") - 1
+            ok = i >= 0
+            ok[ok] = ws[ok] < self.ends[i[ok]]
+            out[shared[ok]] = i[ok]
+        return out
 
-    def words(self, buf: bytes, skip: int, count: int, at=None):
-        """numpy: the ``count`` words of ``buf`` from byte ``skip`` (only those at the indexes
-        ``at`` when given: picked before the uint64 copy, a sparse run costs what it scans)."""
-        w = numpy.frombuffer(buf, self.dtype, count, skip)
-        return (w if at is None else w[at]).astype(numpy.uint64)
+    def words(self, buf: bytes, skip: int, count: int):
+        """numpy: the ``count`` words of ``buf`` from byte ``skip`` (a view, not a copy)."""
+        return numpy.frombuffer(buf, self.dtype, count, skip)
 
     def match_words(self, w):
         """numpy: (indexes into ``w``, item ids) of the words pointing inside an item."""
-        # Most words point nowhere near the items: drop them first, then look the rest up in
-        # sorted order (searchsorted runs far faster on sorted keys).
-        cand = numpy.nonzero((w >= self.lo) & (w < self.hi))[0]
-        wc = w[cand]
-        order = numpy.argsort(wc, kind="stable")
-        i = numpy.empty(len(wc), dtype=numpy.int64)
-        i[order] = self._lookup(wc[order])
-        ok = wc < self.ends[i]
+        cand = numpy.nonzero((w >= self.lo) & (w < self.hi))[0]   # most words: nowhere near
+        i = self._lookup(w[cand].astype(numpy.uint64))
+        ok = i >= 0
         return cand[ok], i[ok]
 
     def match(self, buf: bytes, skip: int, count: int):
@@ -201,16 +278,20 @@ class _Matcher:
 
 
 class _Scan:
+    """One scan: the matcher, the per-item results, the sweep's edges, the faults met."""
+
     def __init__(self, target, items, sources, chunk, use_numpy):
         self.target, self.items, self.chunk = target, items, max(chunk, PAGE)
         self.ps = target.pointer_size
         self.m = _Matcher(items, self.ps, target.byteorder, use_numpy)
         n = len(items)
         if self.m.numpy:
-            self.holder = numpy.full(n, UNREACHED, dtype=numpy.int64)
+            ids = numpy.int32 if n < 1 << 31 else numpy.int64
+            self.holder = numpy.full(n, UNREACHED, dtype=ids)
             self.holder_word = numpy.zeros(n, dtype=numpy.uint64)
             self.holder_source = numpy.full(n, -1, dtype=numpy.int32)
             self.follow = None if items.scan is None else numpy.asarray(items.scan, dtype=bool)
+            self.scratch = numpy.empty(n, dtype=ids)    # reach(): first edges
         else:
             self.holder = array("q", [UNREACHED]) * n
             self.holder_word = array("Q", [0]) * n
@@ -218,14 +299,14 @@ class _Scan:
             self.follow = items.scan
         self.sources = tuple(sources)
         self.stats = ScanStats("numpy" if self.m.numpy else "python", items=n)
-        self.faults: List[str] = []
-        self.pending: list = []      # ids to scan (numpy: arrays of ids, not Python ints)
+        self.faults: List[Tuple[int, int, int]] = []   # (start, end, source index or -1)
+        self.cut = 0          # the sweep kept the edges of the items below this id
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def runs(self, start, end, what):
+    def runs(self, start, end, source=-1):
         """Readable ``(addr, bytes)`` runs of ``[start, end)``, one read per chunk; a chunk
-        that faults is read page by page and its unreadable pages are skipped and counted."""
+        that faults is read page by page and its unreadable pages are skipped and noted."""
         a = start
         while a < end:
             b = min(end, a + self.chunk)
@@ -233,10 +314,10 @@ class _Scan:
             try:
                 yield a, self.target.read(a, b - a)
             except MemoryFault:
-                yield from self._pages(a, b, what)
+                yield from self._pages(a, b, source)
             a = b
 
-    def _pages(self, start, end, what):
+    def _pages(self, start, end, source):
         run_at, run = start, []
         a = start
         while a < end:
@@ -246,9 +327,7 @@ class _Scan:
                 data = self.target.read(a, b - a)
             except MemoryFault:
                 data = None
-                self.stats.unreadable_bytes += b - a
-                if len(self.faults) < MAX_WARNED_FAULTS:
-                    self.faults.append(f"{what}: {a:#x}-{b:#x}")
+                self.faults.append((a, b, source))
             if data is None:
                 if run:
                     yield run_at, b"".join(run)
@@ -259,7 +338,47 @@ class _Scan:
         if run:
             yield run_at, b"".join(run)
 
-    # ---- matching -----------------------------------------------------------------------------
+    def groups(self, ids):
+        """The items ``ids`` (ascending) as read groups ``(ids, starts, ends)``: items less than
+        COALESCE_GAP apart, within one ``chunk``-aligned window, are read together."""
+        if self.m.numpy:    # ids: an array, or arrays one after the other
+            for part in ([ids] if isinstance(ids, numpy.ndarray) else ids):
+                for k in range(0, len(part), SLICE):      # bounded temporaries
+                    yield from self._groups_numpy(part[k:k + SLICE])
+            return
+        span, starts, ends = [], [], []
+        for i in ids:
+            s, e = self.m.starts[i], self.m.ends[i]
+            if span and (s - ends[-1] > COALESCE_GAP or s // self.chunk != starts[-1] // self.chunk):
+                yield span, starts, ends
+                span, starts, ends = [], [], []
+            span.append(i)
+            starts.append(s)
+            ends.append(e)
+        if span:
+            yield span, starts, ends
+
+    def _groups_numpy(self, ids):
+        starts, ends = self.m.starts[ids], self.m.ends[ids]
+        cut = numpy.ones(len(ids), dtype=bool)
+        cut[1:] = ((starts[1:] - ends[:-1] > COALESCE_GAP)
+                   | (starts[1:] // self.chunk != starts[:-1] // self.chunk))
+        bounds = numpy.append(numpy.nonzero(cut)[0], len(ids)).tolist()
+        for j, k in zip(bounds, bounds[1:]):
+            yield ids[j:k], starts[j:k], ends[j:k]
+
+    def edges(self, group):
+        """The pointers of a group's items into other items, read from memory: lists (numpy:
+        arrays) ``(owners, word addresses, targets)``, in address order; an item's pointers
+        into itself are left out (it is already reached when its words count)."""
+        span, starts, ends = group
+        parts = [self._run_edges(span, starts, ends, addr, buf)
+                 for addr, buf in self.runs(int(starts[0]), int(ends[-1]))]
+        if self.m.numpy:
+            return tuple(numpy.concatenate(p) for p in zip(*parts)) if parts else \
+                (numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.uint64),
+                 numpy.zeros(0, numpy.int64))
+        return tuple([x for p in parts for x in p[k]] for k in range(3))
 
     def word_span(self, addr, buf):
         """(first aligned word offset in buf, word count) of the run ``buf`` at ``addr``."""
@@ -268,106 +387,211 @@ class _Scan:
         self.stats.words += count
         return skip, count
 
-    def reach(self, widx, ids, base, skip, owners=None, source=-1, by_word=None):
-        """Mark the items hit by words ``widx`` (of the run at ``base``) reached, the first
-        word in address order winning; ``owners[k]``: the item holding word k (numpy:
-        ``owners[by_word[n]]`` for the n-th hit); None: the source ``source`` holds the run."""
-        if self.m.numpy:
-            if owners is not None:
-                owners = owners[by_word]
-            self._reach_numpy(widx, ids, base, skip, owners, source)
-            return
-        holder = self.holder
-        for k, i in zip(widx, ids):
-            if holder[i] != UNREACHED:
-                continue
-            holder[i] = FROM_SOURCE if owners is None else owners[k]
-            self.holder_word[i] = base + skip + k * self.ps
-            self.holder_source[i] = source
-            self.stats.reached += 1
-            if self.follow is None or self.follow[i]:
-                self.pending.append(i)
-
-    def _reach_numpy(self, widx, ids, base, skip, owners, source):
-        """``owners[n]``: the item holding the n-th hit word (None: a source)."""
-        new = self.holder[ids] == UNREACHED
-        widx, ids = widx[new], ids[new]
-        if owners is not None:
-            owners = owners[new]
-        if not len(ids):
-            return
-        ids, first = numpy.unique(ids, return_index=True)
-        widx = widx[first]
-        self.holder[ids] = FROM_SOURCE if owners is None else owners[first]
-        self.holder_word[ids] = numpy.uint64(base + skip) + widx.astype(numpy.uint64) * \
-            numpy.uint64(self.ps)
-        self.holder_source[ids] = source
-        self.stats.reached += len(ids)
-        if self.follow is not None:
-            ids = ids[self.follow[ids]]
-        self.pending.append(ids)
-
-    def scan_source(self, si, src):
-        for addr, buf in self.runs(src.start, src.end, src.name):
-            self.stats.source_bytes += len(buf)
-            skip, count = self.word_span(addr, buf)
-            widx, ids = self.m.match(buf, skip, count)
-            self.reach(widx, ids, addr, skip, source=si)
-
-    def scan_items(self, batch):
-        """Scan the words of the items ``batch`` (sorted ids): items less than COALESCE_GAP
-        apart, within one ``chunk``-aligned window, are read together."""
-        if self.m.numpy:
-            ids = numpy.asarray(batch, dtype=numpy.int64)
-            starts, ends = self.m.starts[ids], self.m.ends[ids]
-            cut = numpy.ones(len(ids), dtype=bool)
-            cut[1:] = ((starts[1:] - ends[:-1] > COALESCE_GAP)
-                       | (starts[1:] // self.chunk != starts[:-1] // self.chunk))
-            bounds = numpy.append(numpy.nonzero(cut)[0], len(ids)).tolist()
-        else:
-            ids = batch
-            starts, ends = [self.m.starts[i] for i in batch], [self.m.ends[i] for i in batch]
-            bounds = [0] + [k for k in range(1, len(batch))
-                            if starts[k] - ends[k - 1] > COALESCE_GAP
-                            or starts[k] // self.chunk != starts[k - 1] // self.chunk] + \
-                [len(batch)]
-        for j, k in zip(bounds, bounds[1:]):
-            lo, hi = int(starts[j]), int(ends[k - 1])
-            for addr, buf in self.runs(lo, hi, f"item {lo:#x}"):
-                self._scan_run(ids[j:k], starts[j:k], ends[j:k], addr, buf)
-
-    def _scan_run(self, span, starts, ends, addr, buf):
-        """Words of ``buf`` (at ``addr``) that lie inside the items ``span`` (their
-        ``starts``, ``ends``)."""
+    def _run_edges(self, span, starts, ends, addr, buf):
+        """``edges`` of the words of ``buf`` (at ``addr``) that lie inside the items ``span``."""
         ps = self.ps
         skip, count = self.word_span(addr, buf)
         if self.m.numpy:
-            # Word indexes [lo, hi) of each item inside the run, laid end to end (the items
-            # are sorted and disjoint): `at` the words to scan, `owners` their items.
+            # Each item's whole words [lo, hi) in the run, ascending (items sorted, disjoint):
+            # every word of the run is matched, the hits then assigned to the item holding them.
             base = numpy.uint64(addr + skip)
-            rel_s = (numpy.asarray(starts, dtype=numpy.uint64) - base).view(numpy.int64)
-            rel_e = (numpy.asarray(ends, dtype=numpy.uint64) - base).view(numpy.int64)
-            lo = numpy.clip(-(-rel_s // ps), 0, count)
-            hi = numpy.clip(rel_e // ps, 0, count)
-            n = numpy.maximum(hi - lo, 0)
-            total = int(n.sum())
-            ends_cum = numpy.cumsum(n)
-            at = numpy.arange(total, dtype=numpy.int64) + numpy.repeat(lo - (ends_cum - n), n)
-            owners_all = numpy.repeat(numpy.asarray(span, dtype=numpy.int64), n)
-            self.stats.item_bytes += len(at) * ps
-            widx, ids = self.m.match_words(self.m.words(buf, skip, count, at))
-            self.reach(at[widx], ids, addr, skip, owners_all, by_word=widx)
-            return
+            lo = numpy.clip(-(-(starts - base).view(numpy.int64) // ps), 0, count)
+            hi = numpy.clip((ends - base).view(numpy.int64) // ps, 0, count)
+            self.stats.item_bytes += int(numpy.maximum(hi - lo, 0).sum()) * ps
+            k, targets = self.m.match_words(self.m.words(buf, skip, count))
+            pos = numpy.maximum(numpy.searchsorted(lo, k, side="right") - 1, 0)
+            owners = span[pos]
+            keep = (k >= lo[pos]) & (k < hi[pos]) & (owners != targets)
+            return owners[keep], base + k[keep].astype(numpy.uint64) * numpy.uint64(ps), \
+                targets[keep]
+        owners, addrs, targets = [], [], []
         for i, start, end in zip(span, starts, ends):
             lo = max(start, addr + skip)
             lo += -lo % ps
-            hi = min(end, addr + len(buf))
-            n = (hi - lo) // ps
+            n = (min(end, addr + len(buf)) - lo) // ps
             if n <= 0:
                 continue
             self.stats.item_bytes += n * ps
             widx, ids = self.m.match(buf, lo - addr, n)
-            self.reach(widx, ids, addr, lo - addr, [i] * n)
+            for k, t in zip(widx, ids):
+                if t != i:
+                    owners.append(i)
+                    addrs.append(lo + k * ps)
+                    targets.append(t)
+        return owners, addrs, targets
+
+    # ---- reaching -----------------------------------------------------------------------------
+
+    def reach(self, owners, addrs, targets, source=-1):
+        """Mark the unreached ``targets`` reached, the first edge (in the given order) winning;
+        ``owners`` None: the source ``source`` holds the words.  Returns the newly reached
+        items to follow, ascending."""
+        if self.m.numpy:
+            new = self.holder[targets] == UNREACHED
+            targets, addrs = targets[new], addrs[new]
+            # The first edge to each target: written in reverse, the first one's index stays.
+            at = numpy.arange(len(targets), dtype=self.scratch.dtype)
+            self.scratch[targets[::-1]] = at[::-1]
+            first = self.scratch[targets] == at
+            targets = targets[first]
+            self.holder[targets] = FROM_SOURCE if owners is None else owners[new][first]
+            self.holder_word[targets] = addrs[first]
+            if source >= 0:
+                self.holder_source[targets] = source
+            self.stats.reached += len(targets)
+            if self.follow is not None:
+                targets = targets[self.follow[targets]]
+            if len(targets) * 32 < len(self.holder):
+                return numpy.sort(targets)
+            mark = numpy.zeros(len(self.holder), dtype=bool)   # many: cheaper than a sort
+            mark[targets] = True
+            return numpy.nonzero(mark)[0]
+        holder, found = self.holder, []
+        for k, t in enumerate(targets):
+            if holder[t] != UNREACHED:
+                continue
+            holder[t] = FROM_SOURCE if owners is None else owners[k]
+            self.holder_word[t] = addrs[k]
+            self.holder_source[t] = source
+            found.append(t)
+        self.stats.reached += len(found)
+        return sorted(t for t in found if self.follow is None or self.follow[t])
+
+    def scan_source(self, si, src):
+        for addr, buf in self.runs(src.start, src.end, si):
+            self.stats.source_bytes += len(buf)
+            skip, count = self.word_span(addr, buf)
+            widx, ids = self.m.match(buf, skip, count)
+            if self.m.numpy:
+                addrs = numpy.uint64(addr + skip) + widx.astype(numpy.uint64) * \
+                    numpy.uint64(self.ps)
+            else:
+                addrs = [addr + skip + k * self.ps for k in widx]
+            self.reach(None, addrs, ids, si)
+
+    def followed(self):
+        """The ids of the items whose words are followed, ascending (numpy: in slices)."""
+        n = len(self.items)
+        if not self.m.numpy:
+            return (i for i in range(n) if self.follow is None or self.follow[i])
+        if self.follow is None:
+            return (numpy.arange(k, min(n, k + SLICE)) for k in range(0, n, SLICE))
+        return (k + numpy.nonzero(self.follow[k:k + SLICE])[0] for k in range(0, n, SLICE))
+
+    def reached_followed(self):
+        if self.m.numpy:
+            ids = numpy.nonzero(self.holder != UNREACHED)[0]
+            return ids if self.follow is None else ids[self.follow[ids]]
+        return [i for i in self.followed() if self.holder[i] != UNREACHED]
+
+    # ---- the sweep and the closure ------------------------------------------------------------
+
+    def sweep(self):
+        """Read every followed item once, in address order, and keep its edges to items the
+        sources did not reach (as ``off``/``edge_addr``/``edge_target``, by owner), while they
+        fit in EDGE_BYTES; ``cut``: the first item whose edges were not kept."""
+        n = len(self.items)
+        budget = EDGE_BYTES // (12 if self.m.numpy else 16)
+        kept, parts, self.cut = 0, [], n
+        if self.m.numpy:
+            narrow = numpy.int32 if n < 1 << 31 else numpy.int64
+            counts = numpy.zeros(n + 1, dtype=narrow)     # kept edges < 2**31 (budget)
+        else:
+            counts, self.edge_addr, self.edge_target = array("q", [0]) * (n + 1), array("Q"), \
+                array("q")
+        for group in self.groups(self.followed()):
+            owners, addrs, targets = self.edges(group)
+            if self.m.numpy:
+                new = self.holder[targets] == UNREACHED
+                owners, addrs, targets = owners[new], addrs[new], targets[new]
+            else:
+                new = [k for k, t in enumerate(targets) if self.holder[t] == UNREACHED]
+                owners, addrs, targets = ([x[k] for k in new] for x in (owners, addrs, targets))
+            if kept + len(targets) > budget:
+                self.cut = int(group[0][0])
+                break
+            kept += len(targets)
+            if self.m.numpy:
+                if len(owners):     # owners ascending: count them by their runs
+                    ends = numpy.append(numpy.nonzero(owners[1:] != owners[:-1])[0] + 1,
+                                        len(owners))
+                    counts[owners[ends - 1] + 1] += numpy.diff(ends, prepend=0)
+                parts.append((addrs, targets.astype(narrow)))
+            else:
+                for i in owners:
+                    counts[i + 1] += 1
+                self.edge_addr.extend(addrs)
+                self.edge_target.extend(targets)
+        if self.m.numpy:
+            self.off = numpy.cumsum(counts, out=counts)
+            self.edge_addr = numpy.empty(kept, dtype=numpy.uint64)
+            self.edge_target = numpy.empty(kept, dtype=narrow)
+            at = 0
+            for k, (addrs, targets) in enumerate(parts):
+                parts[k] = None                      # freed as copied: a peak of one part
+                self.edge_addr[at:at + len(addrs)] = addrs
+                self.edge_target[at:at + len(addrs)] = targets
+                at += len(addrs)
+            return
+        for i in range(n):
+            counts[i + 1] += counts[i]
+        self.off = counts
+
+    def closure(self, frontier):
+        """Breadth first from ``frontier`` (ascending ids of reached items to follow): each
+        round, the kept edges of the items below ``cut`` and the words of those above it (read
+        now), in address order."""
+        while len(frontier):
+            if self.m.numpy:
+                split = int(numpy.searchsorted(frontier, self.cut))
+                parts = [self._kept(frontier[:split])] + \
+                    [self.edges(g) for g in self.groups(frontier[split:])]
+                edges = [numpy.concatenate(x) for x in zip(*parts)]
+            else:
+                split = bisect.bisect_left(frontier, self.cut)
+                edges = self._kept(frontier[:split])
+                for g in self.groups(frontier[split:]):
+                    for k, x in enumerate(self.edges(g)):
+                        edges[k] += x
+            frontier = self.reach(*edges)
+
+    def _kept(self, ids):
+        """The kept edges of ``ids`` (ascending, all below ``cut``), by owner."""
+        off = self.off
+        if self.m.numpy:
+            first = off[ids]
+            count = off[ids + 1] - first
+            pos = numpy.arange(int(count.sum())) + numpy.repeat(first - (numpy.cumsum(count)
+                                                                         - count), count)
+            return numpy.repeat(ids, count), self.edge_addr[pos], \
+                self.edge_target[pos].astype(numpy.int64)
+        owners, addrs, targets = [], [], []
+        for i in ids:
+            for e in range(off[i], off[i + 1]):
+                owners.append(i)
+                addrs.append(self.edge_addr[e])
+                targets.append(self.edge_target[e])
+        return [owners, addrs, targets]
+
+    def unreadable(self):
+        """``(bytes, [what: range, ...])`` of the faults that matter: in sources, and in items
+        that were reached and followed (the sweep also meets pages of items nothing reaches)."""
+        total, named = 0, []
+        starts, ends = self.m.starts, self.m.ends
+        for a, b, si in self.faults:
+            if si >= 0:
+                total += b - a
+                named.append(f"{self.sources[si].name}: {a:#x}-{b:#x}")
+                continue
+            i = max(bisect.bisect_right(starts, a) - 1, 0)
+            while i < len(starts) and starts[i] < b:
+                lo, hi = max(a, int(starts[i])), min(b, int(ends[i]))
+                if lo < hi and self.holder[i] != UNREACHED and (self.follow is None
+                                                                 or self.follow[i]):
+                    total += hi - lo
+                    named.append(f"item {int(starts[i]):#x}: {lo:#x}-{hi:#x}")
+                i += 1
+        return total, named
 
 
 def scan(target, items: Items, sources: Sequence[Source], chunk: int = CHUNK,
@@ -380,14 +604,15 @@ def scan(target, items: Items, sources: Sequence[Source], chunk: int = CHUNK,
     s = _Scan(target, items, sources, chunk, use_numpy)
     for si, src in enumerate(s.sources):
         s.scan_source(si, src)
-    while s.pending:
-        batch = numpy.sort(numpy.concatenate(s.pending)) if s.m.numpy else sorted(s.pending)
-        s.pending = []
-        s.scan_items(batch)
+    s.sweep()
+    s.closure(s.reached_followed())
+    s.stats.unreadable_bytes, named = s.unreadable()
     s.stats.seconds = time.monotonic() - t0
     warnings = []
-    if s.stats.unreadable_bytes:
+    if named:
+        more = ", ..." if len(named) > MAX_WARNED_FAULTS else ""
         warnings.append(f"reachability scan: {s.stats.unreadable_bytes} unreadable bytes "
-                        f"skipped ({', '.join(s.faults)}"
-                        f"{', ...' if s.stats.unreadable_bytes > PAGE * len(s.faults) else ''})")
-    return ReachResult(s.sources, s.holder, s.holder_word, s.holder_source, s.stats, warnings)
+                        f"skipped ({', '.join(named[:MAX_WARNED_FAULTS])}{more})")
+    # memoryviews of the numpy arrays: indexing them gives Python ints, at list speed
+    return ReachResult(s.sources, *map(memoryview, (s.holder, s.holder_word, s.holder_source)),
+                       s.stats, warnings)
