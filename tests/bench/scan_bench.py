@@ -16,11 +16,20 @@ TARGET_GROWTH_MIB = 1024        # peak RssAnon growth, each session
 TIMEOUT = 1800                  # the pure-Python matcher on 1.2 GB takes minutes
 
 
+def warm(path):
+    """Read ``path`` once so that the session reads the core from the page cache, not the disk
+    (a host that pages out idle file pages would otherwise time its disk)."""
+    with open(path, "rb", buffering=0) as f:
+        while f.read(16 << 20):
+            pass
+
+
 def run_worker_json(kind, worker, image, out, env, timeout, gdb, lldb):
     """Run ``worker`` (a script in this directory) inside gdb or lldb-19 on ``image``; return
     the JSON it wrote to ``out``, or ``{"error": ...}``.  Shared with ``run.py``."""
     kernel, core = os.path.join(image, "kernel"), os.path.join(image, "vmcore")
     path = os.path.join(HERE, worker)
+    warm(core)
     if kind == "gdb":
         argv = [gdb, "-q", "-nx", "-batch", "-x", path, kernel, core]
     else:

@@ -215,5 +215,5 @@ def test_far_apart_regions_and_slab_runs(use_numpy):
     slabs = scan(h.t, its, [Source("kernel:.data", h.data, h.data + PAGE)], use_numpy=use_numpy)
     assert [plain.reached(h.id(x)) for x in near + away] == [True, False, True, False, True]
     if use_numpy:                            # the runs were taken, not one run per item
-        assert len(reach._Matcher(its, h.ps, "little", True).run) == 2
+        assert len(reach._Matcher(its, h.ps, "little", True).lookup.run) == 2
     assert list(map(int, plain.holder)) == list(map(int, slabs.holder))

@@ -41,15 +41,13 @@ from ..access.errors import MemoryFault
 
 try:
     import numpy
+    from .lookup import PageLookup
 except ImportError:  # the pure-Python matcher gives the same answer, slower
     numpy = None
 
 CHUNK = 1 << 20          # bytes per read
 COALESCE_GAP = 16 * PAGE  # items closer than this are read together (gaps are not scanned)
 EDGE_BYTES = 256 << 20   # memory for the sweep's edges (12 bytes each with numpy)
-PAGE_SHIFT = PAGE.bit_length() - 1
-CLUSTER_GAP = 256         # pages: item regions farther apart get page tables of their own
-SHARED = -2               # a page two runs share
 SLICE = 1 << 20           # items per step of the numpy sweep (bounds its temporaries)
 UNREACHED, FROM_SOURCE = -2, -1   # ReachResult.holder values besides item ids
 MAX_WARNED_FAULTS = 4
@@ -103,8 +101,9 @@ class ReachResult:
     """Per item (ids are indexes into ``Items``): reached or not, and its first holder.
 
     The three are sequences of ints (memoryviews or arrays).  ``holder[i]``: the id of the
-    item whose word reached item ``i``, ``FROM_SOURCE``, or ``UNREACHED``; ``holder_word[i]``: that word's address; ``holder_source[i]``: the index in
-    ``sources`` when a source reached it (else -1).
+    item whose word reached item ``i``, ``FROM_SOURCE``, or ``UNREACHED``; ``holder_word[i]``:
+    that word's address; ``holder_source[i]``: the index in ``sources`` when a source reached
+    it (else -1).
     """
 
     sources: Tuple[Source, ...]
@@ -136,6 +135,11 @@ class ReachResult:
         return hops[::-1]
 
 
+def _edge_arrays():
+    """Pure Python: (owners, word addresses, targets) as arrays, not lists of int objects."""
+    return array("q"), array("Q"), array("q")
+
+
 def _uint_array(values):
     return values if isinstance(values, array) and values.typecode == "Q" else array("Q", values)
 
@@ -154,7 +158,7 @@ class _Matcher:
             self.ends = numpy.asarray(items.ends, dtype=numpy.uint64)
             self.dtype = numpy.dtype(("<" if byteorder == "little" else ">")
                                      + ("u8" if pointer_size == 8 else "u4"))
-            self._page_table(items.runs)
+            self.lookup = PageLookup(self.starts, self.ends, items.runs)
         else:       # compact arrays (bisect takes any sequence): 6 million items, 96 MB
             self.starts = _uint_array(items.starts)
             self.ends = _uint_array(items.ends)
@@ -163,90 +167,6 @@ class _Matcher:
         self.lo = int(self.starts[0]) if self.n else 0
         self.hi = int(self.ends[-1]) if self.n else 0     # sorted, disjoint: the last end
 
-    def _page_table(self, runs):
-        """The direct lookup: which run holds each page the items are on (``table``, -1 none,
-        SHARED when runs share it), kept in clusters of nearby pages (a kernel's items lie in a
-        few regions of a huge address space), and every run's slots as item ids
-        (``slot_item``, -1 for a hole).  Words on a shared page are looked up among all items."""
-        s, e, n = self.starts, self.ends, len(self.starts)
-        ids = numpy.int32 if n < 1 << 31 else numpy.int64
-        rs, st, ns, size, run_of, k = self._slots(runs)
-        first_slot = numpy.cumsum(ns) - ns
-        # One row per run, so that a lookup gathers one cache line, not five.
-        self.run = numpy.stack([rs, st, ns, size, first_slot], axis=1)
-        self.no_slot = int(ns.sum())            # the last slot, always a hole: no item
-        self.slot_item = numpy.full(self.no_slot + 1, -1, dtype=ids)
-        self.slot_item[first_slot[run_of].astype(numpy.int64) + k] = numpy.arange(n, dtype=ids)
-        del run_of, k
-        p0 = (rs >> PAGE_SHIFT).astype(numpy.int64)
-        p1 = ((rs + ns * st - 1) >> PAGE_SHIFT).astype(numpy.int64)
-        pages = p1 - p0 + 1
-        # A new cluster where a run starts CLUSTER_GAP pages past every page before it.
-        new = numpy.ones(len(rs), dtype=bool)
-        new[1:] = p0[1:] > numpy.maximum.accumulate(p1)[:-1] + CLUSTER_GAP
-        first = numpy.nonzero(new)[0]
-        cluster = numpy.cumsum(new) - 1
-        self.c_page = p0[first]
-        self.c_pages = numpy.maximum.reduceat(p1, first) - self.c_page + 1 if len(rs) else p0
-        self.c_base = numpy.cumsum(self.c_pages) - self.c_pages
-        self.c_start = (self.c_page << PAGE_SHIFT).astype(numpy.uint64)
-        at = (numpy.arange(int(pages.sum())) - numpy.repeat(numpy.cumsum(pages) - pages, pages)
-              + numpy.repeat(self.c_base[cluster] + p0 - self.c_page[cluster], pages))
-        size = int(self.c_pages.sum())
-        self.table = numpy.full(size, -1, dtype=ids)
-        self.table[at] = numpy.repeat(numpy.arange(len(rs), dtype=ids), pages)
-        self.table[numpy.bincount(at, minlength=size) > 1] = SHARED
-
-    def _slots(self, runs):
-        """``(run start, stride, slots, item size, run of each item, slot of each item)``:
-        ``Items.runs`` when every item sits on a slot of its run and a run's items have one
-        size (more slots than items is fine, not a corrupt count that would cost gigabytes);
-        else each item a run of its own."""
-        s, e, n = self.starts, self.ends, len(self.starts)
-        size = e - s
-        if runs is not None:
-            rs, st, ns, cnt = (numpy.asarray(x, dtype=numpy.uint64) for x in runs)
-            cnt = cnt.astype(numpy.int64)
-            if len(cnt) and int(cnt.sum()) == n and st.all() and \
-                    int(ns.sum()) <= 4 * n + (1 << 20):
-                run_of = numpy.repeat(numpy.arange(len(cnt)), cnt)
-                k = (s - rs[run_of]) // st[run_of]       # an item before its run: huge
-                run_size = size[numpy.cumsum(cnt) - cnt]
-                if (k < ns[run_of]).all() and (rs[run_of] + k * st[run_of] == s).all() and \
-                        (size == run_size[run_of]).all():
-                    return rs, st, ns, run_size, run_of, k.astype(numpy.int64)
-        one = numpy.ones(n, dtype=numpy.uint64)
-        return s, numpy.maximum(size, 1), one, size, numpy.arange(n), numpy.zeros(n, numpy.int64)
-
-    def _lookup(self, w):
-        """Item ids (-1: none) of the words ``w`` (uint64, each within [lo, hi))."""
-        page = (w >> PAGE_SHIFT).astype(numpy.int64)
-        if len(self.c_page) == 1:       # [lo, hi) is one cluster's
-            r = self.table[page - self.c_page[0]]
-        else:
-            c = numpy.searchsorted(self.c_start, w, side="right") - 1
-            page -= self.c_page[c]
-            inside = page < self.c_pages[c]
-            r = numpy.full(len(w), -1, dtype=self.table.dtype)
-            r[inside] = self.table[self.c_base[c[inside]] + page[inside]]
-        out = numpy.full(len(w), -1, dtype=numpy.int64)
-        direct = numpy.nonzero(r >= 0)[0]
-        # take(): the row gather numpy does fastest; start, stride, slots, size, first slot.
-        run, wd = self.run.take(r[direct], axis=0), w[direct]
-        off = wd - run[:, 0]                        # a word before its run's start: huge
-        k = off // run[:, 1]
-        ok = (k < run[:, 2]) & (off - k * run[:, 1] < run[:, 3])
-        out[direct] = self.slot_item.take(numpy.where(ok, run[:, 4] + k, self.no_slot)
-                                          .astype(numpy.int64))
-        shared = numpy.nonzero(r == SHARED)[0]
-        if len(shared):
-            ws = w[shared]
-            i = numpy.searchsorted(self.starts, ws, side="right") - 1
-            ok = i >= 0
-            ok[ok] = ws[ok] < self.ends[i[ok]]
-            out[shared[ok]] = i[ok]
-        return out
-
     def words(self, buf: bytes, skip: int, count: int):
         """numpy: the ``count`` words of ``buf`` from byte ``skip`` (a view, not a copy)."""
         return numpy.frombuffer(buf, self.dtype, count, skip)
@@ -254,7 +174,7 @@ class _Matcher:
     def match_words(self, w):
         """numpy: (indexes into ``w``, item ids) of the words pointing inside an item."""
         cand = numpy.nonzero((w >= self.lo) & (w < self.hi))[0]   # most words: nowhere near
-        i = self._lookup(w[cand].astype(numpy.uint64))
+        i = self.lookup(w[cand].astype(numpy.uint64))
         ok = i >= 0
         return cand[ok], i[ok]
 
@@ -378,7 +298,11 @@ class _Scan:
             return tuple(numpy.concatenate(p) for p in zip(*parts)) if parts else \
                 (numpy.zeros(0, numpy.int64), numpy.zeros(0, numpy.uint64),
                  numpy.zeros(0, numpy.int64))
-        return tuple([x for p in parts for x in p[k]] for k in range(3))
+        out = _edge_arrays()
+        for part in parts:
+            for whole, piece in zip(out, part):
+                whole.extend(piece)
+        return out
 
     def word_span(self, addr, buf):
         """(first aligned word offset in buf, word count) of the run ``buf`` at ``addr``."""
@@ -404,7 +328,7 @@ class _Scan:
             keep = (k >= lo[pos]) & (k < hi[pos]) & (owners != targets)
             return owners[keep], base + k[keep].astype(numpy.uint64) * numpy.uint64(ps), \
                 targets[keep]
-        owners, addrs, targets = [], [], []
+        owners, addrs, targets = _edge_arrays()
         for i, start, end in zip(span, starts, ends):
             lo = max(start, addr + skip)
             lo += -lo % ps
@@ -565,7 +489,7 @@ class _Scan:
                                                                          - count), count)
             return numpy.repeat(ids, count), self.edge_addr[pos], \
                 self.edge_target[pos].astype(numpy.int64)
-        owners, addrs, targets = [], [], []
+        owners, addrs, targets = _edge_arrays()
         for i in ids:
             for e in range(off[i], off[i + 1]):
                 owners.append(i)
