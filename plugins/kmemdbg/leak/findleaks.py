@@ -14,6 +14,7 @@ Slab headers and buckets are not followed either: a header points at item 0 of i
 bucket at free items, neither of which the kernel holds through them.
 """
 
+import bisect
 import operator
 from array import array
 from collections import Counter, defaultdict
@@ -60,6 +61,7 @@ def allocated_items(index):
     the result checked, with a full sort (and no runs) when damaged slabs overlap."""
     headers = {s.hdr_start for s in index.slabs if not s.inpage}
     headers.update(hdr for _, _, hdr in index.large)
+    sorted_headers = sorted(headers)
     runs, shared = [], {}
     for slab in index.slabs:
         keg = index.kegs[slab.keg]
@@ -69,26 +71,30 @@ def allocated_items(index):
         own = g.internal or bool(g.flags & UMA_ZFLAG_BUCKET)
         report = not own and not g.flags & UMA_ZONE_PCPU
         follow = not g.flags & UMA_ZFLAG_BUCKET
-        cached = index.places.within(slab.data, slab.data + g.ipers * g.rsize)
-        starts = [slab.data + i * g.rsize for i in range(g.ipers) if i not in slab.free]
+        end = slab.data + g.ipers * g.rsize
+        cached = index.places.within(slab.data, end)
+        if slab.free:
+            starts = [slab.data + i * g.rsize for i in range(g.ipers) if i not in slab.free]
+        else:
+            starts = range(slab.data, end, g.rsize)
         if cached:
             starts = [a for a in starts if a not in cached]
         if starts:
             row = shared.setdefault((keg.name, g.size, report), (keg.name, g.size, report))
-            runs.append((starts[0], array("Q", starts), g.size, follow, row,
-                         (slab.data, g.rsize, g.ipers)))
+            runs.append((starts[0], starts, g.size, follow, row, (slab.data, g.rsize, g.ipers)))
     for addr, size, _ in index.large:
         runs.append((addr, [addr], size, True, (None, size, True), (addr, size, 1)))
     runs.sort(key=lambda r: r[0])
     starts, ends, scan_flags, rows = array("Q"), array("Q"), array("B"), []
     slots = tuple(array("Q") for _ in range(4))
-    for _, run, size, follow, row, (data, stride, count) in runs:
+    for first, run, size, follow, row, (data, stride, count) in runs:
         starts.extend(run)
-        ends.extend(a + size for a in run)
-        if follow and headers:
-            scan_flags.extend(a not in headers for a in run)
+        ends.extend(map(size.__add__, run))
+        k = bisect.bisect_left(sorted_headers, first)
+        if follow and k < len(sorted_headers) and sorted_headers[k] <= run[-1]:
+            scan_flags.extend(a not in headers for a in run)    # a run of slab headers
         else:
-            scan_flags.extend([follow] * len(run))
+            scan_flags.frombytes(bytes([follow]) * len(run))
         rows.extend([row] * len(run))
         for column, value in zip(slots, (data, stride, count, len(run))):
             column.append(value)
