@@ -26,6 +26,7 @@ UMA_SLAB_MALLOC = 0x10       # us_flags of a malloc(9) large allocation's header
 UMA_ZONE_REFCNT = 0x400      # uk_flags, 6.x-9.x: the keg's slabs are struct uma_slab_refcnt
 LISTS = ("part", "free", "full")
 MAX_SLABS_PER_LIST = 1 << 22
+HEADER_WINDOW = 16 << 10   # slab headers are read this many bytes at a time (see _header_bytes)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SlabDecoder:
         self.kind = probes.slab_free_kind(t)
         self.per_domain = probes.keg_slabs_per_domain(t)
         self.ps, self.order = t.pointer_size, t.byteorder
+        self._window = (0, b"")     # _header_bytes: (address, bytes) of the last read
         slab = t.layout(SLAB)
         self.hash_off = 0
         if self.kind == probes.SLAB_FREELIST:
@@ -162,7 +164,7 @@ class SlabDecoder:
                 start = addr - self.hash_off
                 size += self.hash_off
         try:
-            data = read_uncached(self.target, start, size)
+            data = self._header_bytes(start, size)
         except MemoryFault as e:
             raise MemoryFault(start, size, f"the header of {SLAB} {addr:#x} on keg {geo.addr:#x}"
                               f" {list_name} list") from e
@@ -193,6 +195,24 @@ class SlabDecoder:
         slab = Slab(geo.addr, addr, start, size, items, inpage, domain, list_name, freecount, flags,
                     None if problems else free, "; ".join(problems) or None)
         return slab, nxt
+
+    def _header_bytes(self, start, size):
+        """``size`` bytes at ``start`` from a window of HEADER_WINDOW bytes around them, kept
+        until a header falls outside it: the slabs a keg allocated together lie side by side
+        and often follow each other on its lists, so one read serves several headers (a read
+        costs ~20 us in lldb, 300,000 slabs 6 s).  A window that faults falls back to the
+        header alone."""
+        at, data = self._window
+        if at <= start and start + size <= at + len(data):
+            return data[start - at:start - at + size]
+        at = start - start % HEADER_WINDOW
+        end = max(at + HEADER_WINDOW, start + size)
+        try:
+            data = read_uncached(self.target, at, end - at)
+        except MemoryFault:
+            at, data = start, read_uncached(self.target, start, size)
+        self._window = (at, data)
+        return data[start - at:start - at + size]
 
     def _free_set(self, data, base, geo, freecount, problems):
         """Free item indexes by the era's encoding; a problem is noted when it does not add up."""

@@ -6,6 +6,7 @@ symbols and DWARF type shapes, and turns every ``SBError`` into the kmemdbg erro
 ``unsigned long``, ``bool``); ``typenames`` brings both debuggers to the same spelling.
 """
 
+import bisect
 import contextlib
 import ctypes
 import os
@@ -206,19 +207,22 @@ class LldbTarget:
         """``size`` bytes from the process or core, or None.  Where a core segment's memory
         size exceeds its file size lldb-19 returns nothing (or a short read); the memory there
         is zeros, as gdb reads it, so the read goes on across such gaps."""
-        out = bytearray()
-        while len(out) < size:
-            at, want = addr + len(out), size - len(out)
+        parts, at, end = [], addr, addr + size
+        while at < end:
             gap = self._zero_gap(at)
             if gap:
-                out += bytes(min(want, gap))
+                parts.append(bytes(min(end - at, gap)))
+                at += len(parts[-1])
                 continue
             err = lldb.SBError()
-            data = p.ReadMemory(at, want, err)
+            data = p.ReadMemory(at, end - at, err)
             if not err.Success() or not data:
                 return None
-            out += data
-        return bytes(out)
+            if len(data) == size:           # the usual case: one read, no gap
+                return data
+            parts.append(data)
+            at += len(data)
+        return b"".join(parts)
 
     def _core_path(self):
         p = self.process
@@ -229,11 +233,11 @@ class LldbTarget:
         """Bytes of zeros from ``addr`` to the end of its core segment's zero-filled tail
         (``p_filesz .. p_memsz`` of an ELF core's PT_LOAD), or 0."""
         if self._zero_fill is None:
-            self._zero_fill = zero_fill_ranges(self._core_path()) if self._is_core() else []
-        for start, end in self._zero_fill:
-            if start <= addr < end:
-                return end - addr
-        return 0
+            gaps = sorted(zero_fill_ranges(self._core_path())) if self._is_core() else []
+            self._zero_fill = ([start for start, _ in gaps], [end for _, end in gaps])
+        starts, ends = self._zero_fill
+        i = bisect.bisect_right(starts, addr) - 1      # the segments do not overlap
+        return ends[i] - addr if i >= 0 and addr < ends[i] else 0
 
     def _read_file_section(self, addr, size):
         """The bytes of a loaded module's section as stored in its file (.rodata, .text), or
