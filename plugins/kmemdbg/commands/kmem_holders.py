@@ -78,7 +78,7 @@ def selection(target, index, args):
             not index.find_zone(args.what):                   # 6.x-9.x zones are named "128"
         addr = _address(args.what)
         items = reachability(target, index)[0]
-        k = bisect.bisect_right(list(items.starts), addr) - 1
+        k = bisect.bisect_right(items.starts, addr) - 1
         if k < 0 or addr >= items.ends[k]:
             raise CommandArgumentError(f"{addr:#x} is not inside an allocated item")
         start = int(items.starts[k])

@@ -227,7 +227,8 @@ def item_holders(target, index, starts):
     from .findleaks import reachability
     items, rows, result, _ = reachability(target, index)
     wanted = set(starts)
-    ids = [i for i, a in enumerate(items.starts) if int(a) in wanted]
+    ids = sorted({k for k in (bisect.bisect_left(items.starts, a) for a in wanted)
+                  if k < len(items.starts) and items.starts[k] in wanted})
     found, _ = paths(target, items, rows, result, ids)
     return {int(items.starts[i]): (root, tuple(hop_name(hop_text(h), {h[2]}) for h in hops),
                                    t.name if t is not None else None)
