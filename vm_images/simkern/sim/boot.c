@@ -19,6 +19,7 @@ void vm_object_init(void);
 void procinit(void);
 void threadinit(void);
 void mbuf_init(void *);
+void netisr_init(void *);
 void socket_init(void *);
 void in_pcbstorage_init(void *);
 void tcp_init(void *);
@@ -48,6 +49,9 @@ sim_kernel_sysinit(void)
 	procinit();			/* SI_SUB_INTRINSIC */
 	threadinit();
 	mbuf_init(NULL);		/* SI_SUB_MBUF */
+#if SIM_ERA >= 8
+	netisr_init(NULL);		/* SI_SUB_SOFTINTR */
+#endif
 	vntblinit(NULL);		/* SI_SUB_VFS */
 	nchinit(NULL);
 	ffs_init(NULL);

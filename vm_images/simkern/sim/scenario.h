@@ -95,6 +95,12 @@ void sim_mbuf_freecl(void *m);
 void sim_cluster_free(void *c);
 void sim_jumbop_free(void *c);
 
+#if SIM_ERA >= 8
+/* netisr (sys/net/netisr.c): the current CPU's workstream (DPCPU nws), IP's queue */
+void sim_netisr_queue(void *m);			/* queue an mbuf (dropped when full) */
+void sim_netisr_run(void);			/* every CPU's swi: consume the queued mbufs */
+#endif
+
 /* sockets and TCP (sys/kern/uipc_socket.c, sys/netinet/tcp_subr.c, in_pcb.c) */
 void *sim_tcp_connect(void);			/* socket + tcp_inpcb + tcpcb + soname */
 void sim_tcp_close(void *conn);

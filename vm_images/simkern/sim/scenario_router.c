@@ -3,6 +3,8 @@
  *  - packets cross the ng_nat node: a "NetGraph data items" item and an mbuf with a cluster
  *    (mbuf_packet) per packet, allocated and freed, on whichever CPU handles the packet;
  *  - a ring of mbufs and clusters stays queued in interfaces (in use, steady);
+ *  - 8+: each CPU's netisr thread consumes the packets queued on its workstream, then new ones
+ *    are queued on the CPUs that receive them, held only by those CPUs' DPCPU copies of nws;
  *  - new flows make libalias add alias links, which are never expired: M_ALIAS ("libalias")
  *    grows by 128-byte malloc items without bound -- the planted leak;
  *  - netgraph control messages pile up faster than the node drains them, so "NetGraph items"
@@ -30,6 +32,7 @@
 #define RING_MBUFS	256
 #define RING_CLUSTERS	128
 #define PACKETS		200
+#define NETISR_PACKETS	6		/* packets queued for netisr per tick */
 #define CTL_TRIES	300
 #define CTL_DRAIN	100
 #define MAX_CTL		8192
@@ -149,6 +152,16 @@ router_tick(int t)
 		sim_cpu_pick();
 		sim_modops.nat_packet();
 	}
+#if SIM_ERA >= 8
+	sim_netisr_run();
+	for (k = 0; k < NETISR_PACKETS; k++) {
+		void *m;
+
+		sim_cpu_pick();
+		if ((m = sim_mbuf_get(SIM_M_NOWAIT)) != NULL)
+			sim_netisr_queue(m);
+	}
+#endif
 	for (k = 0; k < RING_MBUFS / 4; k++) {
 		int j = sim_randn(RING_MBUFS);
 

@@ -1,7 +1,8 @@
 /*
  * The pcpu area (FreeBSD's sys/kern/subr_pcpu.c and the amd64/i386 machdep.c parts): the
- * struct pcpu of each CPU, cpuid_to_pcpu[], the cpuhead list and, 12+, the per-CPU UMA zones
- * that counter(9) and other zpcpu users allocate from.
+ * struct pcpu of each CPU, cpuid_to_pcpu[], the cpuhead list, 8+ each CPU's copy of the DPCPU
+ * set (dpcpu_off[]) and, 12+, the per-CPU UMA zones that counter(9) and other zpcpu users
+ * allocate from.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@
 struct cpuhead cpuhead;
 struct pcpu *cpuid_to_pcpu[MAXCPU];
 uintptr_t dpcpu_off[MAXCPU];
+
+#if SIM_ERA >= 8
+/* The set's reserve for the DPCPU variables of modules loaded later (dpcpu_alloc). */
+DPCPU_DEFINE_STATIC(char, modspace[DPCPU_MODMIN]) __aligned(sizeof(void *));
+#endif
 
 #if SIM_ERA >= 13 && SIM_AMD64
 /* amd64 13+ machdep.c: the pcpu pages are allocated at boot and reached through a pointer */
@@ -62,6 +68,42 @@ pcpu_find(u_int cpuid)
         return (cpuid_to_pcpu[cpuid]);
 }
 
+#if SIM_ERA >= 8
+/* CPU `cpuid`'s DPCPU area: its offset from the set, and the set's initial values copied in. */
+void
+dpcpu_init(void *dpcpu, int cpuid)
+{
+        struct pcpu *pcpu = pcpu_find(cpuid);
+
+        pcpu->pc_dynamic = (uintptr_t)dpcpu - DPCPU_START;
+        memcpy(dpcpu, (void *)DPCPU_START, DPCPU_BYTES);
+        dpcpu_off[cpuid] = pcpu->pc_dynamic;
+}
+
+/*
+ * The DPCPU areas of the present CPUs, DPCPU_SIZE bytes each: the boot CPU's from the pages
+ * machdep's early boot takes after the kernel, the others' from kmem_malloc when the APs
+ * start.  Neither is a UMA or malloc(9) allocation nor counted in the kmem the ledgers model,
+ * so both are boot pages here.
+ */
+static void
+dpcpu_setup(const int *ids, int n)
+{
+        int i;
+
+        for (i = 0; i < n; i++) {
+                void *dpcpu = sim_boot_alloc(DPCPU_SIZE / PAGE_SIZE);
+
+                if (dpcpu == NULL) {
+                        fprintf(stderr, "sim_pcpu_setup: no memory for CPU %d's DPCPU area\n",
+                            ids[i]);
+                        exit(1);
+                }
+                dpcpu_init(dpcpu, ids[i]);
+        }
+}
+#endif
+
 /* Called by sim_cpus_init() once the present CPUs are known. */
 void
 sim_pcpu_setup(void)
@@ -84,6 +126,9 @@ sim_pcpu_setup(void)
         n = sim_cpu_list(ids, MAXCPU);
         for (i = 0; i < n; i++)
                 pcpu_init(&__pcpu[ids[i]], ids[i], sizeof(struct pcpu));
+#if SIM_ERA >= 8
+        dpcpu_setup(ids, n);
+#endif
 #if SIM_ERA <= 7
         for (i = 0; i < n; i++)
                 __pcpu[ids[i]].pc_other_cpus = all_cpus & ~(1u << ids[i]);

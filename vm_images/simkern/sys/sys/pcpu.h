@@ -134,6 +134,37 @@ extern struct pcpu *__pcpu;
 extern struct pcpu __pcpu[MAXCPU];
 #endif
 
+#if SIM_ERA >= 8
+/*
+ * Dynamic per-CPU data (DPCPU, 8.0+): DPCPU_DEFINE(t, n) puts variable pcpu_entry_<n> in the
+ * linker set "set_pcpu", whose bounds the linker provides as __start_set_pcpu and
+ * __stop_set_pcpu.  The set is only the template: dpcpu_init() gives every CPU a copy of it
+ * (DPCPU_SIZE bytes) and records the copy's distance from the set in dpcpu_off[cpu] and the
+ * CPU's pc_dynamic, so CPU i's instance of n is at &pcpu_entry_<n> + dpcpu_off[i].  The set
+ * ends with subr_pcpu.c's DPCPU_MODMIN-byte reserve for modules' DPCPU variables.
+ */
+#define DPCPU_SETNAME           "set_pcpu"
+#define DPCPU_SYMPREFIX         "pcpu_entry_"
+#define DPCPU_NAME(n)           pcpu_entry_##n
+#define DPCPU_SECTION           __attribute__((section(DPCPU_SETNAME), used))
+#define DPCPU_DEFINE(t, n)      t DPCPU_NAME(n) DPCPU_SECTION
+#define DPCPU_DEFINE_STATIC(t, n) static t DPCPU_NAME(n) DPCPU_SECTION
+
+extern uintptr_t *__start_set_pcpu __attribute__((visibility("hidden")));
+extern uintptr_t *__stop_set_pcpu __attribute__((visibility("hidden")));
+#define DPCPU_START             ((uintptr_t)&__start_set_pcpu)
+#define DPCPU_STOP              ((uintptr_t)&__stop_set_pcpu)
+#define DPCPU_BYTES             (DPCPU_STOP - DPCPU_START)
+#define DPCPU_MODMIN            2048
+#define DPCPU_SIZE              roundup2(DPCPU_BYTES, PAGE_SIZE)
+
+/* CPU i's instance of DPCPU variable n. */
+#define DPCPU_ID_PTR(i, n)                                              \
+        ((__typeof(DPCPU_NAME(n)) *)(dpcpu_off[(i)] + (uintptr_t)&DPCPU_NAME(n)))
+
+void dpcpu_init(void *dpcpu, int cpuid);
+#endif /* SIM_ERA >= 8 */
+
 /* The current CPU (the simulator's stand-in for PCPU_GET(cpuid)). */
 int sim_curcpu(void);
 #define curcpu          ((u_int)sim_curcpu())
