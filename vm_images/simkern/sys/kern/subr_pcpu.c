@@ -14,9 +14,10 @@
 
 struct cpuhead cpuhead;
 struct pcpu *cpuid_to_pcpu[MAXCPU];
-uintptr_t dpcpu_off[MAXCPU];
 
 #if SIM_ERA >= 8
+uintptr_t dpcpu_off[MAXCPU];
+
 /* The set's reserve for the DPCPU variables of modules loaded later (dpcpu_alloc). */
 DPCPU_DEFINE_STATIC(char, modspace[DPCPU_MODMIN]) __aligned(sizeof(void *));
 #endif

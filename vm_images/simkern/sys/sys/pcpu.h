@@ -125,7 +125,6 @@ STAILQ_HEAD(cpuhead, pcpu);
 
 extern struct cpuhead cpuhead;
 extern struct pcpu *cpuid_to_pcpu[MAXCPU];
-extern uintptr_t dpcpu_off[MAXCPU];
 
 /* The pcpu area: amd64 13+ a pointer variable, otherwise an array (machdep.c). */
 #if SIM_ERA >= 13 && SIM_AMD64
@@ -162,6 +161,7 @@ extern uintptr_t *__stop_set_pcpu __attribute__((visibility("hidden")));
 #define DPCPU_ID_PTR(i, n)                                              \
         ((__typeof(DPCPU_NAME(n)) *)(dpcpu_off[(i)] + (uintptr_t)&DPCPU_NAME(n)))
 
+extern uintptr_t dpcpu_off[MAXCPU];
 void dpcpu_init(void *dpcpu, int cpuid);
 #endif /* SIM_ERA >= 8 */
 
