@@ -3,7 +3,9 @@
 The reachability scan (``reach.py``) keeps, for every reached item, the first word that reached
 it.  Followed back, those words give the item's path from a source: a global (with the DWARF
 member path of the word inside it), a CPU's ``struct pcpu`` or a kernel stack, then one hop per
-holding item.  Items are grouped by that path.
+holding item.  Items are grouped by that path.  A word in a CPU's copy of the DPCPU set is named
+by the DPCPU variable at the same place in the set (``dpcpu pcpu_entry_nws.nws_work[].nw_head``;
+``dpcpu 3+0x888`` without a symbol there).
 
 Hops are named by type, as mdb's ``::typegraph`` does: the root's declared type tells which
 member holds the word; a pointer-typed member (``struct libalias *lib``) tells the type of the
@@ -59,6 +61,7 @@ class _Typer:
         self.members: Dict = {}
         self.sizes: Dict[str, Optional[int]] = {}
         self.symbols = []            # sorted (start, end, name) of the globals seen
+        self._dpcpu_set = None
         self.untyped = Counter()     # why a hop fell back to zone+offset
 
     def fields(self, t):
@@ -134,7 +137,11 @@ class _Typer:
                 return "pcpu", None
             path, leaf = self.member_at(base, word - src.start)
             return "pcpu" + path, self.pointee(leaf, item)
-        sym = self.symbol(word)
+        addr, prefix = word, ""
+        if src.name.startswith("dpcpu "):
+            # a CPU's copy of the DPCPU set: its variables are named where the set has them
+            addr, prefix = self.dpcpu_set() + word - src.start, "dpcpu "
+        sym = self.symbol(addr)
         if sym is None:
             self.untyped["no symbol"] += 1
             return f"{src.name}+{word - src.start:#x}", None
@@ -143,9 +150,15 @@ class _Typer:
             base = self.t.symbol_type(name)
         except KmemdbgError:
             self.untyped["no symbol type"] += 1
-            return f"{name}+{word - start:#x}", None
-        path, leaf = self.member_at(base, word - start)
-        return name + path, self.pointee(leaf, item)
+            return f"{prefix}{name}+{addr - start:#x}", None
+        path, leaf = self.member_at(base, addr - start)
+        return prefix + name + path, self.pointee(leaf, item)
+
+    def dpcpu_set(self):
+        """``__start_set_pcpu`` (a ``dpcpu`` source exists only where the kernel has it)."""
+        if self._dpcpu_set is None:
+            self._dpcpu_set = self.t.symbol_address("__start_set_pcpu")
+        return self._dpcpu_set
 
     def _struct(self, name):
         return TypeInfo(STRUCT, self.t.type_size(name), name)

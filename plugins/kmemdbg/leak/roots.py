@@ -3,6 +3,10 @@
 * the writable sections (data, bss, linker sets) of the kernel and of every loaded module
   (``Target.data_sections()``);
 * each present CPU's ``struct pcpu`` (``cpuid_to_pcpu[]``);
+* 8.0+: each present CPU's copy of the dynamic per-CPU (DPCPU) data, where ``DPCPU_DEFINE``
+  variables live (netisr's workstreams and their packet queues, ...): the linker set
+  ``set_pcpu`` (``[__start_set_pcpu, __stop_set_pcpu)``, the modules' reserve included) moved by
+  ``dpcpu_off[cpu]``; a kernel without the set (6.x, 7.x) has none, silently;
 * the kernel stack of every thread of every process on ``allproc`` (and ``zombproc`` where it
   exists): ``td_kstack``, ``td_kstack_pages`` pages, where the dump holds them (a minidump may
   not; unreadable pages are the scan's to skip and count).
@@ -14,9 +18,9 @@ leak candidates, never a traceback.
 from typing import List, Tuple
 
 from ..kernel.cpus import read_cpu_info
-from ..kernel.memory import PAGE_SIZE, read_pointer
+from ..kernel.memory import PAGE_SIZE, pointer_mask, read_pointer
 from ..kernel.queue import for_each_entry, list_foreach
-from ..access.errors import KmemdbgError, SymbolNotFound
+from ..access.errors import KmemdbgError, MemoryFault, SymbolNotFound
 from .reach import Source
 
 PROC_LISTS = ("allproc", "zombproc")
@@ -26,7 +30,7 @@ def scan_sources(target) -> Tuple[List[Source], List[str]]:
     """The scan's sources and the warnings about those that could not be found or read."""
     warnings: List[str] = []
     sources = data_sources(target, warnings) + pcpu_sources(target, warnings) + \
-        kstack_sources(target, warnings)
+        dpcpu_sources(target, warnings) + kstack_sources(target, warnings)
     return sources, warnings
 
 
@@ -53,6 +57,36 @@ def pcpu_sources(target, warnings) -> List[Source]:
     except KmemdbgError as e:
         warnings.append(f"per-CPU areas not scanned: {e}")
         return []
+
+
+def dpcpu_sources(target, warnings) -> List[Source]:
+    """One ``dpcpu N`` source per present CPU: the DPCPU set as ``dpcpu_init`` copied it for
+    that CPU, at the set's addresses plus ``dpcpu_off[N]`` (modulo the address size: a copy
+    below the set has a wrapped offset).  CPUs whose offset is 0 have no copy."""
+    try:
+        start = target.symbol_address("__start_set_pcpu")
+        stop = target.symbol_address("__stop_set_pcpu")
+    except SymbolNotFound:
+        return []                       # no DPCPU before 8.0
+    try:
+        info = read_cpu_info(target)
+        ps = target.pointer_size
+        base = target.symbol_address("dpcpu_off")
+        count = max(info.present, default=-1) + 1
+        try:
+            data = target.read(base, count * ps)
+        except MemoryFault as e:
+            raise MemoryFault(base, count * ps, f"dpcpu_off[0..{count - 1}]") from e
+    except KmemdbgError as e:
+        warnings.append(f"DPCPU areas not scanned: {e}")
+        return []
+    mask = pointer_mask(target)
+    out = []
+    for cpu in info.present:
+        off = int.from_bytes(data[cpu * ps:(cpu + 1) * ps], target.byteorder)
+        if off:
+            out.append(Source(f"dpcpu {cpu}", (start + off) & mask, (stop + off) & mask))
+    return out
 
 
 def kstack_sources(target, warnings) -> List[Source]:
