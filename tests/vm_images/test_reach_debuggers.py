@@ -1,7 +1,7 @@
 """The scan's sources (leak/roots.py) and the scan itself through real gdb and lldb-19 on
 simulated cores, over the ledger's items: the kernel's and modules' data and bss, one pcpu area
-per present CPU, one kernel stack per thread, and exactly the ledger's reachable items reached,
-the same answer in both debuggers."""
+and (8.0+) one DPCPU area per present CPU, one kernel stack per thread, and exactly the ledger's
+reachable items reached, the same answer in both debuggers."""
 import json
 import os
 import shutil
@@ -54,6 +54,9 @@ def test_sources_and_scan_match_the_ledger(images, answers, kind, era, scenario)
     assert {n.split(":")[0] for n in names if ".ko:" in n} == {m + ".ko" for m in modules}
     assert [n for n in names if n.startswith("pcpu ")] == \
         [f"pcpu {c}" for c in expected["image"]["cpus"]]
+    # DPCPU from 8.0 on, found through the linker's __start_set_pcpu (no debug info for it)
+    assert [n for n in names if n.startswith("dpcpu ")] == \
+        ([] if era == "fbsd6" else [f"dpcpu {c}" for c in expected["image"]["cpus"]])
     threads = sum(r["kinds"][row[1]]["ctype"] == "struct thread" and row[4] != "pcpu"
                   for row in r["items"])      # threads on allproc (not a CPU's dead thread)
     assert sum(n.startswith("kstack tid ") for n in names) == threads > 0
