@@ -9,11 +9,12 @@ from .registry import OK, CommandSpec, KmemArgumentParser, command
 
 DESCRIPTION = """\
 Scan from the kernel's roots (data and bss of the kernel and its modules, each CPU's struct
-pcpu, the kernel stacks of the threads on allproc/zombproc) through every allocated UMA item and
-malloc(9) large allocation: a pointer-sized aligned word pointing anywhere inside an item
-reaches it.  Items never reached are listed, grouped by zone and size, with the malloc types that
-use a malloc zone and what the items' first words look like.  UMA's own items and per-CPU items
-(held as zpcpu offsets, not pointers) are scanned but never listed."""
+pcpu and, 8.0+, its copy of the DPCPU set, the kernel stacks of the threads on allproc/zombproc)
+through every allocated UMA item and malloc(9) large allocation: a pointer-sized aligned word
+pointing anywhere inside an item reaches it.  Items never reached are listed, grouped by zone
+and size, with the malloc types that use a malloc zone and what the items' first words look
+like.  UMA's own items and per-CPU items (held as zpcpu offsets, not pointers) are scanned but
+never listed."""
 
 EPILOG = """\
 examples:
@@ -24,13 +25,13 @@ examples:
 output (simulated 13.2 router crash, kmem-findleaks --samples 2):
   ZONE        SIZE  ITEMS  BYTES  TYPES
   ----------  ----  -----  -----  --------
-  malloc-128   128    585  74880  libalias
+  malloc-128   128    589  75392  libalias
   malloc-128 (128 bytes): words 0, 1 -> zone 'malloc-65536', other (100%)
-    samples: 0x7ffff761c280 0x7ffff761f680
+    samples: 0x7ffff760e500 0x7ffff761ff00
   note: a conservative scan: pointers held only in registers, or in memory the
-        scan does not read (unreadable pages, per-CPU data outside struct pcpu),
-        make reachable items look lost; stale words that still point at an item
-        make a lost item look reachable"""
+        scan does not read (unreadable pages, per-CPU data outside struct pcpu and
+        the DPCPU areas), make reachable items look lost; stale words that still
+        point at an item make a lost item look reachable"""
 
 
 def make_parser():

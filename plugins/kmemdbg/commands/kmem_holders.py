@@ -16,7 +16,8 @@ DESCRIPTION = """\
 Group the allocated items of a zone (or of the malloc zone of --size N, or of the malloc zones
 malloc type --type T allocates from, or the one item holding ADDR) by their path from a root, as
 kmem-findleaks' reachability scan first reached them: the global (with the member holding the
-word), a CPU's struct pcpu or a kernel stack, then each holding item.  Hops are named by type:
+word), a CPU's struct pcpu, a DPCPU variable in a CPU's copy of the set ("dpcpu
+pcpu_entry_nws..."), or a kernel stack, then each holding item.  Hops are named by type:
 the root's DWARF type names the member, a pointer member gives the type of the item it reaches,
 whose members name the next hop (mdb's ::typegraph).  An untyped pointer (void *, an integer, a
 stack word) or a pointee bigger than the item makes the rest of the path zone+offset; a note
@@ -32,17 +33,17 @@ examples:
   kmem-holders 0xfffff80003a1c280 --format json
 
 output (simulated 13.2 router crash, kmem-holders malloc-128 --limit 1 --samples 2):
-  33573 allocated items of zone malloc-128; 585 reached by nothing (kmem-findleaks
+  33635 allocated items of zone malloc-128; 589 reached by nothing (kmem-findleaks
   lists them)
 
-  6396 items, 818688 bytes, struct alias_link
-    samples: 0x7ffff761c000 0x7ffff761c080
+  6984 items, 893952 bytes, struct alias_link
+    samples: 0x7ffff760e000 0x7ffff760e100
     instancehead.lh_first
     -> struct libalias@0x7ffff7682000.linkTableOut[].lh_first
     -> struct alias_link.list_in.le_next (list)
 
-  (30 more groups; --limit N shows more)
-  note: 3002 hops named zone+offset: untyped pointer"""
+  (29 more groups; --limit N shows more)
+  note: 3247 hops named zone+offset: untyped pointer"""
 
 
 def make_parser():

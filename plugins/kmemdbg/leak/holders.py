@@ -34,7 +34,8 @@ MAX_GROUPS = 10
 
 @dataclass(frozen=True)
 class HolderGroup:
-    root: str                    # "ng_ID_hash[].lh_first", "pcpu.pc_deadthread", "kstack"
+    root: str                    # "ng_ID_hash[].lh_first", "pcpu.pc_deadthread", "kstack",
+                                 # "dpcpu pcpu_entry_nws.nws_work[].nw_head"
     path: Tuple[str, ...]        # hops from the root to the items
     type: Optional[str]          # the items' inferred type, None: untyped
     items: int

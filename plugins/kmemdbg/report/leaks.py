@@ -8,9 +8,9 @@ from .text import render_rows
 
 
 CAVEATS = ("a conservative scan: pointers held only in registers, or in memory the scan does not "
-           "read (unreadable pages, per-CPU data outside struct pcpu), make reachable items "
-           "look lost; stale words that still point at an item make a lost item look "
-           "reachable")
+           "read (unreadable pages, per-CPU data outside struct pcpu and the DPCPU areas), "
+           "make reachable items look lost; stale words that still point at an item make a "
+           "lost item look reachable")
 
 
 def _signature(sig):
