@@ -82,6 +82,16 @@ class FakeKernel:
     def _int(self, addr, size):
         return int.from_bytes(self.t.read(addr, size), self.t.byteorder)
 
+    def no_processes(self):
+        """``struct proc``/``struct thread`` with the members the scan's kernel-stack sources
+        read, and an empty ``allproc``: a kernel whose scan has no stacks and no warning."""
+        ct = self.types
+        ct.struct("proc", [(ct.list_entry("proc"), "p_list"),
+                           (ct.stailq_head("thread"), "p_threads")])
+        ct.struct("thread", [(ct.stailq_entry("thread"), "td_plist"), ("int", "td_tid"),
+                             ("unsigned long", "td_kstack"), ("int", "td_kstack_pages")])
+        self.t.add_symbol("allproc", "struct proc *")
+
     # --- per-CPU memory ---------------------------------------------------------------------
 
     def pcpu_alloc(self, size):

@@ -30,10 +30,7 @@ def kernel(with_set=True):
     _, slab = sb.add(keg, 8, SIZE, [], "full")
     fk.zone(keg, "thing")
     item = [slab + i * SIZE for i in range(8)]
-    ct.struct("proc", [(ct.list_entry("proc"), "p_list"), (ct.stailq_head("thread"), "p_threads")])
-    ct.struct("thread", [(ct.stailq_entry("thread"), "td_plist"), ("int", "td_tid"),
-                         ("unsigned long", "td_kstack"), ("int", "td_kstack_pages")])
-    t.add_symbol("allproc", "struct proc *")
+    fk.no_processes()
     data = t.alloc(64)
     t.add_data_section("kernel", ".data", data, data + 64, main=True)
     ct.struct("node", [("struct node *", "next"), ("long", "len")])
