@@ -1,8 +1,9 @@
 """kmem-findleaks and kmem-holders as a user runs them, in gdb and lldb-19, against the
 simulator's reachability ledger (reach.json): on every router core exactly the links libalias's
-ReLink leaked (zone, count, bytes, every address) and nothing else, and the libalias instance
-named as the holder of every link the ledger says it holds; on fileserver and idle, nothing; the
-same JSON in both debuggers (one session per image and debugger serves both commands)."""
+ReLink leaked (zone, count, bytes, every address) and nothing else, the libalias instance named
+as the holder of every link the ledger says it holds, and the netisr workstreams (a DPCPU
+variable, 8.0+) as the holder of the mbufs queued on them; on fileserver and idle, nothing; the
+same JSON in both debuggers (one session per image and debugger serves every command)."""
 
 import json
 import os
@@ -44,6 +45,11 @@ def whatis_command(image):
     return f"kmem-whatis --holder --format json {held + 8:#x} {lost:#x}"
 
 
+def mbuf_holders_command(image):
+    [zone] = {kind["zone"] for kind in ledger(image)["kinds"] if kind["ctype"] == "struct mbuf"}
+    return f"kmem-holders {zone} --format json --limit 100000 --samples 100"
+
+
 def types_command(image):
     r = ledger(image)
     zone = r["kinds"][kind_of(r, "struct alias_link")]["zone"]
@@ -60,7 +66,7 @@ def session(image):
             pytest.skip(available(kind))
     if image.id not in SESSIONS:
         cmds = [ALL, "kmem-findleaks -v"] + ([holders_command(image), whatis_command(image),
-                                              types_command(image)]
+                                              types_command(image), mbuf_holders_command(image)]
                                              if holders_command(image) else [])
         SESSIONS[image.id] = run_in_both(image, cmds, timeout=300)
     out = SESSIONS[image.id]
@@ -143,6 +149,25 @@ def test_holders_name_the_libalias_instance(image):
     assert lost_link["holder"] is None and held_link["holder"] is not None
     assert held_link["item"] in held and held_link["type"] == "struct alias_link"
     assert any(h.startswith(f"struct libalias@{lib:#x}.") for h in held_link["holder"]["path"])
+
+
+@pytest.mark.parametrize("image", image_params(scenarios=["router"]))
+def test_holders_name_the_netisr_queues(image):
+    """The mbufs the ledger says only a CPU's copy of netisr's DPCPU workstream holds (none
+    before 8.0) are exactly those kmem-holders roots in that DPCPU variable's queues, typed
+    struct mbuf."""
+    cmd = mbuf_holders_command(image)
+    out = session(image)
+    assert out["gdb"][cmd] == out["lldb"][cmd]
+    result = json.loads(out["gdb"][cmd])
+    queued = {row[0] for row in ledger(image)["items"] if row[4] == "dpcpu"}
+    groups = [g for g in result["kmem-holders"]["groups"] if g["root"].startswith("dpcpu ")]
+    assert result["warnings"] == []
+    assert all(g["root"].startswith("dpcpu pcpu_entry_nws.nws_work[].nw_") and
+               g["type"] == "struct mbuf" for g in groups)
+    assert {int(a, 16) for g in groups for a in g["samples"]} == queued
+    assert sum(g["items"] for g in groups) == len(queued)
+    assert (len(queued) == 0) == image.id.startswith("fbsd6")
 
 
 @pytest.mark.parametrize("image", image_params(scenarios=["router"]))
