@@ -27,15 +27,17 @@ def sparse(request, tmp_path_factory):
 
 def _left_out(image, ledger):
     """Addresses whose answer the core cannot give: items of NODUMP kegs (their slab headers
-    are not in the core) and items in a bucket on a left-out page."""
+    are not in the core), items of a slab whose header or pages share the left-out page of a
+    bucket (a bucket zone's slab), and items in a bucket on a left-out page."""
     exp = image.expected()
     nodump = {k["name"] for k in exp["ledger"]["kegs"] if k["flags"] & UMA_ZONE_NODUMP}
     buckets = {int(u["address"], 16) for u in exp["sparse"]["unreadable"] if u["what"] == "bucket"}
+    pages = {b // 4096 for b in buckets}         # the whole page is left out, other buckets too
     lost = set()
     for s in ledger.slabs:
-        if s["zone"] in nodump:
+        span = range(s["data"] // 4096, s["data"] // 4096 + s["ppera"])
+        if s["zone"] in nodump or s["slab"] // 4096 in pages or pages.intersection(span):
             lost.update(range(s["data"], s["data"] + s["ppera"] * 4096))
-    pages = {b // 4096 for b in buckets}         # the whole page is left out, other buckets too
     lost_items = {b["item"] for b in ledger.doc["buckets"] if b["bucket"] // 4096 in pages}
     return lost, lost_items, buckets
 
