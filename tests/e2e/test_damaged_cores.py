@@ -230,7 +230,10 @@ def test_core_of_another_kernel_is_refused_by_name(kind):
     assert "the core was not made by this kernel" in out or "the core holds no memory" in out
     assert "FreeBSD 14.1-RELEASE" in out and "--force" in out
     assert f"kernel {kernel}, core {core}" in out          # both files, in both debuggers
-    if kind == "lldb":    # lldb slides the PIE kernel onto the core: both versions are read
+    # lldb slides the PIE kernel onto the core: where both kernels keep version[] at the same
+    # offset (a layout coincidence, not a given), the core's own banner is read and named too
+    where = {locate(ROUTERS[e], ["&version"])["&version"] for e in ("fbsd13", "fbsd14")}
+    if kind == "lldb" and len(where) == 1:
         assert "FreeBSD 13.2-RELEASE" in out
     assert "Traceback" not in forced
 
