@@ -65,14 +65,14 @@ def dpcpu_sources(target, warnings) -> List[Source]:
     below the set has a wrapped offset).  CPUs whose offset is 0 have no copy."""
     try:
         start = target.symbol_address("__start_set_pcpu")
-        stop = target.symbol_address("__stop_set_pcpu")
     except SymbolNotFound:
         return []                       # no DPCPU before 8.0
     try:
+        stop = target.symbol_address("__stop_set_pcpu")
         info = read_cpu_info(target)
         ps = target.pointer_size
         base = target.symbol_address("dpcpu_off")
-        count = max(info.present, default=-1) + 1
+        count = max(info.present, default=0) + 1
         try:
             data = target.read(base, count * ps)
         except MemoryFault as e:
