@@ -58,5 +58,5 @@ $(BUILD)/vm/%/kernel: $$(VM_DEPS)
 		-Wl,-T,$(VM_SRC)/$(VM_ARCH).ld -o $@ $(@D)/obj/*.o $(VM_LIBGCC)
 	# amd64: QEMU reads load_end_addr - load_addr bytes of the flat image: pad it to _edata
 	$(if $(filter amd64,$(VM_ARCH)),objcopy -O binary -j .boot -j .text -j .rodata -j .data \
-		-j set_sim_malloc -j set_libalias_malloc -j set_ng_nat_malloc $@ $@.bin && \
+		-j set_sim_malloc -j set_libalias_malloc -j set_ng_nat_malloc -j set_pcpu $@ $@.bin && \
 		truncate -s $$(( 0x$$(nm $@ | awk '/ _edata_phys$$/ {print $$1}') - 0x100000 )) $@.bin)
