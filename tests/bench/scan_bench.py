@@ -79,7 +79,8 @@ def scan_bench(tmp, log, gdb="gdb", lldb="lldb-19"):
             ok &= r["leaks_match"] and r["numpy"] == numpy
             log(f"   {name}: index {r['index_s']:.1f}s, items {r['items_s']:.1f}s, scan "
                 f"{r['scan_s']:.1f}s = {r['scanned_mb_s']:.0f} MB/s (kmem-findleaks "
-                f"{r['findleaks_s']:.1f}s, {r['findleaks_read_s']:.1f}s of it reading), peak RssAnon +"
+                f"{r['findleaks_s']:.1f}s, {r['findleaks_read_s']:.1f}s of it reading), "
+                f"peak RssAnon +"
                 f"{r['rss_anon_kib']['growth'] / 1024:.0f} MiB, naive "
                 f"{r['naive']['extrapolated_s']:.0f}s (extrapolated from {r['naive']['words']} "
                 f"words), leaks {leaks['count']} ({'= ledger' if r['leaks_match'] else 'WRONG'})")

@@ -5,11 +5,11 @@
 
 Times, in the debugger's own Python, the item index build, the scan's inputs (allocated items and
 sources), and kmem-findleaks' model as the command runs it (its own items, the scan — MB/s of
-scanned memory: sources + items — and the groups); samples RssAnon every 20 ms for the peak
-growth over the baseline taken before kmemdbg is imported; then walks a sample of item words the naive way (one debugger value per word) and
-extrapolates to the words the scan compared.  ``BENCH_NO_NUMPY=1`` makes ``import numpy`` fail
-in this process (the plugin then uses its pure-Python matcher).  The result JSON goes to
-``$BENCH_SCAN_OUT``.
+scanned memory: sources + items — and the groups); samples RssAnon every 20 ms for the peak growth
+over the baseline taken before kmemdbg is imported; then walks a sample of item words the naive way
+(one debugger value per word) and extrapolates to the words the scan compared. ``BENCH_NO_NUMPY=1``
+makes ``import numpy`` fail in this process (the plugin then uses its pure-Python matcher). The
+result JSON goes to ``$BENCH_SCAN_OUT``.
 """
 
 import bisect

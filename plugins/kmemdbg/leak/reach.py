@@ -269,7 +269,8 @@ class _Scan:
         span, starts, ends = [], [], []
         for i in ids:
             s, e = self.m.starts[i], self.m.ends[i]
-            if span and (s - ends[-1] > COALESCE_GAP or s // self.chunk != starts[-1] // self.chunk):
+            if span and (s - ends[-1] > COALESCE_GAP
+                         or s // self.chunk != starts[-1] // self.chunk):
                 yield span, starts, ends
                 span, starts, ends = [], [], []
             span.append(i)
