@@ -1,6 +1,8 @@
 """Strided columns (kernel/strided.py) and zpcpu blocks (kernel/zpcpu.py): the fast paths must
 give exactly what one read and one unpack per CPU gave, in both byte orders, with holes."""
 
+import functools
+import operator
 import random
 import struct
 
@@ -10,6 +12,7 @@ from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
 from kmemdbg.alloc.views import KVM, TRUE
 from kmemdbg.backends.fake import PAGE
+from kmemdbg.kernel import strided
 from kmemdbg.kernel.strided import Strided, cpu_runs
 from kmemdbg.kernel.zpcpu import Zpcpu
 from kmemdbg.access.errors import MemoryFault
@@ -248,3 +251,86 @@ def test_prefetch_leaves_a_block_with_an_unreadable_cpu_to_counter_fetch():
     absent = {2}
     z.prefetch_counters([stored + 16], cpus, absent)
     assert z.counter_fetch(stored + 16, cpus, absent) == 12
+
+
+# ---- totals: numpy and pure Python give the same numbers ---------------------------------
+
+ENGINES = ["python"] + (["numpy"] if strided.numpy is not None else [])
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Run the test with numpy's totals, and again with the pure-Python columns."""
+    if request.param == "python":
+        monkeypatch.setattr(strided, "numpy", None)
+    return request.param
+
+
+def _words(rng, n, size, signed, huge):
+    """Random words, half of them near the type's limits when ``huge``."""
+    lo, hi = (-(1 << (8 * size - 1)), (1 << (8 * size - 1)) - 1) if signed else (0, (1 << 8 * size) - 1)
+    return [rng.choice((lo, hi, hi - 1, lo + 1)) if huge and rng.random() < 0.5
+            else rng.randint(lo, hi) for _ in range(n)]
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+@pytest.mark.parametrize("size,signed", [(2, True), (2, False), (4, True), (8, False), (8, True)])
+@pytest.mark.parametrize("huge", [False, True])
+def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, huge):
+    # Three groups of 6 records of 16 bytes; 8-byte sums of huge values pass 2**64 (numpy's
+    # uint64 would wrap), signed ones go below -2**63.
+    rng = random.Random(size * 10 + signed + 7 * huge)
+    groups, count, stride = 3, 6, 16
+    per = stride // size
+    values = _words(rng, groups * count * per, size, signed, huge)
+    fmt = ("<" if byteorder == "little" else ">") + {2: "h", 4: "i", 8: "q"}[size]
+    fmt = fmt if signed else fmt.upper()
+    data = b"".join(struct.pack(fmt, v) for v in values)
+    s = Strided(data, stride, byteorder, group=count)
+    for cpus in ((0, 1, 2, 3, 4, 5), (0, 2, 3, 5), (4,)):
+        runs = cpu_runs(cpus)
+        for g in range(groups):
+            recs = s.records(runs, group=g)
+            for w in range(per):
+                column = [values[(g * count + i) * per + w] for i in cpus]
+                off = w * size
+                assert list(recs.column(off, size, signed)) == column
+                assert recs.sum(off, size, signed) == sum(column)
+                assert recs.min(off, size, signed) == min(column)
+                assert recs.bit_or(off, size, signed) == functools.reduce(operator.or_, column, 0)
+            a, b = [values[(g * count + i) * per] for i in cpus], \
+                [values[(g * count + i) * per + 1] for i in cpus]
+            assert recs.any_greater((0, size, signed), (size, size, signed)) == \
+                any(x > y for x, y in zip(a, b))
+        assert (s.totals(runs) is not None) == (engine == "numpy")
+        whole = [sum(values[i * per + w] for i in cpus) for w in range(per)]
+        assert s.sums(runs, [w * size for w in range(per)], size, signed) == whole
+
+
+def test_huge_counters_sum_past_64_bits(engine):
+    k = FakeKernel("fbsd14", cpus=tuple(range(8)))
+    top = (1 << 64) - 1
+    stored, _ = _shared_page(k, {0: {c: top for c in range(8)}, 8: {c: 1 << 63 for c in range(8)}})
+    z = Zpcpu(k.t)
+    assert z.counter_fetch(stored, range(8)) == 8 * top
+    z.prefetch_counters([stored, stored + 8], range(8))
+    assert z.counter_fetch(stored + 8, range(8)) == 8 << 63
+
+
+def test_totals_need_whole_groups(engine):
+    # Records past the group, a buffer of no whole group: the columns answer, the same way.
+    s = Strided(bytes(range(48)), 16, "little", group=2)     # one group and a half
+    assert s.records(((0, 1),)).sum(0, 8) == sum(s.column(0, 8, False, ((0, 1),)))
+    assert s.records(((0, 1),), start=4).sum(0, 4) == sum(s.column(4, 4, False, ((0, 1),)))
+    assert s.records(()).min(0, 8) is None
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_walks_agree_with_and_without_numpy(era, arch, monkeypatch):
+    if strided.numpy is None:
+        pytest.skip("numpy is not importable: only the pure-Python totals exist here")
+    zones = uma_zone_stats(_uma_kernel(era, arch, "big").t, TRUE)
+    types = malloc_type_stats(_malloc_kernel(era, arch, "little").t, TRUE)
+    monkeypatch.setattr(strided, "numpy", None)
+    assert uma_zone_stats(_uma_kernel(era, arch, "big").t, TRUE) == zones
+    assert malloc_type_stats(_malloc_kernel(era, arch, "little").t, TRUE) == types

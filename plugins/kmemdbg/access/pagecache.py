@@ -83,3 +83,9 @@ class PageCache:
 def read_uncached(target, addr, size):
     """``target.read_uncached`` behind a page cache, else ``target.read``."""
     return getattr(target, "read_uncached", target.read)(addr, size)
+
+
+def read_buffer(target, addr, size):
+    """``target.read_buffer`` where the backend has one (the debugger's buffer, not copied into
+    ``bytes``), else ``target.read``: for large reads that only ``Strided`` unpacks."""
+    return getattr(target, "read_buffer", target.read)(addr, size)

@@ -14,8 +14,6 @@ Per-CPU (12+) sums run over the view's ``summed_cpus``.
 """
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
@@ -224,5 +222,4 @@ class _TypeReader:
     def _sum(self, mt):
         """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
         stats = self._stats(mt)
-        return ([sum(stats.column(*column)) for column in self.summed],
-                reduce(or_, stats.column(*self.size_column), 0))
+        return [stats.sum(*column) for column in self.summed], stats.bit_or(*self.size_column)

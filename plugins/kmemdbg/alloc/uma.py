@@ -8,7 +8,6 @@ libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdo
 
 from dataclasses import dataclass
 from itertools import compress
-from operator import gt
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
@@ -18,6 +17,7 @@ from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring
 from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
+from ..access.pagecache import read_buffer
 from ..access.record import read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
@@ -29,6 +29,8 @@ MAX_KEGS = 100000
 MAX_ZONES_PER_KEG = 10000
 MAX_BUCKETS = 1 << 20
 MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
+BATCH_BYTES = 512 << 10  # uz_cpu[] bytes read and summed together (all zones' would be 17 MiB
+                          # on 256 CPUs)
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,14 @@ def uma_zone_stats(target, view=views.TRUE):
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
     reader.prefetch_counters([zone for zone, _, _ in found if zone is not None])
-    zones = [reader.zone_stats(zone, keg, first) if zone is not None
-             else reader.unreadable_zone(first[0], keg, first[1]) for zone, keg, first in found]
+    zones = []
+    for at in range(0, len(found), reader.batch):
+        batch = found[at:at + reader.batch]
+        reader.read_cpu_caches([zone for zone, keg, _ in batch
+                                if zone is not None and not reader.internal(keg)])
+        zones += [reader.zone_stats(zone, keg, first) if zone is not None
+                  else reader.unreadable_zone(first[0], keg, first[1])
+                  for zone, keg, first in batch]
     return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
 
@@ -239,6 +247,13 @@ class _ZoneReader:
                                          None))
         self.present_runs = cpu_runs(self.cpus.present)
         self.off_cpu = self.zone.offset("uz_cpu")
+        self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
+        self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
+        self._batched = {}     # zone address -> its uz_cpu[] records (read_cpu_caches)
+
+    def internal(self, keg):
+        """Whether ``keg`` is one of UMA's internal kegs (no per-CPU caches: see zone_stats)."""
+        return keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
 
     # --- one zone -------------------------------------------------------------------------
 
@@ -258,13 +273,12 @@ class _ZoneReader:
                 return None
 
         name = self._name(z, issues)
-        internal = keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
         counters = attempt(self._zone_counters, z)
         cpu_data = None
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
-        skip_cpus = bool(internal)
+        skip_cpus = bool(self.internal(keg))
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
@@ -387,43 +401,62 @@ class _ZoneReader:
             return tuple(self._counter(z, m) for m in ("uz_allocs", "uz_frees", "uz_fails"))
         return z.int("uz_allocs"), z.int("uz_frees"), z.int("uz_fails")
 
+    def read_cpu_caches(self, zones):
+        """Read the ``uz_cpu[]`` of ``zones`` (the next ones ``zone_stats`` will ask for) into
+        one buffer, whose per-CPU sums are then taken for all of them at once (``Strided``
+        groups); a zone whose read fails is left to ``_read_cpu_caches`` to name."""
+        parts, addrs = [], []
+        for z in zones:
+            try:
+                parts.append(read_buffer(self.target, z.addr + self.off_cpu, self.cpu_bytes))
+            except MemoryFault:
+                continue
+            addrs.append(z.addr)
+        batch = Strided(b"".join(parts), self.cache.size, self.target.byteorder,
+                        group=self.cpus.maxid + 1)
+        self._batched = {addr: batch.records(self.present_runs, group=g)
+                         for g, addr in enumerate(addrs)}
+
     def _read_cpu_caches(self, z):
         """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake), as
-        the present CPUs' records."""
-        n = self.cpus.maxid + 1
+        the present CPUs' records: from the batch ``read_cpu_caches`` read, else read here."""
+        records = self._batched.pop(z.addr, None)
+        if records is not None:
+            return records
         addr = z.addr + self.off_cpu
         try:
-            data = self.target.read(addr, n * self.cache.size)
+            data = read_buffer(self.target, addr, self.cpu_bytes)
         except MemoryFault as e:
-            raise MemoryFault(addr, n * self.cache.size,
-                              f"{ZONE}.uz_cpu[0..{n - 1}] of zone at {z.addr:#x}") from e
+            raise MemoryFault(addr, self.cpu_bytes, f"{ZONE}.uz_cpu[0..{self.cpus.maxid}] of "
+                                                    f"zone at {z.addr:#x}") from e
         return Strided(data, self.cache.size, self.target.byteorder).records(self.present_runs)
 
     def _cpu_counts(self, caches):
         """Sums of ``uc_allocs`` and ``uc_frees`` over the present CPUs."""
-        return sum(caches.column(*self.uc_allocs)), sum(caches.column(*self.uc_frees))
+        return caches.sum(*self.uc_allocs), caches.sum(*self.uc_frees)
 
     def _cpu_free(self, caches, zone_addr):
         """(items in the present CPUs' buckets, of them in cross-domain buckets): inline
         counts (13+) or bucket headers (<= 12, no cross-domain buckets)."""
-        columns = [(member, caches.column(*cnt), caches.column(*entries) if entries else None)
-                   for member, cnt, entries in self.cpu_buckets]
         if not self.inline_buckets:
+            columns = [(member, caches.column(*cnt), None) for member, cnt, _ in self.cpu_buckets]
             return self._cpu_bucket_headers(columns, zone_addr), 0
-        total, cross, absurd = 0, 0, False
-        for member, counts, limits in columns:
-            total += sum(counts)
+        total, cross = 0, 0
+        for member, cnt, entries in self.cpu_buckets:
+            count = caches.sum(*cnt)
+            total += count
             if member == "uc_crossbucket":
-                cross += sum(counts)
-            if counts and (min(counts) < 0 or
-                           limits is not None and any(map(gt, counts, limits))):
-                absurd = True
-        if absurd:
-            self._raise_absurd_count(columns, zone_addr)
+                cross += count
+            lowest = caches.min(*cnt)
+            if lowest is not None and (lowest < 0 or
+                                       entries is not None and caches.any_greater(cnt, entries)):
+                self._raise_absurd_count(caches, zone_addr)
         return total, cross
 
-    def _raise_absurd_count(self, columns, zone_addr):
+    def _raise_absurd_count(self, caches, zone_addr):
         """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
+        columns = [(member, caches.column(*cnt), caches.column(*entries) if entries else None)
+                   for member, cnt, entries in self.cpu_buckets]
         for i, cpu in enumerate(self.cpus.present):
             for member, counts, limits in columns:
                 checked_count(counts[i], limits[i] if limits is not None else None,

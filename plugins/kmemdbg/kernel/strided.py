@@ -5,12 +5,27 @@ of a zpcpu allocation (one page apart) are all "the same member every ``stride``
 256 CPUs and thousands of zones, unpacking each CPU's member in Python costs seconds; a
 ``memoryview`` cast to the member's integer type and an extended slice (``[i::stride // size]``)
 hands the same values to ``sum``/``min``/``max`` without a Python step per CPU.
+
+Where one buffer holds many such objects (a zpcpu block: hundreds of counters or malloc
+statistics per page; a batch of zones' ``uz_cpu[]``), ``Records.sum``/``bit_or``/``min``/
+``any_greater`` ask a ``_Totals`` of the whole buffer instead: with numpy importable in the
+debugger's Python it reduces every word of every group over the selected records in a few array
+operations, and each member's total becomes a list lookup; without numpy (or for a buffer not
+laid out as whole groups) the same numbers come from the column, one member at a time.  Sums are
+exact, as Python's are: 8-byte words are summed as 32-bit halves (no uint64 wrap).
 """
 
 import struct
 import sys
 from array import array
+from functools import reduce
 from itertools import chain
+from operator import gt, or_
+
+try:
+    import numpy
+except ImportError:       # optional: the same totals come from the columns, one by one
+    numpy = None
 
 _CODES = {1: "b", 2: "h", 4: "i", 8: "q"}   # signed codes; upper case is unsigned
 
@@ -30,17 +45,40 @@ class Strided:
     """``data`` holding records ``stride`` bytes apart (record *i* at ``i * stride``).
 
     :param byteorder: the target's; the host-order views are byteswapped when it differs.
+    :param group: records per group when ``data`` holds several objects' records one after the
+        other (group *g*'s record *i* is record ``g * group + i``); given, ``Records`` totals
+        are reduced for the whole buffer at once (see the module docstring).
     """
 
-    def __init__(self, data, stride, byteorder):
+    def __init__(self, data, stride, byteorder, group=None):
         self.data = data
         self.stride = stride
         self.byteorder = byteorder
+        self.group = group
         self._views = {}
+        self._totals = {}     # runs -> _Totals
 
-    def records(self, runs, start=0):
-        """The records of ``runs`` (e.g. the CPUs a view sums), at ``start`` bytes into each."""
-        return Records(self, start, runs)
+    def records(self, runs, start=0, group=0):
+        """The records of ``runs`` (e.g. the CPUs a view sums) of group ``group``, at ``start``
+        bytes into each."""
+        return Records(self, start, runs, group)
+
+    def totals(self, runs):
+        """The ``_Totals`` of ``runs`` (None without numpy, or when ``data`` is not whole
+        groups of whole records)."""
+        totals = self._totals.get(runs)
+        if totals is None and runs not in self._totals:
+            totals = self._totals[runs] = _Totals.of(self, runs)
+        return totals
+
+    def sums(self, runs, offsets, size, signed=False):
+        """Group 0's members at ``offsets`` each summed (exactly) over the records ``runs``: many
+        members known at once, such as the counters of one zpcpu block (only those words are
+        reduced, where ``Records.sum`` reduces every word once for members asked one by one)."""
+        totals = self.totals(runs)
+        if totals is None or any(o % size or o + size > self.stride for o in offsets):
+            return [sum(self.column(o, size, signed, runs)) for o in offsets]
+        return totals.sums_of([o // size for o in offsets], size, signed)
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.
@@ -83,13 +121,158 @@ class Strided:
 
 
 class Records:
-    """Some records of a ``Strided`` buffer, each read from ``start``: members as columns."""
+    """Some records of a ``Strided`` buffer, each read from ``start``: members as columns, and
+    their totals over the records."""
 
-    __slots__ = ("_strided", "_start", "_runs")
+    __slots__ = ("_strided", "_start", "_runs", "_group")
 
-    def __init__(self, strided, start, runs):
-        self._strided, self._start, self._runs = strided, start, runs
+    def __init__(self, strided, start, runs, group=0):
+        self._strided, self._start, self._runs, self._group = strided, start, runs, group
 
     def column(self, offset, size, signed=False):
         """The integer member at ``offset`` (``size`` bytes) of each record, in record order."""
-        return self._strided.column(self._start + offset, size, signed, self._runs)
+        runs = self._runs
+        if self._group:
+            shift = self._group * self._strided.group
+            runs = tuple((a + shift, b + shift) for a, b in runs)
+        return self._strided.column(self._start + offset, size, signed, runs)
+
+    def _total(self, op, offset, size, signed):
+        totals = self._strided.totals(self._runs)
+        offset += self._start
+        if totals is None or offset % size or offset + size > self._strided.stride:
+            return None
+        return totals.get(op, offset // size, size, signed, self._group)
+
+    def sum(self, offset, size, signed=False):
+        """The member summed over the records (exactly)."""
+        total = self._total("sum", offset, size, signed)
+        return sum(self.column(offset, size, signed)) if total is None else total
+
+    def bit_or(self, offset, size, signed=False):
+        """The member ORed over the records (0 for none)."""
+        total = self._total("or", offset, size, signed)
+        return reduce(or_, self.column(offset, size, signed), 0) if total is None else total
+
+    def min(self, offset, size, signed=False):
+        """The smallest value of the member, None for no records."""
+        if not self._runs:
+            return None
+        total = self._total("min", offset, size, signed)
+        return min(self.column(offset, size, signed)) if total is None else total
+
+    def any_greater(self, column, other):
+        """Whether the member ``column`` exceeds the member ``other`` in any record (each an
+        ``(offset, size, signed)``)."""
+        totals = self._strided.totals(self._runs)
+        (a, size, signed), b = column, other[0]
+        a, b = a + self._start, b + self._start
+        if totals is None or other[1:] != column[1:] or a % size or b % size or \
+                max(a, b) + size > self._strided.stride:
+            return any(map(gt, self.column(*column), self.column(*other)))
+        return totals.greater(a // size, b // size, size, signed)[self._group]
+
+
+class _Totals:
+    """Reductions of ``size``-byte words of a ``Strided`` buffer's groups over the records
+    ``runs``, with numpy, each computed once and kept as lists.
+
+    ``get(op, word, size, signed, g)``: the sum (exact), OR or minimum of word ``word`` (byte
+    offset ``word * size`` in the record) of group ``g``.  One group (a zpcpu block, whose one
+    record holds hundreds of objects) is reduced for every word at once; many groups (a batch
+    of zones, a few members each) for the word asked, in every group at once.
+    """
+
+    def __init__(self, strided, rows, groups):
+        self._strided, self._rows, self._groups = strided, rows, groups
+        self._done = {}
+
+    @classmethod
+    def of(cls, strided, runs):
+        """The totals of ``runs``, or None when numpy is absent, no record is selected, or the
+        buffer is not whole groups of whole 8-byte-aligned records."""
+        count, stride = strided.group, strided.stride
+        if numpy is None or not count or not runs or stride % 8 or runs[-1][1] >= count:
+            return None
+        groups = len(strided.data) // (count * stride)
+        if not groups or len(strided.data) % (count * stride):
+            return None
+        if len(runs) == 1:
+            (a, b), = runs
+            rows = slice(a, b + 1)
+        else:
+            rows = numpy.concatenate([numpy.arange(a, b + 1) for a, b in runs])
+        return cls(strided, rows, groups)
+
+    def _words(self, size, signed):
+        """``(groups, records, words)`` array of the buffer, the selected records only."""
+        s = self._strided
+        order = "<" if s.byteorder == "little" else ">"
+        words = numpy.frombuffer(s.data, dtype=f"{order}{'i' if signed else 'u'}{size}")
+        return words.reshape(self._groups, s.group, s.stride // size)[:, self._rows, :]
+
+    def get(self, op, word, size, signed, group):
+        if self._groups == 1:
+            key, words = (op, size, signed), slice(None)
+        else:
+            key, words = (op, word, size, signed), word
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._compute(op, words, size, signed)
+        return done[0][word] if self._groups == 1 else done[group]
+
+    def _compute(self, op, words, size, signed):
+        """``op`` of ``words`` (a slice or one index) over the records, as lists."""
+        if op == "or":
+            return numpy.bitwise_or.reduce(self._words(size, signed)[:, :, words],
+                                           axis=1).tolist()
+        if op == "min":
+            return self._words(size, signed)[:, :, words].min(axis=1).tolist()
+        if op == "sum" and size < 8:
+            return _sum(self._words(size, signed)[:, :, words], signed).tolist()
+        return self._sums8(words, signed)
+
+    def sums_of(self, words, size, signed):
+        """Group 0's sums of the words ``words`` only (a sparse block: one read, few members)."""
+        if size < 8:
+            return _sum(self._words(size, signed)[:1, :, words], signed)[0].tolist()
+        return self._sums8(words, signed)[0]
+
+    def _sums8(self, words, signed):
+        """Exact sums of 8-byte words (a slice, one index or an index list): the low and the
+        high 32-bit halves are summed apart, which cannot wrap 64 bits below 2**31 records,
+        and joined as Python ints."""
+        low_at = 0 if self._strided.byteorder == "little" else 1
+        if isinstance(words, slice):
+            low, high = slice(low_at, None, 2), slice(1 - low_at, None, 2)
+        elif isinstance(words, int):
+            low, high = 2 * words + low_at, 2 * words + 1 - low_at
+        else:
+            low, high = [2 * w + low_at for w in words], [2 * w + 1 - low_at for w in words]
+        low = _sum(self._words(4, False)[:, :, low], False)
+        high = _sum(self._words(4, signed)[:, :, high], signed)
+        if high.min(initial=0) >= 0 and high.max(initial=0) < 1 << 31:   # joined in 64 bits
+            return ((high.astype("u8") << 32) + low).tolist()
+        return _joined(high.tolist(), low.tolist())
+
+    def greater(self, a, b, size, signed):
+        """Per group: whether word ``a`` exceeds word ``b`` in any selected record."""
+        key = ("gt", a, b, size, signed)
+        done = self._done.get(key)
+        if done is None:
+            words = self._words(size, signed)
+            done = self._done[key] = (words[:, :, a] > words[:, :, b]).any(axis=1).tolist()
+        return done
+
+
+def _sum(words, signed):
+    """``words`` (groups, records[, words]) summed over the records in 64 bits: exact for
+    4-byte and smaller words below 2**31 records."""
+    return words.sum(axis=1, dtype="i8" if signed else "u8")
+
+
+def _joined(high, low):
+    """``(high << 32) + low`` element by element of two equally nested lists."""
+    if not isinstance(high, list):
+        return (high << 32) + low
+    return [_joined(h, lo) for h, lo in zip(high, low)]

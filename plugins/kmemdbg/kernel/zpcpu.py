@@ -11,7 +11,9 @@ Reading: a per-CPU slab page P0 holds hundreds of counters, and CPU *i*'s copies
 them are page P0 + i.  So the pages P0 .. P0 + mp_maxid (a "block") are read in one target read
 the first time any of them is needed, kept for the command, and each counter is summed with a
 strided slice over the block (``kernel/strided.py``): 4,000 counters on 256 CPUs cost a few
-dozen bulk reads instead of a million 8-byte ones.
+dozen bulk reads instead of a million 8-byte ones.  A block is one group of ``Strided``
+records, so with numpy every word of it is summed over the CPUs at once, the first time any
+counter or statistic in it is asked for.
 """
 
 from collections import namedtuple
@@ -19,6 +21,7 @@ from collections import namedtuple
 from ..access import probe
 from ..access.errors import MemoryFault, SymbolNotFound
 from ..access.layout import PTR
+from ..access.pagecache import read_buffer
 from .cpus import read_cpu_info
 from .memory import PAGE_SIZE, pointer_mask, read_pointer
 from .strided import Strided, cpu_runs
@@ -90,7 +93,7 @@ class Zpcpu:
         summed_cpus, summed_absent, sums = self._sums
         if cpus is summed_cpus and absent_ok is summed_absent and base in sums:
             return sums[base]
-        return sum(self.copies(base, 8, cpus, absent_ok, what).column(0, 8))
+        return self.copies(base, 8, cpus, absent_ok, what).sum(0, 8)
 
     def prefetch_counters(self, bases, cpus, absent_ok=()):
         """Sum the counters ``bases`` block by block, each block read once and dropped, for
@@ -111,12 +114,19 @@ class Zpcpu:
                 by_block.setdefault(first - start, []).append((base, start))
         sums = {}
         for addr, members in by_block.items():
-            block = self._read_block(addr)
-            if any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
-                continue
-            for base, start in members:
-                sums[base] = sum(block.pages.records(runs, start).column(0, 8))
+            sums.update(self._block_sums(addr, members, cpus, runs, absent_ok))
         self._sums = (cpus, absent_ok, sums)
+
+    def _block_sums(self, addr, members, cpus, runs, absent_ok):
+        """``(base, sum)`` of the counters ``members`` (``(base, offset in page)``) of the block
+        at ``addr``; none when a CPU's page is unreadable.  The block is gone on return, before
+        the next one is read, so the allocator hands its memory to the next read (a MiB kept
+        while the next is read made each read fault in fresh pages: half again the read time)."""
+        block = self._read_block(addr)
+        if block.missing and any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
+            return ()
+        return zip([base for base, _ in members],
+                   block.pages.sums(runs, [start for _, start in members], 8))
 
     def _block(self, addr):
         """The block at ``addr``, kept for the command (up to ``max_blocks``, least recently
@@ -134,7 +144,7 @@ class Zpcpu:
         the range is unreadable (absent CPUs), the unreadable ones zero and listed."""
         page = UMA_PCPU_ALLOC_SIZE
         try:
-            data, missing = self.target.read(addr, self.ncopies * page), frozenset()
+            data, missing = read_buffer(self.target, addr, self.ncopies * page), frozenset()
         except MemoryFault:
             parts, missing = [], set()
             for cpu in range(self.ncopies):
@@ -144,7 +154,7 @@ class Zpcpu:
                     parts.append(bytes(page))
                     missing.add(cpu)
             data, missing = b"".join(parts), frozenset(missing)
-        return _Block(Strided(data, page, self.target.byteorder), missing)
+        return _Block(Strided(data, page, self.target.byteorder, group=self.ncopies), missing)
 
     def _read_each(self, base, size, cpus, absent_ok, what):
         """Copies read one CPU at a time, as ``Strided`` records ``size`` apart by CPU id."""
