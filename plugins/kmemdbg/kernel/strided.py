@@ -213,16 +213,16 @@ class _Totals:
 
     def get(self, op, word, size, signed, group):
         if self._groups == 1:
-            key, words = (op, size, signed), slice(None)
+            key, words, at = (op, size, signed), slice(None), (0, word)
         else:
-            key, words = (op, word, size, signed), word
+            key, words, at = (op, word, size, signed), slice(word, word + 1), (group, 0)
         done = self._done.get(key)
         if done is None:
             done = self._done[key] = self._compute(op, words, size, signed)
-        return done[0][word] if self._groups == 1 else done[group]
+        return done[at[0]][at[1]]
 
     def _compute(self, op, words, size, signed):
-        """``op`` of ``words`` (a slice or one index) over the records, as lists."""
+        """``op`` of ``words`` (a slice) over the records, as lists."""
         if op == "or":
             return numpy.bitwise_or.reduce(self._words(size, signed)[:, :, words],
                                            axis=1).tolist()
@@ -239,20 +239,20 @@ class _Totals:
         return self._sums8(words, signed)[0]
 
     def _sums8(self, words, signed):
-        """Exact sums of 8-byte words (a slice, one index or an index list): the low and the
+        """Exact sums of 8-byte words (a slice or an index list): the low and the
         high 32-bit halves are summed apart, which cannot wrap 64 bits below 2**31 records,
-        and joined as Python ints."""
+        and joined in 64 bits where the high sums allow, else as Python ints."""
         low_at = 0 if self._strided.byteorder == "little" else 1
         if isinstance(words, slice):
-            low, high = slice(low_at, None, 2), slice(1 - low_at, None, 2)
-        elif isinstance(words, int):
-            low, high = 2 * words + low_at, 2 * words + 1 - low_at
+            picked = slice(2 * (words.start or 0), None if words.stop is None else 2 * words.stop)
         else:
-            low, high = [2 * w + low_at for w in words], [2 * w + 1 - low_at for w in words]
-        low = _sum(self._words(4, False)[:, :, low], False)
-        high = _sum(self._words(4, signed)[:, :, high], signed)
-        if high.min(initial=0) >= 0 and high.max(initial=0) < 1 << 31:   # joined in 64 bits
-            return ((high.astype("u8") << 32) + low).tolist()
+            picked = [2 * w + half for w in words for half in (0, 1)]
+        halves = _sum(self._words(4, False)[:, :, picked], False)
+        low, high = halves[:, low_at::2], halves[:, 1 - low_at::2]
+        if signed:       # the high half carries the sign
+            high = _sum(self._words(4, True)[:, :, picked], True)[:, 1 - low_at::2]
+        elif high.max(initial=0) < 1 << 31:
+            return ((high << 32) + low).tolist()
         return _joined(high.tolist(), low.tolist())
 
     def greater(self, a, b, size, signed):
