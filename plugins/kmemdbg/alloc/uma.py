@@ -6,6 +6,7 @@ libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdo
 ``free_cpu``/``free_zone``/``free_keg`` (``uma-zones --where``) is always kept.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass
 from itertools import compress
 from typing import Optional, Tuple
@@ -86,6 +87,12 @@ class ZoneStats:
         """The zone's footprint in items, (used + free) × size: ddb's ``Total Mem``."""
         free = self.free
         return None if None in (self.used, free, self.size) else (self.used + free) * self.size
+
+
+# One zone's uz_cpu[]: the present CPUs' records (for what is looked at CPU by CPU: damage, bucket
+# headers before 13), their uc_allocs and uc_frees sums, and ``free``: (items in the per-CPU
+# buckets, of them cross-domain) from the inline counts of 13+, None before 13 or when absurd.
+_CpuCaches = namedtuple("_CpuCaches", "records allocs frees free")
 
 
 @dataclass(frozen=True)
@@ -286,7 +293,7 @@ class _ZoneReader:
         elif cpu_data is None:
             cpu_allocs = cpu_frees = free_cpu = cross_cpu = None
         else:
-            cpu_allocs, cpu_frees = self._cpu_counts(cpu_data)
+            cpu_allocs, cpu_frees = cpu_data.allocs, cpu_data.frees
             free_cpu, cross_cpu = attempt(self._cpu_free, cpu_data, z.addr) or (None, None)
         requests = frees = used = fails = None
         if counters is not None and cpu_allocs is not None:
@@ -297,7 +304,8 @@ class _ZoneReader:
             requests, frees = allocs + cpu_allocs, zfrees + cpu_frees
             used = self.view.difference(requests, frees)
             if excess > 0:
-                damage = self._frees_exceed(z, name, counters, cpu_data, excess)
+                damage = self._frees_exceed(z, name, counters,
+                                            cpu_data.records if cpu_data else None, excess)
                 if damage:
                     issues.append(damage)
                 if used < 0:     # the true view: unknown when damaged, else uma_zone_get_cur's 0
@@ -403,8 +411,8 @@ class _ZoneReader:
 
     def read_cpu_caches(self, zones):
         """Read the ``uz_cpu[]`` of ``zones`` (the next ones ``zone_stats`` will ask for) into
-        one buffer, whose per-CPU sums are then taken for all of them at once (``Strided``
-        groups); a zone whose read fails is left to ``_read_cpu_caches`` to name."""
+        one buffer and sum them (``_cpu_caches``); a zone whose read fails is left to
+        ``_read_cpu_caches`` to name."""
         parts, addrs = [], []
         for z in zones:
             try:
@@ -412,46 +420,64 @@ class _ZoneReader:
             except MemoryFault:
                 continue
             addrs.append(z.addr)
-        batch = Strided(b"".join(parts), self.cache.size, self.target.byteorder,
-                        group=self.cpus.maxid + 1)
-        self._batched = {addr: batch.records(self.present_runs, group=g)
-                         for g, addr in enumerate(addrs)}
+        self._batched = self._cpu_caches(b"".join(parts), addrs)
 
     def _read_cpu_caches(self, z):
-        """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake), as
-        the present CPUs' records: from the batch ``read_cpu_caches`` read, else read here."""
-        records = self._batched.pop(z.addr, None)
-        if records is not None:
-            return records
+        """``_CpuCaches`` of all ``uz_cpu[0..mp_maxid]`` (the declared bound [1] or [] is fake):
+        from the batch ``read_cpu_caches`` read, else read here in one read."""
+        caches = self._batched.pop(z.addr, None)
+        if caches is not None:
+            return caches
         addr = z.addr + self.off_cpu
         try:
             data = read_buffer(self.target, addr, self.cpu_bytes)
         except MemoryFault as e:
             raise MemoryFault(addr, self.cpu_bytes, f"{ZONE}.uz_cpu[0..{self.cpus.maxid}] of "
                                                     f"zone at {z.addr:#x}") from e
-        return Strided(data, self.cache.size, self.target.byteorder).records(self.present_runs)
+        return self._cpu_caches(data, [z.addr])[z.addr]
 
-    def _cpu_counts(self, caches):
-        """Sums of ``uc_allocs`` and ``uc_frees`` over the present CPUs."""
-        return caches.sum(*self.uc_allocs), caches.sum(*self.uc_frees)
+    def _cpu_caches(self, data, addrs):
+        """``address -> _CpuCaches`` of the zones whose ``uz_cpu[]`` arrays ``data`` holds in
+        turn, every sum over the present CPUs taken for all of them at once (``per_group``)."""
+        batch = Strided(data, self.cache.size, self.target.byteorder, group=self.cpus.maxid + 1)
+        runs = self.present_runs
+        allocs = batch.per_group("sum", runs, self.uc_allocs)
+        frees = batch.per_group("sum", runs, self.uc_frees)
+        free = self._inline_free(batch, runs, len(addrs)) if self.inline_buckets else \
+            [None] * len(addrs)
+        return {addr: _CpuCaches(batch.records(runs, group=g), allocs[g], frees[g], free[g])
+                for g, addr in enumerate(addrs)}
+
+    def _inline_free(self, batch, runs, count):
+        """Per zone of ``batch`` (13+, counts inline): (items in the present CPUs' buckets, of
+        them in cross-domain buckets), or None where a ``ucb_cnt`` is absurd."""
+        members = [(member == "uc_crossbucket", batch.per_group("sum", runs, cnt),
+                    batch.per_group("min", runs, cnt),
+                    batch.per_group("gt", runs, cnt, entries) if entries else [False] * count)
+                   for member, cnt, entries in self.cpu_buckets]
+        free = []
+        for g in range(count):
+            total = cross = 0
+            for is_cross, counts, lows, over in members:
+                if lows[g] is not None and (lows[g] < 0 or over[g]):
+                    free.append(None)
+                    break
+                total += counts[g]
+                cross += counts[g] if is_cross else 0
+            else:
+                free.append((total, cross))
+        return free
 
     def _cpu_free(self, caches, zone_addr):
         """(items in the present CPUs' buckets, of them in cross-domain buckets): inline
         counts (13+) or bucket headers (<= 12, no cross-domain buckets)."""
         if not self.inline_buckets:
-            columns = [(member, caches.column(*cnt), None) for member, cnt, _ in self.cpu_buckets]
+            columns = [(member, caches.records.column(*cnt), None)
+                       for member, cnt, _ in self.cpu_buckets]
             return self._cpu_bucket_headers(columns, zone_addr), 0
-        total, cross = 0, 0
-        for member, cnt, entries in self.cpu_buckets:
-            count = caches.sum(*cnt)
-            total += count
-            if member == "uc_crossbucket":
-                cross += count
-            lowest = caches.min(*cnt)
-            if lowest is not None and (lowest < 0 or
-                                       entries is not None and caches.any_greater(cnt, entries)):
-                self._raise_absurd_count(caches, zone_addr)
-        return total, cross
+        if caches.free is None:
+            self._raise_absurd_count(caches.records, zone_addr)
+        return caches.free
 
     def _raise_absurd_count(self, caches, zone_addr):
         """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""

@@ -71,6 +71,21 @@ class Strided:
             totals = self._totals[runs] = _Totals.of(self, runs)
         return totals
 
+    def per_group(self, op, runs, column, other=None):
+        """``Records.sum`` ("sum"), ``min`` ("min") or ``any_greater`` ("gt", with ``other``) of
+        the member ``column`` (``(offset, size, signed)``) for the records ``runs`` of every
+        group, in group order: one call for a batch of zones (with numpy, the list the totals
+        already hold)."""
+        totals = self.totals(runs)
+        values = None if totals is None else totals.per_group(op, column, other)
+        if values is not None:
+            return values
+        groups = [self.records(runs, group=g) for g in range(len(self.data) // (self.group *
+                                                                               self.stride))]
+        if op == "gt":
+            return [r.any_greater(column, other) for r in groups]
+        return [getattr(r, op)(*column) for r in groups]
+
     def sums(self, runs, offsets, size, signed=False):
         """Group 0's members at ``offsets`` each summed (exactly) over the records ``runs``: many
         members known at once, such as the counters of one zpcpu block (only those words are
@@ -137,48 +152,49 @@ class Records:
             runs = tuple((a + shift, b + shift) for a, b in runs)
         return self._strided.column(self._start + offset, size, signed, runs)
 
-    def _total(self, op, offset, size, signed):
+    def _total(self, op, column, other=None):
+        """``op`` of ``column`` (offset from ``start``) from the buffer's totals, or None."""
         totals = self._strided.totals(self._runs)
-        offset += self._start
-        if totals is None or offset % size or offset + size > self._strided.stride:
+        if totals is None:
             return None
-        return totals.get(op, offset // size, size, signed, self._group)
+        offset, size, signed = column
+        if other is not None:
+            other = (other[0] + self._start,) + tuple(other[1:])
+        values = totals.per_group(op, (offset + self._start, size, signed), other)
+        return None if values is None else values[self._group]
 
     def sum(self, offset, size, signed=False):
         """The member summed over the records (exactly)."""
-        total = self._total("sum", offset, size, signed)
+        total = self._total("sum", (offset, size, signed))
         return sum(self.column(offset, size, signed)) if total is None else total
 
     def bit_or(self, offset, size, signed=False):
         """The member ORed over the records (0 for none)."""
-        total = self._total("or", offset, size, signed)
+        total = self._total("or", (offset, size, signed))
         return reduce(or_, self.column(offset, size, signed), 0) if total is None else total
 
     def min(self, offset, size, signed=False):
         """The smallest value of the member, None for no records."""
         if not self._runs:
             return None
-        total = self._total("min", offset, size, signed)
+        total = self._total("min", (offset, size, signed))
         return min(self.column(offset, size, signed)) if total is None else total
 
     def any_greater(self, column, other):
         """Whether the member ``column`` exceeds the member ``other`` in any record (each an
         ``(offset, size, signed)``)."""
-        totals = self._strided.totals(self._runs)
-        (a, size, signed), b = column, other[0]
-        a, b = a + self._start, b + self._start
-        if totals is None or other[1:] != column[1:] or a % size or b % size or \
-                max(a, b) + size > self._strided.stride:
+        total = self._total("gt", column, other)
+        if total is None:
             return any(map(gt, self.column(*column), self.column(*other)))
-        return totals.greater(a // size, b // size, size, signed)[self._group]
+        return total
 
 
 class _Totals:
     """Reductions of ``size``-byte words of a ``Strided`` buffer's groups over the records
     ``runs``, with numpy, each computed once and kept as lists.
 
-    ``get(op, word, size, signed, g)``: the sum (exact), OR or minimum of word ``word`` (byte
-    offset ``word * size`` in the record) of group ``g``.  One group (a zpcpu block, whose one
+    ``per_group(op, column)[g]``: the sum (exact), OR or minimum of the member ``column``
+    (a whole word of the record) of group ``g``.  One group (a zpcpu block, whose one
     record holds hundreds of objects) is reduced for every word at once; many groups (a batch
     of zones, a few members each) for the word asked, in every group at once.
     """
@@ -211,18 +227,37 @@ class _Totals:
         words = numpy.frombuffer(s.data, dtype=f"{order}{'i' if signed else 'u'}{size}")
         return words.reshape(self._groups, s.group, s.stride // size)[:, self._rows, :]
 
-    def get(self, op, word, size, signed, group):
-        if self._groups == 1:
-            key, words, at = (op, size, signed), slice(None), (0, word)
-        else:
-            key, words, at = (op, word, size, signed), slice(word, word + 1), (group, 0)
+    def per_group(self, op, column, other=None):
+        """``op`` ("sum", "or", "min"; "gt": whether ``column`` exceeds ``other`` in any record)
+        of the member ``column`` for every group, or None when the member is not a whole word
+        of the record (then the columns answer)."""
+        offset, size, signed = column
+        word = self._word(offset, size)
+        if word is None:
+            return None
+        if op == "gt":
+            other_word = self._word(other[0], size) if tuple(other[1:]) == (size, signed) else None
+            return None if other_word is None else self._greater(word, other_word, size, signed)
+        if self._groups == 1:     # every word of the one group at once
+            key = (op, size, signed)
+            done = self._done.get(key)
+            if done is None:
+                done = self._done[key] = self._compute(op, slice(None), size, signed)[0]
+            return [done[word]]
+        key = (op, word, size, signed)     # this word of every group at once
         done = self._done.get(key)
         if done is None:
-            done = self._done[key] = self._compute(op, words, size, signed)
-        return done[at[0]][at[1]]
+            done = self._done[key] = self._compute(op, word, size, signed)
+        return done
+
+    def _word(self, offset, size):
+        """Which ``size``-byte word of the record the member at ``offset`` is, or None."""
+        if offset % size or offset + size > self._strided.stride:
+            return None
+        return offset // size
 
     def _compute(self, op, words, size, signed):
-        """``op`` of ``words`` (a slice) over the records, as lists."""
+        """``op`` of ``words`` (a slice or one index) over the records, as lists."""
         if op == "or":
             return numpy.bitwise_or.reduce(self._words(size, signed)[:, :, words],
                                            axis=1).tolist()
@@ -230,32 +265,28 @@ class _Totals:
             return self._words(size, signed)[:, :, words].min(axis=1).tolist()
         if op == "sum" and size < 8:
             return _sum(self._words(size, signed)[:, :, words], signed).tolist()
-        return self._sums8(words, signed)
+        return self._sums8(self._words(8, signed)[:, :, words], signed)
 
     def sums_of(self, words, size, signed):
         """Group 0's sums of the words ``words`` only (a sparse block: one read, few members)."""
+        picked = numpy.array(words, dtype=numpy.intp)
         if size < 8:
-            return _sum(self._words(size, signed)[:1, :, words], signed)[0].tolist()
-        return self._sums8(words, signed)[0]
+            return _sum(self._words(size, signed)[:1].take(picked, axis=2), signed)[0].tolist()
+        return self._sums8(self._words(8, signed)[:1].take(picked, axis=2), signed)[0]
 
-    def _sums8(self, words, signed):
-        """Exact sums of 8-byte words (a slice or an index list): the low and the
-        high 32-bit halves are summed apart, which cannot wrap 64 bits below 2**31 records,
-        and joined in 64 bits where the high sums allow, else as Python ints."""
-        low_at = 0 if self._strided.byteorder == "little" else 1
-        if isinstance(words, slice):
-            picked = slice(2 * (words.start or 0), None if words.stop is None else 2 * words.stop)
-        else:
-            picked = [2 * w + half for w in words for half in (0, 1)]
-        halves = _sum(self._words(4, False)[:, :, picked], False)
-        low, high = halves[:, low_at::2], halves[:, 1 - low_at::2]
-        if signed:       # the high half carries the sign
-            high = _sum(self._words(4, True)[:, :, picked], True)[:, 1 - low_at::2]
-        elif high.max(initial=0) < 1 << 31:
-            return ((high << 32) + low).tolist()
+    @staticmethod
+    def _sums8(words, signed):
+        """Exact sums over the records (axis 1) of 8-byte ``words``: the low and the high 32-bit
+        halves are summed apart, which cannot wrap 64 bits below 2**31 records, and joined in
+        64 bits where the high sums allow, else as Python ints."""
+        dtype = "i8" if signed else "u8"
+        low = (words & 0xFFFFFFFF).sum(axis=1, dtype=dtype)
+        high = (words >> 32).sum(axis=1, dtype=dtype)     # arithmetic shift when signed
+        if high.min(initial=0) >= 0 and high.max(initial=0) < 1 << 31:
+            return ((high.astype("u8") << 32) + low.astype("u8")).tolist()
         return _joined(high.tolist(), low.tolist())
 
-    def greater(self, a, b, size, signed):
+    def _greater(self, a, b, size, signed):
         """Per group: whether word ``a`` exceeds word ``b`` in any selected record."""
         key = ("gt", a, b, size, signed)
         done = self._done.get(key)
