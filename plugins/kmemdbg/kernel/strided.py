@@ -276,14 +276,16 @@ class _Totals:
 
     @staticmethod
     def _sums8(words, signed):
-        """Exact sums over the records (axis 1) of 8-byte ``words``: the low and the high 32-bit
-        halves are summed apart, which cannot wrap 64 bits below 2**31 records, and joined in
-        64 bits where the high sums allow, else as Python ints."""
+        """Exact sums over the records (axis 1) of 8-byte ``words``: in 64 bits where no sum can
+        wrap (no word is above the 64-bit limit divided by the number of records), else with
+        the low and the high 32-bit halves summed apart (neither wraps below 2**31 records) and
+        joined as Python ints."""
         dtype = "i8" if signed else "u8"
+        bound = ((1 << (63 if signed else 64)) - 1) // max(1, words.shape[1])
+        if words.max(initial=0) <= bound and (not signed or words.min(initial=0) >= -bound):
+            return words.sum(axis=1, dtype=dtype).tolist()
         low = (words & 0xFFFFFFFF).sum(axis=1, dtype=dtype)
         high = (words >> 32).sum(axis=1, dtype=dtype)     # arithmetic shift when signed
-        if high.min(initial=0) >= 0 and high.max(initial=0) < 1 << 31:
-            return ((high.astype("u8") << 32) + low.astype("u8")).tolist()
         return _joined(high.tolist(), low.tolist())
 
     def _greater(self, a, b, size, signed):
