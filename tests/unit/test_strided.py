@@ -337,3 +337,14 @@ def test_walks_agree_with_and_without_numpy(era, arch, monkeypatch):
     monkeypatch.setattr(strided, "numpy", None)
     assert uma_zone_stats(_uma_kernel(era, arch, "big").t, TRUE) == zones
     assert malloc_type_stats(_malloc_kernel(era, arch, "little").t, TRUE) == types
+
+
+def test_sums_of_several_members(engine):
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(4 * 64))
+    s = Strided(data, 64, "big", group=4)
+    recs = s.records(cpu_runs((0, 2, 3)), start=8)
+    columns = [(0, 8, False), (8, 8, True), (20, 4, False), (3, 2, False)]    # the last misaligned
+    assert recs.sums(columns) == [recs.sum(*c) for c in columns] == \
+        [sum(recs.column(*c)) for c in columns]
+    assert recs.sums(columns[:2]) == [sum(recs.column(*c)) for c in columns[:2]]

@@ -222,4 +222,4 @@ class _TypeReader:
     def _sum(self, mt):
         """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
         stats = self._stats(mt)
-        return [stats.sum(*column) for column in self.summed], stats.bit_or(*self.size_column)
+        return stats.sums(self.summed), stats.bit_or(*self.size_column)

@@ -168,6 +168,18 @@ class Records:
         total = self._total("sum", (offset, size, signed))
         return sum(self.column(offset, size, signed)) if total is None else total
 
+    def sums(self, columns):
+        """``sum`` of each member of ``columns`` (``(offset, size, signed)`` each), in order: the
+        statistics of one object of a zpcpu block asked together."""
+        totals = self._strided.totals(self._runs)
+        if totals is not None:
+            start, group = self._start, self._group
+            values = [totals.per_group("sum", (offset + start, size, signed))
+                      for offset, size, signed in columns]
+            if None not in values:
+                return [v[group] for v in values]
+        return [sum(self.column(*column)) for column in columns]
+
     def bit_or(self, offset, size, signed=False):
         """The member ORed over the records (0 for none)."""
         total = self._total("or", (offset, size, signed))

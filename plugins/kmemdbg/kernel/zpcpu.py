@@ -58,7 +58,7 @@ class Zpcpu:
         self.ncopies = (cpus or read_cpu_info(target)).maxid + 1
         self.max_blocks = max(1, max_block_bytes // (self.ncopies * UMA_PCPU_ALLOC_SIZE))
         self._blocks = {}     # address of CPU 0's page -> _Block, least recently used first
-        self._runs = {}       # CPU id tuple -> cpu_runs()
+        self._last_runs = (None, ())    # (cpus, cpu_runs(cpus)) of the last copies()
         self._sums = (None, None, {})   # prefetch_counters: (cpus, absent_ok, {base: sum})
 
     def address(self, base, cpu):
@@ -74,10 +74,9 @@ class Zpcpu:
             as 0, which leaves sums and ORs as if they had been skipped.
         :raises MemoryFault: naming ``what`` and the first other CPU whose copy is unreadable.
         """
-        cpus = tuple(cpus)
-        runs = self._runs.get(cpus)
-        if runs is None:
-            runs = self._runs[cpus] = cpu_runs(cpus)
+        if cpus is not self._last_runs[0]:     # one CPU set per walk: hashed once, not per object
+            self._last_runs = (cpus, cpu_runs(cpus))
+        runs = self._last_runs[1]
         first = self.address(base, 0)
         start = first % UMA_PCPU_ALLOC_SIZE
         if start + size > UMA_PCPU_ALLOC_SIZE:     # never for UMA items; a corrupt pointer
