@@ -228,7 +228,7 @@ def test_prefetched_counters_read_each_block_once_and_keep_none(byteorder):
     expect = {b: Zpcpu(k.t).counter_fetch(b, cpus) for b in bases}
     z = Zpcpu(k.t)
     k.t.reads = 0
-    z.prefetch_counters(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
+    z.prefetch(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
     assert k.t.reads == 3 + 1 + k.maxid + 1 and not z._blocks       # + the bad block, page by page
     assert {b: z.counter_fetch(b, cpus) for b in bases} == expect
     assert k.t.reads == 3 + 1 + k.maxid + 1                          # nothing read again
@@ -244,12 +244,12 @@ def test_prefetch_leaves_a_block_with_an_unreadable_cpu_to_counter_fetch():
     k.t.unmap(base + 2 * PAGE, PAGE)
     z = Zpcpu(k.t)
     cpus = (0, 1, 2)
-    z.prefetch_counters([stored + 16], cpus)
+    z.prefetch([stored + 16], cpus)
     with pytest.raises(MemoryFault) as e:
         z.counter_fetch(stored + 16, cpus, what="counter(9) y")
     assert "counter(9) y (CPU 2)" in str(e.value)
     absent = {2}
-    z.prefetch_counters([stored + 16], cpus, absent)
+    z.prefetch([stored + 16], cpus, absent)
     assert z.counter_fetch(stored + 16, cpus, absent) == 12
 
 
@@ -306,8 +306,13 @@ def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, mag
             assert recs.any_greater((0, size, signed), (size, size, signed)) == \
                 any(x > y for x, y in zip(a, b))
         assert (s.totals(runs) is not None) == (engine == "numpy")
-        whole = [sum(values[i * per + w] for i in cpus) for w in range(per)]
-        assert s.sums(runs, [w * size for w in range(per)], size, signed) == whole
+        starts, columns = (0, size), [(w * size, size, signed) for w in (1, 0, per - 2)]
+        column = [[[values[i * per + (start + o) // size] for i in cpus] for o, _, _ in columns]
+                  for start in starts]
+        assert s.object_totals("sum", runs, starts, columns) == \
+            [[sum(c) for c in cs] for cs in column]
+        assert s.object_totals("or", runs, starts, columns) == \
+            [[functools.reduce(operator.or_, c, 0) for c in cs] for cs in column]
 
 
 def test_huge_counters_sum_past_64_bits(engine):
@@ -316,7 +321,7 @@ def test_huge_counters_sum_past_64_bits(engine):
     stored, _ = _shared_page(k, {0: {c: top for c in range(8)}, 8: {c: 1 << 63 for c in range(8)}})
     z = Zpcpu(k.t)
     assert z.counter_fetch(stored, range(8)) == 8 * top
-    z.prefetch_counters([stored, stored + 8], range(8))
+    z.prefetch([stored, stored + 8], range(8))
     assert z.counter_fetch(stored + 8, range(8)) == 8 << 63
 
 
@@ -348,3 +353,29 @@ def test_sums_of_several_members(engine):
     assert recs.sums(columns) == [recs.sum(*c) for c in columns] == \
         [sum(recs.column(*c)) for c in columns]
     assert recs.sums(columns[:2]) == [sum(recs.column(*c)) for c in columns[:2]]
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+def test_malloc_types_of_one_page_read_their_block_once(engine, byteorder):
+    # Twenty types whose statistics share one per-CPU page (as 64 of them do in a kernel), two
+    # CPUs' mts_memalloced at 2**63: every type summed from one block read, past 64 bits.
+    k = FakeKernel("fbsd14", cpus=(0, 1, 3), byteorder=byteorder)
+    stored, base = k.pcpu_alloc(8)
+    slots = iter(range(0, PAGE, 64))
+    k.pcpu_alloc = lambda size: (lambda off: (stored + off, base + off))(next(slots))
+    for i in range(20):
+        k.malloc_type(f"t{i}", {0: (100 * i, 10, i + 1, 1, 1 << (i % 5)),
+                                1: (1 << 63, 0, 1, 0, 0), 3: (1 << 63, 0, 1 << 62, 0, 0b10)})
+    sizes, read = [], k.t.read
+    k.t.read = lambda addr, size: sizes.append(size) or read(addr, size)
+    types = {m.name: m for m in malloc_type_stats(k.t).types}
+    assert sizes.count((k.maxid + 1) * PAGE) == 1
+    for i in range(20):
+        t = types[f"t{i}"]
+        assert (t.memory_use, t.requests, t.in_use, t.size_mask, t.issues) == \
+            ((1 << 64) + 100 * i - 10, i + 2 + (1 << 62), i + 1 + (1 << 62), (1 << (i % 5)) | 2, ())
+    # objects of a block: a misaligned start or mixed member types are summed column by column
+    runs = cpu_runs((1, 3))
+    for starts, cols in (((3, 16), [(0, 8, False)]), ((0, 8), [(0, 8, False), (4, 4, True)])):
+        assert s.object_totals("sum", runs, starts, cols) == \
+            [[sum(s.column(st + o, sz, sg, runs)) for o, sz, sg in cols] for st in starts]

@@ -401,7 +401,7 @@ class _ZoneReader:
                     continue
                 if base:
                     bases.append(base)
-        self.zpcpu.prefetch_counters(bases, self.counter_cpus, self.absent_ok)
+        self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""

@@ -86,14 +86,18 @@ class Strided:
             return [r.any_greater(column, other) for r in groups]
         return [getattr(r, op)(*column) for r in groups]
 
-    def sums(self, runs, offsets, size, signed=False):
-        """Group 0's members at ``offsets`` each summed (exactly) over the records ``runs``: many
-        members known at once, such as the counters of one zpcpu block (only those words are
-        reduced, where ``Records.sum`` reduces every word once for members asked one by one)."""
-        totals = self.totals(runs)
-        if totals is None or any(o % size or o + size > self.stride for o in offsets):
-            return [sum(self.column(o, size, signed, runs)) for o in offsets]
-        return totals.sums_of([o // size for o in offsets], size, signed)
+    def object_totals(self, op, runs, starts, columns):
+        """Group 0's ``op`` ("sum", exact, or "or") over the records ``runs`` of the members
+        ``columns`` (``(offset, size, signed)`` each) of the objects at byte ``starts`` of the
+        record: one list per object, members in order.  For every object of one zpcpu block,
+        known beforehand (with numpy, only their words are reduced, in one pass)."""
+        totals = self.totals(runs) if starts and columns else None
+        values = None if totals is None else totals.of_objects(op, starts, columns)
+        if values is not None:
+            return values
+        total = sum if op == "sum" else lambda column: reduce(or_, column, 0)
+        return [[total(self.column(start + offset, size, signed, runs))
+                 for offset, size, signed in columns] for start in starts]
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.
@@ -208,7 +212,8 @@ class _Totals:
     ``per_group(op, column)[g]``: the sum (exact), OR or minimum of the member ``column``
     (a whole word of the record) of group ``g``.  One group (a zpcpu block, whose one
     record holds hundreds of objects) is reduced for every word at once; many groups (a batch
-    of zones, a few members each) for the word asked, in every group at once.
+    of zones, a few members each) for the word asked, in every group at once.  ``of_objects``
+    reduces only the words asked, of group 0 (every object of a block, known beforehand).
     """
 
     def __init__(self, strided, rows, groups):
@@ -279,12 +284,27 @@ class _Totals:
             return _sum(self._words(size, signed)[:, :, words], signed).tolist()
         return self._sums8(self._words(8, signed)[:, :, words], signed)
 
-    def sums_of(self, words, size, signed):
-        """Group 0's sums of the words ``words`` only (a sparse block: one read, few members)."""
-        picked = numpy.array(words, dtype=numpy.intp)
-        if size < 8:
-            return _sum(self._words(size, signed)[:1].take(picked, axis=2), signed)[0].tolist()
-        return self._sums8(self._words(8, signed)[:1].take(picked, axis=2), signed)[0]
+    def of_objects(self, op, starts, columns):
+        """Group 0's ``op`` ("sum", "or") of the members ``columns`` of the objects at
+        ``starts``, one list per object, or None unless every member is a whole word and all
+        have one size and signedness."""
+        size, signed = columns[0][1:]
+        if any(tuple(column[1:]) != (size, signed) for column in columns):
+            return None
+        offsets = numpy.add.outer(numpy.array(starts, dtype=numpy.int64),
+                                  numpy.array([column[0] for column in columns], dtype=numpy.int64))
+        if (offsets % size).any() or offsets.min() < 0 or \
+                offsets.max() + size > self._strided.stride:
+            return None
+        picked = self._words(size, signed)[:1].take((offsets // size).ravel(), axis=2)
+        if op == "or":
+            flat = numpy.bitwise_or.reduce(picked, axis=1)[0].tolist()
+        elif size < 8:
+            flat = _sum(picked, signed)[0].tolist()
+        else:
+            flat = self._sums8(picked, signed)[0]
+        n = len(columns)
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
 
     @staticmethod
     def _sums8(words, signed):
