@@ -121,6 +121,7 @@ class _TypeReader:
         self.size_column = self._column("mts_size")
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
+        self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -186,16 +187,22 @@ class _TypeReader:
                                self._sizes(mask, issues), tuple(issues))
 
     def _sizes(self, mask, issues):
-        sizes = []
-        for bit in range(mask.bit_length()):
-            if mask >> bit & 1:
-                if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
-                    sizes.append(self.zone_sizes[bit])
-                else:
-                    if self.zone_sizes:
-                        issues.append(f"mts_size bit {bit} has no kmemzones[] entry")
-                    sizes.append(16 << bit)
-        return tuple(sizes)
+        """The sizes of ``mask``'s bits, the bits without a ``kmemzones[]`` entry added to
+        ``issues`` (worked out once per distinct mask: types share a few)."""
+        known = self._mask_sizes.get(mask)
+        if known is None:
+            sizes, missing = [], []
+            for bit in range(mask.bit_length()):
+                if mask >> bit & 1:
+                    if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
+                        sizes.append(self.zone_sizes[bit])
+                    else:
+                        if self.zone_sizes:
+                            missing.append(f"mts_size bit {bit} has no kmemzones[] entry")
+                        sizes.append(16 << bit)
+            known = self._mask_sizes[mask] = (tuple(sizes), tuple(missing))
+        issues.extend(known[1])
+        return known[0]
 
     def prefetch(self, mts):
         """The per-CPU statistics (12+) of the types ``mts`` totalled block by block
