@@ -7,12 +7,14 @@ of a zpcpu allocation (one page apart) are all "the same member every ``stride``
 hands the same values to ``sum``/``min``/``max`` without a Python step per CPU.
 
 Where one buffer holds many such objects (a zpcpu block: hundreds of counters or malloc
-statistics per page; a batch of zones' ``uz_cpu[]``), ``Records.sum``/``bit_or``/``min``/
-``any_greater`` ask a ``_Totals`` of the whole buffer instead: with numpy importable in the
-debugger's Python it reduces every word of every group over the selected records in a few array
-operations, and each member's total becomes a list lookup; without numpy (or for a buffer not
-laid out as whole groups) the same numbers come from the column, one member at a time.  Sums are
-exact, as Python's are: 8-byte words are summed as 32-bit halves (no uint64 wrap).
+statistics per page; a batch of zones' ``uz_cpu[]``), their totals are asked of a ``_Totals`` of
+the whole buffer (``Records.sum``/``bit_or``/``min``/``any_greater``, ``Strided.per_group`` for
+every group, ``Strided.object_totals`` for every object of a block): with numpy importable in
+the debugger's Python it reduces the words of all of them over the selected records in a few
+array operations, and each member's total becomes a list lookup; without numpy (or for a buffer
+not laid out as whole groups of whole words) the same numbers come from the columns, one member
+at a time.  Sums are exact, as Python's are: 8-byte words are summed in 64 bits only where no
+sum can wrap, else as 32-bit halves joined in Python.
 """
 
 import struct
@@ -74,8 +76,8 @@ class Strided:
     def per_group(self, op, runs, column, other=None):
         """``Records.sum`` ("sum"), ``min`` ("min") or ``any_greater`` ("gt", with ``other``) of
         the member ``column`` (``(offset, size, signed)``) for the records ``runs`` of every
-        group, in group order: one call for a batch of zones (with numpy, the list the totals
-        already hold)."""
+        group of a grouped buffer, in group order: one call for a batch of zones (with numpy,
+        the list the totals already hold)."""
         totals = self.totals(runs)
         values = None if totals is None else totals.per_group(op, column, other)
         if values is not None:

@@ -11,9 +11,9 @@ Reading: a per-CPU slab page P0 holds hundreds of counters, and CPU *i*'s copies
 them are page P0 + i.  So the pages P0 .. P0 + mp_maxid (a "block") are read in one target read
 the first time any of them is needed, kept for the command, and each counter is summed with a
 strided slice over the block (``kernel/strided.py``): 4,000 counters on 256 CPUs cost a few
-dozen bulk reads instead of a million 8-byte ones.  A block is one group of ``Strided``
-records, so with numpy every word of it is summed over the CPUs at once, the first time any
-counter or statistic in it is asked for.
+dozen bulk reads instead of a million 8-byte ones.  A walk that knows its objects beforehand
+(every zone's counters, every malloc type's statistics) totals them block by block instead
+(``prefetch``): each block read once, and with numpy all its objects summed in one pass.
 """
 
 from collections import namedtuple
