@@ -8,6 +8,7 @@ import struct
 
 import pytest
 
+from kmemdbg.alloc import uma
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
 from kmemdbg.alloc.views import KVM, TRUE
@@ -379,3 +380,14 @@ def test_malloc_types_of_one_page_read_their_block_once(engine, byteorder):
         t = types[f"t{i}"]
         assert (t.memory_use, t.requests, t.in_use, t.size_mask, t.issues) == \
             ((1 << 64) + 100 * i - 10, i + 2 + (1 << 62), i + 1 + (1 << 62), (1 << (i % 5)) | 2, ())
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_zones_read_in_several_batches_agree_with_one(era, arch, monkeypatch):
+    # Batches of one or two zones' uz_cpu[] (the internal zones skipped) sum as one batch does.
+    whole = uma_zone_stats(_uma_kernel(era, arch, "little").t, TRUE)
+    for zones in (1, 2):
+        k = _uma_kernel(era, arch, "little")
+        cache = k.t.layout(uma.CACHE).size
+        monkeypatch.setattr(uma, "BATCH_BYTES", zones * (k.maxid + 1) * cache)
+        assert uma_zone_stats(k.t, TRUE) == whole

@@ -30,8 +30,8 @@ MAX_KEGS = 100000
 MAX_ZONES_PER_KEG = 10000
 MAX_BUCKETS = 1 << 20
 MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
-BATCH_BYTES = 512 << 10  # uz_cpu[] bytes read and summed together (all zones' would be 17 MiB
-                          # on 256 CPUs)
+BATCH_BYTES = 1 << 20     # uz_cpu[] bytes read and summed together (all zones' would be 17 MiB
+                          # on 256 CPUs; a batch much above a MiB faults in fresh pages each time)
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ class _ZoneReader:
         self.off_cpu = self.zone.offset("uz_cpu")
         self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
         self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
-        self._batched = {}     # zone address -> its uz_cpu[] records (read_cpu_caches)
+        self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
 
     def internal(self, keg):
         """Whether ``keg`` is one of UMA's internal kegs (no per-CPU caches: see zone_stats)."""
