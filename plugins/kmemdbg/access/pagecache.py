@@ -28,6 +28,8 @@ class PageCache:
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
         self.byteorder = target.byteorder
         self.pointer_size = target.pointer_size
+        # Large reads bypass the pages anyway: the backend's uncopied buffer where it has one.
+        self.read_buffer = getattr(target, "read_buffer", target.read)
 
     def fresh(self):
         """An empty cache on the same target, for a live target that ran since (kmem-watch)."""
