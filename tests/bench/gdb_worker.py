@@ -44,18 +44,24 @@ class GdbHost:
 
     @contextlib.contextmanager
     def record_reads(self):
+        """Log every read of the plugin: ``read`` and ``read_buffer`` (the same read, without
+        the copy into ``bytes``)."""
         cls = sys.modules["kmemdbg.backends.gdb_backend"].GdbTarget
-        original, log = cls.read, []
+        originals, log = {name: getattr(cls, name) for name in ("read", "read_buffer")}, []
 
-        def read(target, addr, size):
-            log.append((addr, size))
-            return original(target, addr, size)
+        def recording(original):
+            def read(target, addr, size):
+                log.append((addr, size))
+                return original(target, addr, size)
+            return read
 
-        cls.read = read
+        for name, original in originals.items():
+            setattr(cls, name, recording(original))
         try:
             yield log
         finally:
-            cls.read = original
+            for name, original in originals.items():
+                setattr(cls, name, original)
 
     def replay(self, log):
         inferior, failed = gdb.selected_inferior(), 0

@@ -165,8 +165,8 @@ _CELLS = ["0", "7", "123456789", "?", "-", "mbuf", "128 Bucket", "a", "", " ", "
 
 
 def test_render_rows_lays_out_as_tabulate_row_by_row(monkeypatch):
-    # Tables laid out one multi-line cell per column must read exactly as tabulate lays out the
-    # rows; a cell that multi-line layout would treat differently keeps the row-by-row layout.
+    # Tables whose rows are padded to the widths tabulate laid out must read exactly as tabulate
+    # lays out the rows; a cell tabulate would treat differently keeps the row-by-row layout.
     from tabulate import tabulate
     from kmemdbg.report import text
     rnd = __import__("random").Random(17)
@@ -185,7 +185,7 @@ def test_render_rows_lays_out_as_tabulate_row_by_row(monkeypatch):
                               colalign=align) + "\n"
         assert text.render_rows(rows, headers, numeric=numeric) == expect, (rows, headers)
         fast += all(text._one_line_cells("\n".join(c), len(rows)) for c in zip(*rows))
-    assert fast > 300        # the multi-line layout was exercised, not only the fallback
+    assert fast > 300        # the padded layout was exercised, not only the fallback
 
 
 # ---- ddb's show uma / show malloc (report/ddb.py) -------------------------------------------------

@@ -1,15 +1,19 @@
 """Strided columns (kernel/strided.py) and zpcpu blocks (kernel/zpcpu.py): the fast paths must
 give exactly what one read and one unpack per CPU gave, in both byte orders, with holes."""
 
+import functools
+import operator
 import random
 import struct
 
 import pytest
 
+from kmemdbg.alloc import uma
 from kmemdbg.alloc.malloc import malloc_type_stats
 from kmemdbg.alloc.uma import uma_zone_stats
 from kmemdbg.alloc.views import KVM, TRUE
 from kmemdbg.backends.fake import PAGE
+from kmemdbg.kernel import strided
 from kmemdbg.kernel.strided import Strided, cpu_runs
 from kmemdbg.kernel.zpcpu import Zpcpu
 from kmemdbg.access.errors import MemoryFault
@@ -225,7 +229,7 @@ def test_prefetched_counters_read_each_block_once_and_keep_none(byteorder):
     expect = {b: Zpcpu(k.t).counter_fetch(b, cpus) for b in bases}
     z = Zpcpu(k.t)
     k.t.reads = 0
-    z.prefetch_counters(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
+    z.prefetch(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
     assert k.t.reads == 3 + 1 + k.maxid + 1 and not z._blocks       # + the bad block, page by page
     assert {b: z.counter_fetch(b, cpus) for b in bases} == expect
     assert k.t.reads == 3 + 1 + k.maxid + 1                          # nothing read again
@@ -241,10 +245,149 @@ def test_prefetch_leaves_a_block_with_an_unreadable_cpu_to_counter_fetch():
     k.t.unmap(base + 2 * PAGE, PAGE)
     z = Zpcpu(k.t)
     cpus = (0, 1, 2)
-    z.prefetch_counters([stored + 16], cpus)
+    z.prefetch([stored + 16], cpus)
     with pytest.raises(MemoryFault) as e:
         z.counter_fetch(stored + 16, cpus, what="counter(9) y")
     assert "counter(9) y (CPU 2)" in str(e.value)
     absent = {2}
-    z.prefetch_counters([stored + 16], cpus, absent)
+    z.prefetch([stored + 16], cpus, absent)
     assert z.counter_fetch(stored + 16, cpus, absent) == 12
+
+
+# ---- totals: numpy and pure Python give the same numbers ---------------------------------
+
+ENGINES = ["python"] + (["numpy"] if strided.numpy is not None else [])
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch):
+    """Run the test with numpy's totals, and again with the pure-Python columns."""
+    if request.param == "python":
+        monkeypatch.setattr(strided, "numpy", None)
+    return request.param
+
+
+def _words(rng, n, size, signed, magnitude):
+    """Random words: "small" ones (no 64-bit sum can wrap), any, or "huge" (half of them at the
+    type's limits)."""
+    lo, hi = (-(1 << (8 * size - 1)), (1 << (8 * size - 1)) - 1) if signed else (0, (1 << 8 * size) - 1)
+    if magnitude == "small":
+        lo, hi = max(lo, -1000), 1000
+    return [rng.choice((lo, hi, hi - 1, lo + 1)) if magnitude == "huge" and rng.random() < 0.5
+            else rng.randint(lo, hi) for _ in range(n)]
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+@pytest.mark.parametrize("size,signed", [(2, True), (2, False), (4, True), (8, False), (8, True)])
+@pytest.mark.parametrize("magnitude", ["small", "any", "huge"])
+def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, magnitude):
+    # Three groups of 6 records of 16 bytes; 8-byte sums of huge values pass 2**64 (numpy's
+    # uint64 would wrap), signed ones go below -2**63.
+    rng = random.Random(size * 10 + signed + 7 * len(magnitude))
+    groups, count, stride = 3, 6, 16
+    per = stride // size
+    values = _words(rng, groups * count * per, size, signed, magnitude)
+    fmt = ("<" if byteorder == "little" else ">") + {2: "h", 4: "i", 8: "q"}[size]
+    fmt = fmt if signed else fmt.upper()
+    data = b"".join(struct.pack(fmt, v) for v in values)
+    s = Strided(data, stride, byteorder, group=count)
+    for cpus in ((0, 1, 2, 3, 4, 5), (0, 2, 3, 5), (4,)):
+        runs = cpu_runs(cpus)
+        for g in range(groups):
+            recs = s.records(runs, group=g)
+            for w in range(per):
+                column = [values[(g * count + i) * per + w] for i in cpus]
+                off = w * size
+                assert list(recs.column(off, size, signed)) == column
+                assert recs.sum(off, size, signed) == sum(column)
+                assert recs.min(off, size, signed) == min(column)
+                assert recs.bit_or(off, size, signed) == functools.reduce(operator.or_, column, 0)
+            a, b = [values[(g * count + i) * per] for i in cpus], \
+                [values[(g * count + i) * per + 1] for i in cpus]
+            assert recs.any_greater((0, size, signed), (size, size, signed)) == \
+                any(x > y for x, y in zip(a, b))
+        assert (s.totals(runs) is not None) == (engine == "numpy")
+        starts, columns = (0, size), [(w * size, size, signed) for w in (1, 0, per - 2)]
+        column = [[[values[i * per + (start + o) // size] for i in cpus] for o, _, _ in columns]
+                  for start in starts]
+        assert s.object_totals("sum", runs, starts, columns) == \
+            [[sum(c) for c in cs] for cs in column]
+        assert s.object_totals("or", runs, starts, columns) == \
+            [[functools.reduce(operator.or_, c, 0) for c in cs] for cs in column]
+
+
+def test_huge_counters_sum_past_64_bits(engine):
+    k = FakeKernel("fbsd14", cpus=tuple(range(8)))
+    top = (1 << 64) - 1
+    stored, _ = _shared_page(k, {0: {c: top for c in range(8)}, 8: {c: 1 << 63 for c in range(8)}})
+    z = Zpcpu(k.t)
+    assert z.counter_fetch(stored, range(8)) == 8 * top
+    z.prefetch([stored, stored + 8], range(8))
+    assert z.counter_fetch(stored + 8, range(8)) == 8 << 63
+
+
+def test_totals_need_whole_groups(engine):
+    # Records past the group, a buffer of no whole group: the columns answer, the same way.
+    s = Strided(bytes(range(48)), 16, "little", group=2)     # one group and a half
+    assert s.records(((0, 1),)).sum(0, 8) == sum(s.column(0, 8, False, ((0, 1),)))
+    assert s.records(((0, 1),), start=4).sum(0, 4) == sum(s.column(4, 4, False, ((0, 1),)))
+    assert s.records(()).min(0, 8) is None
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_walks_agree_with_and_without_numpy(era, arch, monkeypatch):
+    if strided.numpy is None:
+        pytest.skip("numpy is not importable: only the pure-Python totals exist here")
+    zones = uma_zone_stats(_uma_kernel(era, arch, "big").t, TRUE)
+    types = malloc_type_stats(_malloc_kernel(era, arch, "little").t, TRUE)
+    monkeypatch.setattr(strided, "numpy", None)
+    assert uma_zone_stats(_uma_kernel(era, arch, "big").t, TRUE) == zones
+    assert malloc_type_stats(_malloc_kernel(era, arch, "little").t, TRUE) == types
+
+
+def test_sums_of_several_members(engine):
+    rng = random.Random(5)
+    data = bytes(rng.randrange(256) for _ in range(4 * 64))
+    s = Strided(data, 64, "big", group=4)
+    recs = s.records(cpu_runs((0, 2, 3)), start=8)
+    columns = [(0, 8, False), (8, 8, True), (20, 4, False), (3, 2, False)]    # the last misaligned
+    assert recs.sums(columns) == [recs.sum(*c) for c in columns] == \
+        [sum(recs.column(*c)) for c in columns]
+    assert recs.sums(columns[:2]) == [sum(recs.column(*c)) for c in columns[:2]]
+    # objects of a block: a misaligned start or mixed member types are summed column by column
+    runs = cpu_runs((1, 3))
+    for starts, cols in (((3, 16), [(0, 8, False)]), ((0, 8), [(0, 8, False), (4, 4, True)])):
+        assert s.object_totals("sum", runs, starts, cols) == \
+            [[sum(s.column(st + o, sz, sg, runs)) for o, sz, sg in cols] for st in starts]
+
+
+@pytest.mark.parametrize("byteorder", BYTEORDERS)
+def test_malloc_types_of_one_page_read_their_block_once(engine, byteorder):
+    # Twenty types whose statistics share one per-CPU page (as 64 of them do in a kernel), two
+    # CPUs' mts_memalloced at 2**63: every type summed from one block read, past 64 bits.
+    k = FakeKernel("fbsd14", cpus=(0, 1, 3), byteorder=byteorder)
+    stored, base = k.pcpu_alloc(8)
+    slots = iter(range(0, PAGE, 64))
+    k.pcpu_alloc = lambda size: (lambda off: (stored + off, base + off))(next(slots))
+    for i in range(20):
+        k.malloc_type(f"t{i}", {0: (100 * i, 10, i + 1, 1, 1 << (i % 5)),
+                                1: (1 << 63, 0, 1, 0, 0), 3: (1 << 63, 0, 1 << 62, 0, 0b10)})
+    sizes, read = [], k.t.read
+    k.t.read = lambda addr, size: sizes.append(size) or read(addr, size)
+    types = {m.name: m for m in malloc_type_stats(k.t).types}
+    assert sizes.count((k.maxid + 1) * PAGE) == 1
+    for i in range(20):
+        t = types[f"t{i}"]
+        assert (t.memory_use, t.requests, t.in_use, t.size_mask, t.issues) == \
+            ((1 << 64) + 100 * i - 10, i + 2 + (1 << 62), i + 1 + (1 << 62), (1 << (i % 5)) | 2, ())
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_zones_read_in_several_batches_agree_with_one(era, arch, monkeypatch):
+    # Batches of one or two zones' uz_cpu[] (the internal zones skipped) sum as one batch does.
+    whole = uma_zone_stats(_uma_kernel(era, arch, "little").t, TRUE)
+    for zones in (1, 2):
+        k = _uma_kernel(era, arch, "little")
+        cache = k.t.layout(uma.CACHE).size
+        monkeypatch.setattr(uma, "BATCH_BYTES", zones * (k.maxid + 1) * cache)
+        assert uma_zone_stats(k.t, TRUE) == whole

@@ -11,6 +11,10 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
 ``read(addr, size) -> bytes``
     exactly ``size`` bytes or ``MemoryFault(addr, size)``.
 
+``read_buffer(addr, size)`` (optional)
+    the same as any object with the buffer protocol (gdb's own, not copied into ``bytes``);
+    ``access.pagecache.read_buffer`` falls back to ``read``.
+
 ``symbol_address(name) -> int``
     address of a global or file-static variable (``uma_kegs`` is static in uma_core.c);
     ``SymbolNotFound(name)`` otherwise.

@@ -78,6 +78,14 @@ class StructLayout:
         return any(f.type.kind == PTR or f.type.kind == ARRAY and f.type.element is not None
                    and f.type.element.kind == PTR for f in self.fields.values())
 
+    @functools.cached_property
+    def int_members(self) -> Dict[str, Tuple[int, int, bool, Optional[int], Optional[int]]]:
+        """``name -> (start, end, signed, bit_offset, bit_size)`` of every member ``Record.int``
+        reads (integers, bools, enums, pointers): looked up once per layout, not per read."""
+        return {name: (f.offset, f.offset + f.type.size, f.type.signed and f.type.kind != PTR,
+                       f.bit_offset, f.bit_size)
+                for name, f in self.fields.items() if f.type.kind in (INT, BOOL, ENUM, PTR)}
+
     def field(self, name: str) -> Field:
         try:
             return self.fields[name]

@@ -28,6 +28,8 @@ class PageCache:
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
         self.byteorder = target.byteorder
         self.pointer_size = target.pointer_size
+        # Large reads bypass the pages anyway: the backend's uncopied buffer where it has one.
+        self.read_buffer = getattr(target, "read_buffer", target.read)
 
     def fresh(self):
         """An empty cache on the same target, for a live target that ran since (kmem-watch)."""
@@ -83,3 +85,9 @@ class PageCache:
 def read_uncached(target, addr, size):
     """``target.read_uncached`` behind a page cache, else ``target.read``."""
     return getattr(target, "read_uncached", target.read)(addr, size)
+
+
+def read_buffer(target, addr, size):
+    """``target.read_buffer`` where the backend has one (the debugger's buffer, not copied into
+    ``bytes``), else ``target.read``: for large reads that only ``Strided`` unpacks."""
+    return getattr(target, "read_buffer", target.read)(addr, size)

@@ -6,7 +6,7 @@ unpacks members from them with the offsets of a ``StructLayout``.
 """
 
 from .errors import FieldNotFound, MemoryFault, Misaligned
-from .layout import BOOL, ENUM, INT, PTR, StructLayout
+from .layout import StructLayout
 
 
 class Record:
@@ -34,14 +34,15 @@ class Record:
 
     def int(self, name: str) -> int:
         """An integer, enum, bool or pointer member, by its declared size and signedness."""
-        f = self.layout.field(name)
-        t = f.type
-        if t.kind not in (INT, BOOL, ENUM, PTR):
-            raise FieldNotFound(self.layout.name, f"{name} (as an integer; it is {t.name or t.kind})")
-        raw = int.from_bytes(self.data[f.offset:f.offset + t.size], self.byteorder,
-                             signed=t.signed and t.kind != PTR)
-        if f.bit_size is not None:
-            raw = (raw >> (f.bit_offset or 0)) & ((1 << f.bit_size) - 1)
+        try:
+            start, end, signed, bit_offset, bit_size = self.layout.int_members[name]
+        except KeyError:
+            t = self.layout.field(name).type      # FieldNotFound when there is no such member
+            raise FieldNotFound(self.layout.name,
+                                f"{name} (as an integer; it is {t.name or t.kind})") from None
+        raw = int.from_bytes(self.data[start:end], self.byteorder, signed=signed)
+        if bit_size is not None:
+            raw = (raw >> (bit_offset or 0)) & ((1 << bit_size) - 1)
         return raw
 
     ptr = int

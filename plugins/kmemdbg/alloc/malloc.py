@@ -14,8 +14,6 @@ Per-CPU (12+) sums run over the view's ``summed_cpus``.
 """
 
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
@@ -85,7 +83,7 @@ def malloc_type_stats(target, view=views.TRUE):
     :raises SymbolNotFound, TypeNotFound, FieldNotFound, UnsupportedLayout, CorruptionError:
     """
     reader = _TypeReader(target, view)
-    types, warnings, notes = [], list(reader.warnings), list(reader.notes)
+    walked, warnings, notes = [], list(reader.warnings), list(reader.notes)
     found = 0
     try:
         for mt in for_each_malloc_type(target):
@@ -94,13 +92,15 @@ def malloc_type_stats(target, view=views.TRUE):
             if reason:
                 notes.append(reason)
             else:
-                types.append(reader.type_stats(mt))
+                walked.append(mt)
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     else:
         if not found:     # kern_malloc.c's own types (M_TEMP, M_DEVBUF, ...) exist from boot on
             warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
                             "empty, but every kernel has static malloc types (a damaged list head)")
+    reader.prefetch(walked)
+    types = [reader.type_stats(mt) for mt in walked]
     read = [t for t in types if t.requests is not None]
     if read and not any(t.requests for t in read):     # a kernel that booted has malloc'ed
         warnings.append(f"all {len(read)} malloc types on kmemstatistics read zero requests: "
@@ -121,6 +121,7 @@ class _TypeReader:
         self.size_column = self._column("mts_size")
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
+        self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -186,29 +187,40 @@ class _TypeReader:
                                self._sizes(mask, issues), tuple(issues))
 
     def _sizes(self, mask, issues):
-        sizes = []
-        for bit in range(mask.bit_length()):
-            if mask >> bit & 1:
-                if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
-                    sizes.append(self.zone_sizes[bit])
-                else:
-                    if self.zone_sizes:
-                        issues.append(f"mts_size bit {bit} has no kmemzones[] entry")
-                    sizes.append(16 << bit)
-        return tuple(sizes)
+        """The sizes of ``mask``'s bits, the bits without a ``kmemzones[]`` entry added to
+        ``issues`` (worked out once per distinct mask: types share a few)."""
+        known = self._mask_sizes.get(mask)
+        if known is None:
+            sizes, missing = [], []
+            for bit in range(mask.bit_length()):
+                if mask >> bit & 1:
+                    if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
+                        sizes.append(self.zone_sizes[bit])
+                    else:
+                        if self.zone_sizes:
+                            missing.append(f"mts_size bit {bit} has no kmemzones[] entry")
+                        sizes.append(16 << bit)
+            known = self._mask_sizes[mask] = (tuple(sizes), tuple(missing))
+        issues.extend(known[1])
+        return known[0]
 
-    def _stats(self, mt):
-        """Every CPU's ``struct malloc_type_stats`` of this type, as strided columns."""
-        t, size = self.target, self.stats.size
+    def prefetch(self, mts):
+        """The per-CPU statistics (12+) of the types ``mts`` totalled block by block
+        (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
-            handle = mt.ptr("ks_handle")
-            addr = handle + self.mti.offset("mti_stats")
-            what = f"mti_stats[{self.slots}] of malloc type at {mt.addr:#x}"
+            return
+        bases = []
+        for mt in mts:
             try:
-                data = t.read(addr, size * self.slots)
-            except MemoryFault as e:
-                raise MemoryFault(addr, size * self.slots, what) from e
-            return Strided(data, size, t.byteorder).records(self.slot_runs)
+                bases.append(self._stats_base(mt))
+            except ROW_ERRORS:      # the type's row will say so
+                continue
+        self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size, self.summed,
+                            (self.size_column,))
+
+    def _stats_base(self, mt):
+        """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a 12+ type."""
+        t = self.target
         if self.kind == probes.STATS_HANDLE_PCPU:
             mti = read_record(t, self.mti, mt.ptr("ks_handle"),
                               f"struct malloc_type_internal of malloc type at {mt.addr:#x}")
@@ -218,11 +230,30 @@ class _TypeReader:
                                   t.byteorder)
         if not base:
             raise CorruptionError(f"malloc type at {mt.addr:#x}: mti_stats is NULL")
-        return self.zpcpu.copies(base, size, self.pcpu_cpus, self.absent_ok,
-                                 f"mti_stats of malloc type at {mt.addr:#x}")
+        return base
 
     def _sum(self, mt):
         """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
-        stats = self._stats(mt)
-        return ([sum(stats.column(*column)) for column in self.summed],
-                reduce(or_, stats.column(*self.size_column), 0))
+        if self.kind == probes.STATS_ARRAY:
+            stats = self._array_stats(mt)
+        else:
+            base = self._stats_base(mt)
+            done = self.zpcpu.prefetched(base, self.pcpu_cpus, self.absent_ok)
+            if done is not None:
+                sums, (mask,) = done
+                return sums, mask
+            stats = self.zpcpu.copies(base, self.stats.size, self.pcpu_cpus, self.absent_ok,
+                                      f"mti_stats of malloc type at {mt.addr:#x}")
+        return stats.sums(self.summed), stats.bit_or(*self.size_column)
+
+    def _array_stats(self, mt):
+        """Every slot of ``mti_stats[MAXCPU]`` (before 12) the view sums, as strided columns."""
+        t, size = self.target, self.stats.size
+        handle = mt.ptr("ks_handle")
+        addr = handle + self.mti.offset("mti_stats")
+        what = f"mti_stats[{self.slots}] of malloc type at {mt.addr:#x}"
+        try:
+            data = t.read(addr, size * self.slots)
+        except MemoryFault as e:
+            raise MemoryFault(addr, size * self.slots, what) from e
+        return Strided(data, size, t.byteorder).records(self.slot_runs)

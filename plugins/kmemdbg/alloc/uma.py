@@ -6,9 +6,9 @@ libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdo
 ``free_cpu``/``free_zone``/``free_keg`` (``uma-zones --where``) is always kept.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass
 from itertools import compress
-from operator import gt
 from typing import Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
@@ -18,6 +18,7 @@ from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring
 from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
+from ..access.pagecache import read_buffer
 from ..access.record import read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
@@ -29,6 +30,8 @@ MAX_KEGS = 100000
 MAX_ZONES_PER_KEG = 10000
 MAX_BUCKETS = 1 << 20
 MAX_DOMAINS = 64          # MAXMEMDOM is 8 on amd64; anything far above is a corrupt vm_ndomains
+BATCH_BYTES = 1 << 20     # uz_cpu[] bytes read and summed together (all zones' would be 17 MiB
+                          # on 256 CPUs; a batch much above a MiB faults in fresh pages each time)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,12 @@ class ZoneStats:
         """The zone's footprint in items, (used + free) × size: ddb's ``Total Mem``."""
         free = self.free
         return None if None in (self.used, free, self.size) else (self.used + free) * self.size
+
+
+# One zone's uz_cpu[]: the present CPUs' records (for what is looked at CPU by CPU: damage, bucket
+# headers before 13), their uc_allocs and uc_frees sums, and ``free``: (items in the per-CPU
+# buckets, of them cross-domain) from the inline counts of 13+, None before 13 or when absurd.
+_CpuCaches = namedtuple("_CpuCaches", "records allocs frees free")
 
 
 @dataclass(frozen=True)
@@ -159,8 +168,14 @@ def uma_zone_stats(target, view=views.TRUE):
         except ROW_ERRORS as e:
             warnings.append(f"uma_cachezones: {e}")
     reader.prefetch_counters([zone for zone, _, _ in found if zone is not None])
-    zones = [reader.zone_stats(zone, keg, first) if zone is not None
-             else reader.unreadable_zone(first[0], keg, first[1]) for zone, keg, first in found]
+    zones = []
+    for at in range(0, len(found), reader.batch):
+        batch = found[at:at + reader.batch]
+        reader.read_cpu_caches([zone for zone, keg, _ in batch
+                                if zone is not None and not reader.internal(keg)])
+        zones += [reader.zone_stats(zone, keg, first) if zone is not None
+                  else reader.unreadable_zone(first[0], keg, first[1])
+                  for zone, keg, first in batch]
     return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
 
@@ -239,6 +254,13 @@ class _ZoneReader:
                                          None))
         self.present_runs = cpu_runs(self.cpus.present)
         self.off_cpu = self.zone.offset("uz_cpu")
+        self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
+        self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
+        self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
+
+    def internal(self, keg):
+        """Whether ``keg`` is one of UMA's internal kegs (no per-CPU caches: see zone_stats)."""
+        return keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
 
     # --- one zone -------------------------------------------------------------------------
 
@@ -258,13 +280,12 @@ class _ZoneReader:
                 return None
 
         name = self._name(z, issues)
-        internal = keg is not None and keg.int("uk_flags") & UMA_ZFLAG_INTERNAL
         counters = attempt(self._zone_counters, z)
         cpu_data = None
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
-        skip_cpus = bool(internal)
+        skip_cpus = bool(self.internal(keg))
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
@@ -272,7 +293,7 @@ class _ZoneReader:
         elif cpu_data is None:
             cpu_allocs = cpu_frees = free_cpu = cross_cpu = None
         else:
-            cpu_allocs, cpu_frees = self._cpu_counts(cpu_data)
+            cpu_allocs, cpu_frees = cpu_data.allocs, cpu_data.frees
             free_cpu, cross_cpu = attempt(self._cpu_free, cpu_data, z.addr) or (None, None)
         requests = frees = used = fails = None
         if counters is not None and cpu_allocs is not None:
@@ -283,7 +304,8 @@ class _ZoneReader:
             requests, frees = allocs + cpu_allocs, zfrees + cpu_frees
             used = self.view.difference(requests, frees)
             if excess > 0:
-                damage = self._frees_exceed(z, name, counters, cpu_data, excess)
+                damage = self._frees_exceed(z, name, counters,
+                                            cpu_data.records if cpu_data else None, excess)
                 if damage:
                     issues.append(damage)
                 if used < 0:     # the true view: unknown when damaged, else uma_zone_get_cur's 0
@@ -379,7 +401,7 @@ class _ZoneReader:
                     continue
                 if base:
                     bases.append(base)
-        self.zpcpu.prefetch_counters(bases, self.counter_cpus, self.absent_ok)
+        self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""
@@ -387,43 +409,80 @@ class _ZoneReader:
             return tuple(self._counter(z, m) for m in ("uz_allocs", "uz_frees", "uz_fails"))
         return z.int("uz_allocs"), z.int("uz_frees"), z.int("uz_fails")
 
+    def read_cpu_caches(self, zones):
+        """Read the ``uz_cpu[]`` of ``zones`` (the next ones ``zone_stats`` will ask for) into
+        one buffer and sum them (``_cpu_caches``); a zone whose read fails is left to
+        ``_read_cpu_caches`` to name."""
+        parts, addrs = [], []
+        for z in zones:
+            try:
+                parts.append(read_buffer(self.target, z.addr + self.off_cpu, self.cpu_bytes))
+            except MemoryFault:
+                continue
+            addrs.append(z.addr)
+        self._batched = self._cpu_caches(b"".join(parts), addrs)
+
     def _read_cpu_caches(self, z):
-        """All ``uz_cpu[0..mp_maxid]`` in one read (the declared bound [1] or [] is fake), as
-        the present CPUs' records."""
-        n = self.cpus.maxid + 1
+        """``_CpuCaches`` of all ``uz_cpu[0..mp_maxid]`` (the declared bound [1] or [] is fake):
+        from the batch ``read_cpu_caches`` read, else read here in one read."""
+        caches = self._batched.pop(z.addr, None)
+        if caches is not None:
+            return caches
         addr = z.addr + self.off_cpu
         try:
-            data = self.target.read(addr, n * self.cache.size)
+            data = read_buffer(self.target, addr, self.cpu_bytes)
         except MemoryFault as e:
-            raise MemoryFault(addr, n * self.cache.size,
-                              f"{ZONE}.uz_cpu[0..{n - 1}] of zone at {z.addr:#x}") from e
-        return Strided(data, self.cache.size, self.target.byteorder).records(self.present_runs)
+            raise MemoryFault(addr, self.cpu_bytes, f"{ZONE}.uz_cpu[0..{self.cpus.maxid}] of "
+                                                    f"zone at {z.addr:#x}") from e
+        return self._cpu_caches(data, [z.addr])[z.addr]
 
-    def _cpu_counts(self, caches):
-        """Sums of ``uc_allocs`` and ``uc_frees`` over the present CPUs."""
-        return sum(caches.column(*self.uc_allocs)), sum(caches.column(*self.uc_frees))
+    def _cpu_caches(self, data, addrs):
+        """``address -> _CpuCaches`` of the zones whose ``uz_cpu[]`` arrays ``data`` holds in
+        turn, every sum over the present CPUs taken for all of them at once (``per_group``)."""
+        batch = Strided(data, self.cache.size, self.target.byteorder, group=self.cpus.maxid + 1)
+        runs = self.present_runs
+        allocs = batch.per_group("sum", runs, self.uc_allocs)
+        frees = batch.per_group("sum", runs, self.uc_frees)
+        free = self._inline_free(batch, runs, len(addrs)) if self.inline_buckets else \
+            [None] * len(addrs)
+        return {addr: _CpuCaches(batch.records(runs, group=g), allocs[g], frees[g], free[g])
+                for g, addr in enumerate(addrs)}
+
+    def _inline_free(self, batch, runs, count):
+        """Per zone of ``batch`` (13+, counts inline): (items in the present CPUs' buckets, of
+        them in cross-domain buckets), or None where a ``ucb_cnt`` is absurd."""
+        members = [(member == "uc_crossbucket", batch.per_group("sum", runs, cnt),
+                    batch.per_group("min", runs, cnt),
+                    batch.per_group("gt", runs, cnt, entries) if entries else [False] * count)
+                   for member, cnt, entries in self.cpu_buckets]
+        free = []
+        for g in range(count):
+            total = cross = 0
+            for is_cross, counts, lows, over in members:
+                if lows[g] is not None and (lows[g] < 0 or over[g]):
+                    free.append(None)
+                    break
+                total += counts[g]
+                cross += counts[g] if is_cross else 0
+            else:
+                free.append((total, cross))
+        return free
 
     def _cpu_free(self, caches, zone_addr):
         """(items in the present CPUs' buckets, of them in cross-domain buckets): inline
         counts (13+) or bucket headers (<= 12, no cross-domain buckets)."""
+        if not self.inline_buckets:
+            columns = [(member, caches.records.column(*cnt), None)
+                       for member, cnt, _ in self.cpu_buckets]
+            return self._cpu_bucket_headers(columns, zone_addr), 0
+        if caches.free is None:
+            self._raise_absurd_count(caches.records, zone_addr)
+        return caches.free
+
+    def _raise_absurd_count(self, caches, zone_addr):
+        """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
         columns = [(member, caches.column(*cnt), caches.column(*entries) if entries else None)
                    for member, cnt, entries in self.cpu_buckets]
-        if not self.inline_buckets:
-            return self._cpu_bucket_headers(columns, zone_addr), 0
-        total, cross, absurd = 0, 0, False
-        for member, counts, limits in columns:
-            total += sum(counts)
-            if member == "uc_crossbucket":
-                cross += sum(counts)
-            if counts and (min(counts) < 0 or
-                           limits is not None and any(map(gt, counts, limits))):
-                absurd = True
-        if absurd:
-            self._raise_absurd_count(columns, zone_addr)
-        return total, cross
-
-    def _raise_absurd_count(self, columns, zone_addr):
-        """Name the first absurd ``ucb_cnt`` in CPU order, then member order."""
         for i, cpu in enumerate(self.cpus.present):
             for member, counts, limits in columns:
                 checked_count(counts[i], limits[i] if limits is not None else None,

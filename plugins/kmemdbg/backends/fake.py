@@ -279,6 +279,10 @@ class FakeTarget:
             a += n
         return bytes(out)
 
+    def read_buffer(self, addr, size):
+        """``read`` as a memoryview, as gdb's backend returns it (no ``bytes`` methods)."""
+        return memoryview(self.read(addr, size))
+
     # --- typed writes -----------------------------------------------------------------------
 
     def put(self, addr, type_name, values):

@@ -97,6 +97,21 @@ def _flatten(t, base_bits, out):
             out[f.name] = typenames.make_field(f.name, bitpos, f.bitsize, type_info(f.type))
 
 
+def _read_memory(addr, size):
+    """``size`` bytes at ``addr`` of the selected inferior, as gdb's memoryview."""
+    if size < 0 or addr < 0:
+        raise MemoryFault(addr, size)
+    if size == 0:
+        return memoryview(b"")
+    try:
+        data = gdb.selected_inferior().read_memory(addr, size)
+    except (gdb.MemoryError, gdb.error, OverflowError, ValueError):
+        raise MemoryFault(addr, size) from None
+    if len(data) != size:
+        raise MemoryFault(addr, size)
+    return data
+
+
 class GdbTarget:
     """The Target contract (see ``kmemdbg.access``) over the selected gdb inferior.
 
@@ -168,17 +183,12 @@ class GdbTarget:
     # ---- memory ------------------------------------------------------------------------------
 
     def read(self, addr: int, size: int) -> bytes:
-        if size < 0 or addr < 0:
-            raise MemoryFault(addr, size)
-        if size == 0:
-            return b""
-        try:
-            data = gdb.selected_inferior().read_memory(addr, size).tobytes()
-        except (gdb.MemoryError, gdb.error, OverflowError, ValueError):
-            raise MemoryFault(addr, size) from None
-        if len(data) != size:
-            raise MemoryFault(addr, size)
-        return data
+        return _read_memory(addr, size).tobytes()
+
+    def read_buffer(self, addr: int, size: int) -> memoryview:
+        """The bytes as gdb returns them, not copied into ``bytes`` (a per-CPU block is a
+        MiB on 256 CPUs)."""
+        return _read_memory(addr, size)
 
     # ---- symbols -----------------------------------------------------------------------------
 

@@ -5,12 +5,29 @@ of a zpcpu allocation (one page apart) are all "the same member every ``stride``
 256 CPUs and thousands of zones, unpacking each CPU's member in Python costs seconds; a
 ``memoryview`` cast to the member's integer type and an extended slice (``[i::stride // size]``)
 hands the same values to ``sum``/``min``/``max`` without a Python step per CPU.
+
+Where one buffer holds many such objects (a zpcpu block: hundreds of counters or malloc
+statistics per page; a batch of zones' ``uz_cpu[]``), their totals are asked of a ``_Totals`` of
+the whole buffer (``Records.sum``/``bit_or``/``min``/``any_greater``, ``Strided.per_group`` for
+every group, ``Strided.object_totals`` for every object of a block): with numpy importable in
+the debugger's Python it reduces the words of all of them over the selected records in a few
+array operations, and each member's total becomes a list lookup; without numpy (or for a buffer
+not laid out as whole groups of whole words) the same numbers come from the columns, one member
+at a time.  Sums are exact, as Python's are: 8-byte words are summed in 64 bits only where no
+sum can wrap, else as 32-bit halves joined in Python.
 """
 
 import struct
 import sys
 from array import array
+from functools import reduce
 from itertools import chain
+from operator import gt, or_
+
+try:
+    import numpy
+except ImportError:       # optional: the same totals come from the columns, one by one
+    numpy = None
 
 _CODES = {1: "b", 2: "h", 4: "i", 8: "q"}   # signed codes; upper case is unsigned
 
@@ -30,17 +47,59 @@ class Strided:
     """``data`` holding records ``stride`` bytes apart (record *i* at ``i * stride``).
 
     :param byteorder: the target's; the host-order views are byteswapped when it differs.
+    :param group: records per group when ``data`` holds several objects' records one after the
+        other (group *g*'s record *i* is record ``g * group + i``); given, ``Records`` totals
+        are reduced for the whole buffer at once (see the module docstring).
     """
 
-    def __init__(self, data, stride, byteorder):
+    def __init__(self, data, stride, byteorder, group=None):
         self.data = data
         self.stride = stride
         self.byteorder = byteorder
+        self.group = group
         self._views = {}
+        self._totals = {}     # runs -> _Totals
 
-    def records(self, runs, start=0):
-        """The records of ``runs`` (e.g. the CPUs a view sums), at ``start`` bytes into each."""
-        return Records(self, start, runs)
+    def records(self, runs, start=0, group=0):
+        """The records of ``runs`` (e.g. the CPUs a view sums) of group ``group``, at ``start``
+        bytes into each."""
+        return Records(self, start, runs, group)
+
+    def totals(self, runs):
+        """The ``_Totals`` of ``runs`` (None without numpy, or when ``data`` is not whole
+        groups of whole records)."""
+        totals = self._totals.get(runs)
+        if totals is None and runs not in self._totals:
+            totals = self._totals[runs] = _Totals.of(self, runs)
+        return totals
+
+    def per_group(self, op, runs, column, other=None):
+        """``Records.sum`` ("sum"), ``min`` ("min") or ``any_greater`` ("gt", with ``other``) of
+        the member ``column`` (``(offset, size, signed)``) for the records ``runs`` of every
+        group of a grouped buffer, in group order: one call for a batch of zones (with numpy,
+        the list the totals already hold)."""
+        totals = self.totals(runs)
+        values = None if totals is None else totals.per_group(op, column, other)
+        if values is not None:
+            return values
+        groups = [self.records(runs, group=g) for g in range(len(self.data) // (self.group *
+                                                                               self.stride))]
+        if op == "gt":
+            return [r.any_greater(column, other) for r in groups]
+        return [getattr(r, op)(*column) for r in groups]
+
+    def object_totals(self, op, runs, starts, columns):
+        """Group 0's ``op`` ("sum", exact, or "or") over the records ``runs`` of the members
+        ``columns`` (``(offset, size, signed)`` each) of the objects at byte ``starts`` of the
+        record: one list per object, members in order.  For every object of one zpcpu block,
+        known beforehand (with numpy, only their words are reduced, in one pass)."""
+        totals = self.totals(runs) if starts and columns else None
+        values = None if totals is None else totals.of_objects(op, starts, columns)
+        if values is not None:
+            return values
+        total = sum if op == "sum" else lambda column: reduce(or_, column, 0)
+        return [[total(self.column(start + offset, size, signed, runs))
+                 for offset, size, signed in columns] for start in starts]
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.
@@ -83,13 +142,204 @@ class Strided:
 
 
 class Records:
-    """Some records of a ``Strided`` buffer, each read from ``start``: members as columns."""
+    """Some records of a ``Strided`` buffer, each read from ``start``: members as columns, and
+    their totals over the records."""
 
-    __slots__ = ("_strided", "_start", "_runs")
+    __slots__ = ("_strided", "_start", "_runs", "_group")
 
-    def __init__(self, strided, start, runs):
-        self._strided, self._start, self._runs = strided, start, runs
+    def __init__(self, strided, start, runs, group=0):
+        self._strided, self._start, self._runs, self._group = strided, start, runs, group
 
     def column(self, offset, size, signed=False):
         """The integer member at ``offset`` (``size`` bytes) of each record, in record order."""
-        return self._strided.column(self._start + offset, size, signed, self._runs)
+        runs = self._runs
+        if self._group:
+            shift = self._group * self._strided.group
+            runs = tuple((a + shift, b + shift) for a, b in runs)
+        return self._strided.column(self._start + offset, size, signed, runs)
+
+    def _total(self, op, column, other=None):
+        """``op`` of ``column`` (offset from ``start``) from the buffer's totals, or None."""
+        totals = self._strided.totals(self._runs)
+        if totals is None:
+            return None
+        offset, size, signed = column
+        if other is not None:
+            other = (other[0] + self._start,) + tuple(other[1:])
+        values = totals.per_group(op, (offset + self._start, size, signed), other)
+        return None if values is None else values[self._group]
+
+    def sum(self, offset, size, signed=False):
+        """The member summed over the records (exactly)."""
+        total = self._total("sum", (offset, size, signed))
+        return sum(self.column(offset, size, signed)) if total is None else total
+
+    def sums(self, columns):
+        """``sum`` of each member of ``columns`` (``(offset, size, signed)`` each), in order: the
+        statistics of one object of a zpcpu block asked together."""
+        totals = self._strided.totals(self._runs)
+        if totals is not None:
+            start, group = self._start, self._group
+            values = [totals.per_group("sum", (offset + start, size, signed))
+                      for offset, size, signed in columns]
+            if None not in values:
+                return [v[group] for v in values]
+        return [sum(self.column(*column)) for column in columns]
+
+    def bit_or(self, offset, size, signed=False):
+        """The member ORed over the records (0 for none)."""
+        total = self._total("or", (offset, size, signed))
+        return reduce(or_, self.column(offset, size, signed), 0) if total is None else total
+
+    def min(self, offset, size, signed=False):
+        """The smallest value of the member, None for no records."""
+        if not self._runs:
+            return None
+        total = self._total("min", (offset, size, signed))
+        return min(self.column(offset, size, signed)) if total is None else total
+
+    def any_greater(self, column, other):
+        """Whether the member ``column`` exceeds the member ``other`` in any record (each an
+        ``(offset, size, signed)``)."""
+        total = self._total("gt", column, other)
+        if total is None:
+            return any(map(gt, self.column(*column), self.column(*other)))
+        return total
+
+
+class _Totals:
+    """Reductions of ``size``-byte words of a ``Strided`` buffer's groups over the records
+    ``runs``, with numpy, each computed once and kept as lists.
+
+    ``per_group(op, column)[g]``: the sum (exact), OR or minimum of the member ``column``
+    (a whole word of the record) of group ``g``.  One group (a zpcpu block, whose one
+    record holds hundreds of objects) is reduced for every word at once; many groups (a batch
+    of zones, a few members each) for the word asked, in every group at once.  ``of_objects``
+    reduces only the words asked, of group 0 (every object of a block, known beforehand).
+    """
+
+    def __init__(self, strided, rows, groups):
+        self._strided, self._rows, self._groups = strided, rows, groups
+        self._done = {}
+
+    @classmethod
+    def of(cls, strided, runs):
+        """The totals of ``runs``, or None when numpy is absent, no record is selected, or the
+        buffer is not whole groups of whole 8-byte-aligned records."""
+        count, stride = strided.group, strided.stride
+        if numpy is None or not count or not runs or stride % 8 or runs[-1][1] >= count:
+            return None
+        groups = len(strided.data) // (count * stride)
+        if not groups or len(strided.data) % (count * stride):
+            return None
+        if len(runs) == 1:
+            (a, b), = runs
+            rows = slice(a, b + 1)
+        else:
+            rows = numpy.concatenate([numpy.arange(a, b + 1) for a, b in runs])
+        return cls(strided, rows, groups)
+
+    def _words(self, size, signed):
+        """``(groups, records, words)`` array of the buffer, the selected records only."""
+        s = self._strided
+        order = "<" if s.byteorder == "little" else ">"
+        words = numpy.frombuffer(s.data, dtype=f"{order}{'i' if signed else 'u'}{size}")
+        return words.reshape(self._groups, s.group, s.stride // size)[:, self._rows, :]
+
+    def per_group(self, op, column, other=None):
+        """``op`` ("sum", "or", "min"; "gt": whether ``column`` exceeds ``other`` in any record)
+        of the member ``column`` for every group, or None when the member is not a whole word
+        of the record (then the columns answer)."""
+        offset, size, signed = column
+        word = self._word(offset, size)
+        if word is None:
+            return None
+        if op == "gt":
+            other_word = self._word(other[0], size) if tuple(other[1:]) == (size, signed) else None
+            return None if other_word is None else self._greater(word, other_word, size, signed)
+        if self._groups == 1:     # every word of the one group at once
+            key = (op, size, signed)
+            done = self._done.get(key)
+            if done is None:
+                done = self._done[key] = self._compute(op, slice(None), size, signed)[0]
+            return [done[word]]
+        key = (op, word, size, signed)     # this word of every group at once
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._compute(op, word, size, signed)
+        return done
+
+    def _word(self, offset, size):
+        """Which ``size``-byte word of the record the member at ``offset`` is, or None."""
+        if offset % size or offset + size > self._strided.stride:
+            return None
+        return offset // size
+
+    def _compute(self, op, words, size, signed):
+        """``op`` of ``words`` (a slice or one index) over the records, as lists."""
+        if op == "or":
+            return numpy.bitwise_or.reduce(self._words(size, signed)[:, :, words],
+                                           axis=1).tolist()
+        if op == "min":
+            return self._words(size, signed)[:, :, words].min(axis=1).tolist()
+        if op == "sum" and size < 8:
+            return _sum(self._words(size, signed)[:, :, words], signed).tolist()
+        return self._sums8(self._words(8, signed)[:, :, words], signed)
+
+    def of_objects(self, op, starts, columns):
+        """Group 0's ``op`` ("sum", "or") of the members ``columns`` of the objects at
+        ``starts``, one list per object, or None unless every member is a whole word and all
+        have one size and signedness."""
+        size, signed = columns[0][1:]
+        if any(tuple(column[1:]) != (size, signed) for column in columns):
+            return None
+        offsets = numpy.add.outer(numpy.array(starts, dtype=numpy.int64),
+                                  numpy.array([column[0] for column in columns], dtype=numpy.int64))
+        if (offsets % size).any() or offsets.min() < 0 or \
+                offsets.max() + size > self._strided.stride:
+            return None
+        picked = self._words(size, signed)[:1].take((offsets // size).ravel(), axis=2)
+        if op == "or":
+            flat = numpy.bitwise_or.reduce(picked, axis=1)[0].tolist()
+        elif size < 8:
+            flat = _sum(picked, signed)[0].tolist()
+        else:
+            flat = self._sums8(picked, signed)[0]
+        n = len(columns)
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
+
+    @staticmethod
+    def _sums8(words, signed):
+        """Exact sums over the records (axis 1) of 8-byte ``words``: in 64 bits where no sum can
+        wrap (no word is above the 64-bit limit divided by the number of records), else with
+        the low and the high 32-bit halves summed apart (neither wraps below 2**31 records) and
+        joined as Python ints."""
+        dtype = "i8" if signed else "u8"
+        bound = ((1 << (63 if signed else 64)) - 1) // max(1, words.shape[1])
+        if words.max(initial=0) <= bound and (not signed or words.min(initial=0) >= -bound):
+            return words.sum(axis=1, dtype=dtype).tolist()
+        low = (words & 0xFFFFFFFF).sum(axis=1, dtype=dtype)
+        high = (words >> 32).sum(axis=1, dtype=dtype)     # arithmetic shift when signed
+        return _joined(high.tolist(), low.tolist())
+
+    def _greater(self, a, b, size, signed):
+        """Per group: whether word ``a`` exceeds word ``b`` in any selected record."""
+        key = ("gt", a, b, size, signed)
+        done = self._done.get(key)
+        if done is None:
+            words = self._words(size, signed)
+            done = self._done[key] = (words[:, :, a] > words[:, :, b]).any(axis=1).tolist()
+        return done
+
+
+def _sum(words, signed):
+    """``words`` (groups, records[, words]) summed over the records in 64 bits: exact for
+    4-byte and smaller words below 2**31 records."""
+    return words.sum(axis=1, dtype="i8" if signed else "u8")
+
+
+def _joined(high, low):
+    """``(high << 32) + low`` element by element of two equally nested lists."""
+    if not isinstance(high, list):
+        return (high << 32) + low
+    return [_joined(h, lo) for h, lo in zip(high, low)]

@@ -11,7 +11,9 @@ Reading: a per-CPU slab page P0 holds hundreds of counters, and CPU *i*'s copies
 them are page P0 + i.  So the pages P0 .. P0 + mp_maxid (a "block") are read in one target read
 the first time any of them is needed, kept for the command, and each counter is summed with a
 strided slice over the block (``kernel/strided.py``): 4,000 counters on 256 CPUs cost a few
-dozen bulk reads instead of a million 8-byte ones.
+dozen bulk reads instead of a million 8-byte ones.  A walk that knows its objects beforehand
+(every zone's counters, every malloc type's statistics) totals them block by block instead
+(``prefetch``): each block read once, and with numpy all its objects summed in one pass.
 """
 
 from collections import namedtuple
@@ -19,11 +21,13 @@ from collections import namedtuple
 from ..access import probe
 from ..access.errors import MemoryFault, SymbolNotFound
 from ..access.layout import PTR
+from ..access.pagecache import read_buffer
 from .cpus import read_cpu_info
 from .memory import PAGE_SIZE, pointer_mask, read_pointer
 from .strided import Strided, cpu_runs
 
 UMA_PCPU_ALLOC_SIZE = PAGE_SIZE
+COUNTER = ((0, 8, False),)    # a counter(9)'s copy: one uint64_t
 MAX_BLOCK_BYTES = 16 << 20   # blocks kept per command; beyond that the oldest are dropped
 
 # A block: its bytes as ``Strided`` records one page apart, and the CPUs whose page is unreadable.
@@ -55,8 +59,8 @@ class Zpcpu:
         self.ncopies = (cpus or read_cpu_info(target)).maxid + 1
         self.max_blocks = max(1, max_block_bytes // (self.ncopies * UMA_PCPU_ALLOC_SIZE))
         self._blocks = {}     # address of CPU 0's page -> _Block, least recently used first
-        self._runs = {}       # CPU id tuple -> cpu_runs()
-        self._sums = (None, None, {})   # prefetch_counters: (cpus, absent_ok, {base: sum})
+        self._last_runs = (None, ())    # (cpus, cpu_runs(cpus)) of the last copies()
+        self._prefetched = (None, None, {})   # prefetch: (cpus, absent_ok, {base: totals})
 
     def address(self, base, cpu):
         """Address of CPU ``cpu``'s copy of the per-CPU allocation ``base``."""
@@ -71,10 +75,9 @@ class Zpcpu:
             as 0, which leaves sums and ORs as if they had been skipped.
         :raises MemoryFault: naming ``what`` and the first other CPU whose copy is unreadable.
         """
-        cpus = tuple(cpus)
-        runs = self._runs.get(cpus)
-        if runs is None:
-            runs = self._runs[cpus] = cpu_runs(cpus)
+        if cpus is not self._last_runs[0]:     # one CPU set per walk: hashed once, not per object
+            self._last_runs = (cpus, cpu_runs(cpus))
+        runs = self._last_runs[1]
         first = self.address(base, 0)
         start = first % UMA_PCPU_ALLOC_SIZE
         if start + size > UMA_PCPU_ALLOC_SIZE:     # never for UMA items; a corrupt pointer
@@ -87,36 +90,57 @@ class Zpcpu:
 
     def counter_fetch(self, base, cpus, absent_ok=(), what="counter(9)"):
         """Sum a ``counter_u64_t`` over ``cpus`` (see ``copies`` for ``absent_ok``)."""
-        summed_cpus, summed_absent, sums = self._sums
-        if cpus is summed_cpus and absent_ok is summed_absent and base in sums:
-            return sums[base]
-        return sum(self.copies(base, 8, cpus, absent_ok, what).column(0, 8))
+        done = self.prefetched(base, cpus, absent_ok)
+        if done is not None:
+            return done[0][0]
+        return self.copies(base, 8, cpus, absent_ok, what).sum(0, 8)
 
-    def prefetch_counters(self, bases, cpus, absent_ok=()):
-        """Sum the counters ``bases`` block by block, each block read once and dropped, for
-        ``counter_fetch`` with the same ``cpus`` and ``absent_ok`` objects to return.
+    def prefetched(self, base, cpus, absent_ok=()):
+        """``(sums, ors)`` of the object at ``base`` from the last ``prefetch`` with the same
+        ``cpus`` and ``absent_ok`` objects, or None."""
+        summed_cpus, summed_absent, done = self._prefetched
+        if cpus is summed_cpus and absent_ok is summed_absent:
+            return done.get(base)
+        return None
+
+    def prefetch(self, bases, cpus, absent_ok=(), size=8, sums=COUNTER, ors=()):
+        """Total the ``size``-byte objects at ``bases`` over ``cpus`` block by block, each block
+        read once and dropped, for ``prefetched`` (and ``counter_fetch``) to return: per object
+        the sums of its members ``sums`` and the ORs of its members ``ors`` (each an
+        ``(offset, size, signed)``; by default a counter(9)'s one sum).
 
         One zone's counters lie in different per-CPU pages (all zones' ``uz_allocs`` together,
-        then all ``uz_frees``...), so zone by zone a walk returns to each block several times:
-        kept, the blocks were most of a command's memory (1 MiB each on 256 CPUs); dropped, they
-        were read again.  A counter this cannot sum (its page crosses into the next, or a CPU's
-        copy is unreadable) is left to ``counter_fetch``, which says why.
+        then all ``uz_frees``...), and the malloc types of one page are not walked together, so
+        object by object a walk returns to each block several times: kept, the blocks were most
+        of a command's memory (1 MiB each on 256 CPUs); dropped, they were read again.  An
+        object this cannot total (it crosses into the next page, or a CPU's copy is unreadable)
+        is left to the object-by-object path, which says why.
         """
         runs = cpu_runs(cpus)
         by_block = {}
         for base in bases:
             first = self.address(base, 0)
             start = first % UMA_PCPU_ALLOC_SIZE
-            if start + 8 <= UMA_PCPU_ALLOC_SIZE:
+            if start + size <= UMA_PCPU_ALLOC_SIZE:
                 by_block.setdefault(first - start, []).append((base, start))
-        sums = {}
+        done = {}
         for addr, members in by_block.items():
-            block = self._read_block(addr)
-            if any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
-                continue
-            for base, start in members:
-                sums[base] = sum(block.pages.records(runs, start).column(0, 8))
-        self._sums = (cpus, absent_ok, sums)
+            done.update(self._block_totals(addr, members, cpus, runs, absent_ok, sums, ors))
+        self._prefetched = (cpus, absent_ok, done)
+
+    def _block_totals(self, addr, members, cpus, runs, absent_ok, sums, ors):
+        """``(base, (sums, ors))`` of the objects ``members`` (``(base, offset in page)``) of
+        the block at ``addr``; none when a CPU's page is unreadable.  The block is gone on
+        return, before the next one is read, so the allocator hands its memory to the next
+        read (a MiB kept while the next is read made each read fault in fresh pages: half again
+        the read time)."""
+        block = self._read_block(addr)
+        if block.missing and any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
+            return ()
+        starts = [start for _, start in members]
+        summed = block.pages.object_totals("sum", runs, starts, sums)
+        ored = block.pages.object_totals("or", runs, starts, ors)
+        return zip([base for base, _ in members], zip(summed, ored))
 
     def _block(self, addr):
         """The block at ``addr``, kept for the command (up to ``max_blocks``, least recently
@@ -134,7 +158,7 @@ class Zpcpu:
         the range is unreadable (absent CPUs), the unreadable ones zero and listed."""
         page = UMA_PCPU_ALLOC_SIZE
         try:
-            data, missing = self.target.read(addr, self.ncopies * page), frozenset()
+            data, missing = read_buffer(self.target, addr, self.ncopies * page), frozenset()
         except MemoryFault:
             parts, missing = [], set()
             for cpu in range(self.ncopies):
@@ -144,7 +168,7 @@ class Zpcpu:
                     parts.append(bytes(page))
                     missing.add(cpu)
             data, missing = b"".join(parts), frozenset(missing)
-        return _Block(Strided(data, page, self.target.byteorder), missing)
+        return _Block(Strided(data, page, self.target.byteorder, group=self.ncopies), missing)
 
     def _read_each(self, base, size, cpus, absent_ok, what):
         """Copies read one CPU at a time, as ``Strided`` records ``size`` apart by CPU id."""

@@ -102,23 +102,16 @@ def malloc_columns() -> List[Column]:
     return list(MALLOC_COLUMNS)
 
 
-def cell_formatter(column):
-    """``stats -> table cell`` for ``column``: ``?`` when unknown, lists comma-joined, MemUse in
-    KiB (chosen once per column, not per cell)."""
+def column_cells(column, rows):
+    """The table cells of ``column`` for ``rows``: ``?`` when unknown, lists comma-joined, MemUse
+    in KiB, byte columns humanized (the kind chosen once per column, not per cell)."""
+    values = list(map(column.get, rows))
     if column.key == "memory-use":
-        return lambda stats: "?" if stats.memory_use is None else f"{kib(stats.memory_use)}K"
-    get = column.get
+        return ["?" if v is None else f"{kib(v)}K" for v in values]
     if column.key in BYTES:
-        return lambda stats: "?" if get(stats) is None else human_bytes(get(stats))
-
-    def cell(stats):
-        value = get(stats)
-        if value is None:
-            return "?"
-        if isinstance(value, list):
-            return ",".join(map(str, value))
-        return str(value)
-    return cell
+        return ["?" if v is None else human_bytes(v) for v in values]
+    return ["?" if v is None else ",".join(map(str, v)) if isinstance(v, list) else str(v)
+            for v in values]
 
 
 def find_column(columns, name) -> Column:

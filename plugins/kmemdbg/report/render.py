@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from .columns import cell_formatter
+from .columns import column_cells
 from .text import render_rows
 
 FORMATS = ("table", "vmstat", "ddb", "json", "csv")
@@ -40,6 +40,6 @@ def render_csv(rows, columns):
 
 def render_table(rows, columns):
     cols = [c for c in columns if c.in_table]
-    cells = [list(map(cell_formatter(c), rows)) for c in cols]
+    cells = [column_cells(c, rows) for c in cols]
     return render_rows(list(zip(*cells)), [c.header for c in cols],
                        numeric=[i for i, c in enumerate(cols) if c.numeric])

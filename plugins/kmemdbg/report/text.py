@@ -1,7 +1,5 @@
 """Plain tables, byte counts and cells for every report (one formatter for unknown numbers)."""
 
-import re
-
 from ..access.errors import MissingModule
 
 
@@ -40,11 +38,13 @@ def render_rows(rows, headers, numeric=()):
     """A tabulate ``simple`` table of preformatted cells; ``numeric`` column indexes align right.
 
     tabulate infers a type for every cell (a regex and several conversions each), even with
-    ``disable_numparse``: on 1,000-2,000 rows that was most of a command's time.  So tabulate
-    lays out one multi-line cell per column instead, which it types once and pads line by line:
-    the same text, as long as no cell holds what multi-line layout treats differently (line
+    ``disable_numparse``, and pads cell by cell: on 1,000-2,000 rows that was most of a
+    command's time.  So tabulate lays out the header, the rule and the column widths from a
+    one-row table of each column's widest cell, and every row is padded to those widths the
+    way tabulate pads a ``simple`` row (right or left, two spaces apart, trailing blanks
+    dropped): the same text, as long as no cell holds what tabulate treats specially (line
     breaks or other unprintable characters, spaces at either end, an empty first or last cell);
-    a table with such a cell is laid out row by row.
+    a table with such a cell is laid out by tabulate row by row.
 
     :raises MissingModule: tabulate is not installed in the debugger's Python.
     """
@@ -56,23 +56,31 @@ def render_rows(rows, headers, numeric=()):
     align = ["right" if i in numeric else "left" for i in range(len(headers))]
     if not rows:
         return "  ".join(h for h in headers if h) + "\n(no rows)\n"
-    columns = ["\n".join(map(str, cells)) for cells in zip(*rows)]
-    if all(_one_line_cells(c, len(rows)) for c in columns):
-        rows = [columns]
+    columns = [list(map(str, cells)) for cells in zip(*rows)]
+    plain = all(_one_line_cells("\n".join(c), len(rows)) for c in columns)
     # tight (80 columns), and a leading blank of a cell is kept (a mark column of one space)
     saved = tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE
     tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE = 0, True
     try:
-        return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
-                        colalign=align) + "\n"
+        laid_out = tabulate([[max(c, key=len) for c in columns]] if plain else rows,
+                            headers=headers, tablefmt="simple", disable_numparse=True,
+                            colalign=align)
     finally:
         tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE = saved
-
-
-_CELL_EDGE = re.compile(r"\A\n|\n\Z|\A\Z|^ | $", re.M)   # empty first/last cell, edge spaces
+    if not plain:
+        return laid_out + "\n"
+    header, rule, _ = laid_out.split("\n")
+    padded = [[cell.rjust(len(dashes)) for cell in c] if a == "right" else
+              [cell.ljust(len(dashes)) for cell in c]
+              for c, a, dashes in zip(columns, align, rule.split("  "))]
+    return "\n".join([header, rule, *map(str.rstrip, map("  ".join, zip(*padded)))]) + "\n"
 
 
 def _one_line_cells(column, count):
-    """True if the ``count`` cells joined in ``column`` lay out the same as one multi-line cell."""
+    """True if the ``count`` cells joined by line breaks in ``column`` are plain (tabulate pads
+    them as ``render_rows`` does): one line each, printable ASCII, no space at either end, the
+    first and the last not empty."""
     return column.count("\n") == count - 1 and column.isascii() and \
-        column.replace("\n", "").isprintable() and not _CELL_EDGE.search(column)
+        column.replace("\n", "").isprintable() and not (
+            column[:1] in ("", " ", "\n") or column[-1:] in (" ", "\n")
+            or "\n " in column or " \n" in column)
