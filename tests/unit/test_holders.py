@@ -135,23 +135,3 @@ def test_uma_items_summary_types():
             "struct holder 1\n") in out.getvalue()
     out = io.StringIO()
     assert run_command(UMA_ITEMS, lambda: t, ["thing", "--types"], out) == 2
-
-
-def test_arrays_of_pointers_and_of_structs():
-    """A ``struct node **`` global types the item it reaches as an array of ``struct node *``
-    (its words then type the nodes), and a ``struct holder *`` reaching an item that holds
-    several holders names the element's member (``[]``), as hash tables of list heads are."""
-    t, item = kernel("fbsd13", "amd64")
-    ps = t.pointer_size
-    table = t.add_symbol("table", "struct node **", item[6])
-    t.add_data_section("kernel", ".data2", table, table + ps)
-    t.write_int(item[6] + 2 * ps, ps, item[7])            # table[2]
-    report = holders(t, ItemIndex(t), lambda a, z, s: a in (item[6], item[7]))
-    got = {(g.root, g.path, g.type): list(g.samples) for g in report.groups}
-    assert got == {("table", (), "struct node *"): [item[6]],
-                   ("table", (f"struct node *@{item[6]:#x}[]",), "struct node"): [item[7]]}
-    from kmemdbg.leak.holders import _Typer
-    typer = _Typer(t, None, None, None)
-    holder = t.layout("struct holder")
-    head = typer.member_at(t.symbol_type("hold").element, holder.size + holder.offset("nodes"))
-    assert head[0] == "[].nodes.lh_first" and head[1].name == "struct node *"

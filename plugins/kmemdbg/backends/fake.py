@@ -47,12 +47,9 @@ class CType:
         if self.kind == ARRAY and self.element is not None:
             element = self.element.info(types)
         elif self.kind == PTR:
-            known = types is not None and (self.target_name in types.known or
-                                           self.target_name.endswith("*"))
-            pointee = self.element or (types.lookup(self.target_name) if known else None)
-            if pointee is not None and pointee.kind == PTR:     # T **: as gdb and lldb give it
-                element = pointee.info(types)
-            elif pointee is not None:
+            pointee = self.element or (types.lookup(self.target_name) if types and
+                                       self.target_name in types.known else None)
+            if pointee is not None:
                 element = TypeInfo(pointee.kind, pointee.size, pointee.name, pointee.typedef)
         members = {}
         if self.kind in (STRUCT, UNION) and not self.name and types is not None:

@@ -79,9 +79,6 @@ class _Typer:
         key = (t, off)
         if key not in self.members:
             path = ""
-            if t.kind in (STRUCT, UNION, PTR) and t.size and off >= t.size:
-                # an item holding several: a hash table of list heads, an array of pointers
-                path, off = "[]", off % t.size
             while True:
                 if t.kind == ARRAY and t.element is not None and t.element.size:
                     path, off, t = path + "[]", off % t.element.size, t.element
@@ -101,15 +98,12 @@ class _Typer:
         return self.members[key]
 
     def pointee(self, leaf, item):
-        """The type a word of type ``leaf`` gives the item it reached, or None (noted): a
-        struct or union, or a pointer (``T **``: the item holds ``T *``s)."""
-        target = leaf.element if leaf is not None and leaf.kind == PTR else None
-        if target is not None and target.kind == PTR and target.size:
-            return target
-        if target is None or target.kind not in (STRUCT, UNION) or not self.fields(target):
+        """The type a word of type ``leaf`` gives the item it reached, or None (noted)."""
+        if leaf is None or leaf.kind != PTR or leaf.element is None or \
+                leaf.element.kind not in (STRUCT, UNION) or not self.fields(leaf.element):
             self.untyped["untyped pointer"] += 1
             return None
-        name = target.name
+        name = leaf.element.name
         if name not in self.sizes:
             try:
                 self.sizes[name] = self.t.type_size(name)
@@ -236,8 +230,8 @@ def paths(target, items, rows, result, wanted):
 def hop_name(text, addrs):
     """The hop's text, with the holder's address when one item holds the whole group."""
     if len(addrs) == 1 and None not in addrs:
-        cut = min((k for k in map(text.find, ".[+") if k > 0), default=len(text))
-        return f"{text[:cut]}@{next(iter(addrs)):#x}{text[cut:]}"
+        kind, dot, member = text.partition(".")
+        return f"{kind}@{next(iter(addrs)):#x}{dot}{member}"
     return text
 
 
