@@ -49,6 +49,9 @@ WALKS = {"uma-zones": ("zones",), "malloc-types": ("malloc",),
 # Seconds a command may take on the 256-CPU image (the item index is built by the first
 # kmem-whatis run, its "cold" time; the median runs reuse it).
 LIMITS = {"kmem-whatis": 2.0}
+# The walks issue 17's naive, drgn and read-floor targets are about: the item commands read
+# little after the index (uma-items re-reads nothing) and their naive walk covers one keg.
+FLOOR_TARGETS = ("uma-zones", "malloc-types", "kmem-summary", "kmem-snapshot")
 INDEX_BUILD_LIMIT = 5.0
 WHATIS_ADDRESSES = 10000
 TIMEOUT = 900
@@ -268,6 +271,8 @@ def check_targets(rows, memory):
             build = r["cold"] - r["median"]
             out.append((f"{r['debugger']} item index build", f"< {INDEX_BUILD_LIMIT:g} s", build,
                         build < INDEX_BUILD_LIMIT))
+        if r["command"] not in FLOOR_TARGETS:
+            continue        # the item commands' targets are their times (issue 14)
         if r["naive"]:
             out.append((what, ">= 20x faster than naive", r["naive"] / r["median"],
                         r["naive"] / r["median"] >= 20))
