@@ -96,3 +96,25 @@ def test_scan_kept_with_the_index_on_a_core_repeated_on_a_live_target(monkeypatc
     find_leaks(t, index)
     find_leaks(t, index)
     assert len(scans) == 4
+
+
+@pytest.mark.parametrize("era,arch", [i for i in IMAGES if i[0] in ("fbsd12", "fbsd14")])
+def test_unscanned_large_allocations_said(era, arch):
+    """13+ finds no malloc(9) large allocation (only struct vm_page records them): the report
+    carries kmem-summary's large share as the bytes the scan could not read, and says so when
+    there are any; <= 12 reads them (0)."""
+    from dataclasses import replace
+    from kmemdbg.alloc.accounting import MALLOC_LARGE, kmem_account
+    from kmemdbg.report.leaks import leaks_doc, render_table
+    t, _ = kernel(era, arch)
+    index = ItemIndex(t)
+    report = find_leaks(t, index)
+    assert index.large_indexed == (era == "fbsd12")
+    assert report.unscanned_large == (0 if era == "fbsd12" else
+                                      kmem_account(t).categories[MALLOC_LARGE])
+    assert "vm_page" not in render_table(replace(report, unscanned_large=0), False)
+    for size, said in ((245760, "240K of malloc(9) large allocations"),
+                       (None, "the malloc(9) large allocations")):
+        big = replace(report, unscanned_large=size)
+        assert f"{said} are not scanned (13+" in render_table(big, False).replace("\n      ", " ")
+        assert leaks_doc(big)["stats"]["unscanned_large_bytes"] == size

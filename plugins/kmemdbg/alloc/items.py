@@ -114,6 +114,8 @@ class ItemIndex:
         _BucketReader(self).read_all()
         self.places.seal(self.warnings)
         self.large = self._find_large()
+        # 13+ records a large allocation only in its struct vm_page (not read): none is found
+        self.large_indexed = self.decoder.kind != probes.SLAB_BITSET_TRAILING
         self._large_starts = [a for a, _, _ in self.large]
         self._large_headers = {h: (a, n) for a, n, h in self.large}
         self._malloc_sizes = None

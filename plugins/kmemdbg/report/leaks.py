@@ -4,13 +4,21 @@ import json
 import textwrap
 from dataclasses import asdict
 
-from .text import render_rows
+from .text import human_bytes, render_rows
 
 
 CAVEATS = ("a conservative scan: pointers held only in registers, or in memory the scan does not "
            "read (unreadable pages, per-CPU data outside struct pcpu and the DPCPU areas), "
            "make reachable items look lost; stale words that still point at an item make a "
            "lost item look reachable")
+
+
+def _unscanned(size):
+    """What the scan cannot see on 13+ kernels (findleaks.LeakReport.unscanned_large)."""
+    what = f"{human_bytes(size)} of malloc(9) large allocations" if size is not None else \
+        "the malloc(9) large allocations"
+    return (f"{what} are not scanned (13+ records them only in their struct vm_page, which "
+            "kmemdbg does not read): items held only by them look lost")
 
 
 def _signature(sig):
@@ -54,6 +62,9 @@ def render_table(report, verbose):
                              f"{s.unreadable_bytes} unreadable, {s.seconds:.2f} s", WIDTH,
                              subsequent_indent="      ")
     out.append(textwrap.fill(f"note: {CAVEATS}", WIDTH, subsequent_indent="      "))
+    if report.unscanned_large != 0:
+        out.append(textwrap.fill(f"note: {_unscanned(report.unscanned_large)}", WIDTH,
+                                 subsequent_indent="      "))
     out += [f"kmemdbg: warning: {w}" for w in report.warnings]
     return "\n".join(out) + "\n"
 
@@ -66,6 +77,7 @@ def leaks_doc(report):
     stats = asdict(report.stats)
     stats.pop("seconds")            # the same JSON in gdb and lldb
     stats["candidates"] = report.candidates
+    stats["unscanned_large_bytes"] = report.unscanned_large
     return {"groups": groups, "stats": stats}
 
 
