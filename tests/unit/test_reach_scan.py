@@ -217,3 +217,38 @@ def test_far_apart_regions_and_slab_runs(use_numpy):
     if use_numpy:                            # the runs were taken, not one run per item
         assert len(reach._Matcher(its, h.ps, "little", True).lookup.run) == 2
     assert list(map(int, plain.holder)) == list(map(int, slabs.holder))
+
+
+@pytest.mark.parametrize("use_numpy", ENGINES)
+def test_source_shorter_than_a_word_and_faults_counted_once(use_numpy, monkeypatch):
+    """A 4-byte source reaches nothing (no whole word); with a tiny edge budget the items above
+    the cut are read when reached, and a fault they meet is counted once."""
+    h = Heap(npages=4)
+    a, b = h.items(2, 64)
+    big = h.items(1, 2 * PAGE, at=PAGE)[0]
+    h.point(h.data, a)
+    h.point(a, b)
+    h.point(b, big)
+    h.point(a + 8, big + 8)
+    h.t.unmap(big + PAGE, 1)
+    tiny = h.run(use_numpy, sources=[Source("kernel:.tiny", h.data, h.data + 4)])
+    assert tiny.unreached() == [h.id(a), h.id(b), h.id(big)] and not tiny.warnings
+    whole = h.run(use_numpy)
+    monkeypatch.setattr(reach, "EDGE_BYTES", 16)
+    cut = h.run(use_numpy)
+    assert whole.unreached() == cut.unreached() == []
+    assert whole.stats.unreadable_bytes == cut.stats.unreadable_bytes == PAGE
+
+
+def test_runs_with_an_item_past_its_stride_are_not_taken():
+    """A damaged keg (item size above its stride) would leave part of an item off the page
+    table: such runs are refused, each item looked up on its own, and the answer stays right."""
+    if reach.numpy is None:
+        pytest.skip("numpy is not importable")
+    h = Heap(npages=8)
+    a, big = h.items(1, 64) + h.items(1, 2 * PAGE, at=3 * 256)
+    h.point(h.data, big + PAGE + 16)          # into big's second page
+    its = Items(h.starts, h.ends, runs=([h.heap], [256], [4], [2]))
+    r = scan(h.t, its, [Source("kernel:.data", h.data, h.data + PAGE)], use_numpy=True)
+    assert r.unreached() == [0] and r.reached(1)
+    assert len(reach._Matcher(its, h.ps, "little", True).lookup.run) == 2   # one per item

@@ -79,10 +79,12 @@ class Place:
 
 
 def item_index(target):
-    """The ``ItemIndex`` of ``target``: cached for a core, rebuilt on a live target."""
-    if getattr(target, "is_live", False):
+    """The ``ItemIndex`` of ``target``: cached for a core, rebuilt for each command run on a
+    live target (kept in its ``run_memo``, so one command builds it once)."""
+    live = getattr(target, "is_live", False)
+    cache = getattr(target, "run_memo", None) if live else target_cache(target)
+    if cache is None:
         return ItemIndex(target)
-    cache = target_cache(target)
     if _CACHE_KEY not in cache:
         cache[_CACHE_KEY] = ItemIndex(target)
     index = cache[_CACHE_KEY]
@@ -113,9 +115,8 @@ class ItemIndex:
         self._struct_starts = [s[0] for s in self._structs]
         _BucketReader(self).read_all()
         self.places.seal(self.warnings)
+        self.large_indexed = probes.malloc_large_has_slab_header(t)
         self.large = self._find_large()
-        # 13+ records a large allocation only in its struct vm_page (not read): none is found
-        self.large_indexed = self.decoder.kind != probes.SLAB_BITSET_TRAILING
         self._large_starts = [a for a, _, _ in self.large]
         self._large_headers = {h: (a, n) for a, n, h in self.large}
         self._malloc_sizes = None
@@ -165,7 +166,7 @@ class ItemIndex:
         """malloc(9) large allocations through their headers: allocated "UMA Slabs" items
         flagged ``UMA_SLAB_MALLOC`` (<= 12).  One read per slab of that keg."""
         found = []
-        if self.decoder.kind == probes.SLAB_BITSET_TRAILING:
+        if not self.large_indexed:
             return found
         hsize = self.decoder.large_header_size()
         for keg in self._slab_header_kegs():
@@ -292,7 +293,7 @@ class ItemIndex:
             self.target.read(addr, 1)
         except MemoryFault:
             return "unmapped (not in the core)"
-        if self.decoder.kind == probes.SLAB_BITSET_TRAILING:
+        if not self.large_indexed:
             return ("mapped, in no slab or symbol; malloc(9) large allocations of this era "
                     "are recorded only in struct vm_page, which kmemdbg does not read")
         return "mapped, but in no slab, large allocation or symbol known to kmemdbg"

@@ -122,6 +122,7 @@ class _TypeReader:
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
+        self._bases = {}          # malloc type address -> its statistics' base: prefetch
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -215,6 +216,7 @@ class _TypeReader:
                 bases.append(self._stats_base(mt))
             except ROW_ERRORS:      # the type's row will say so
                 continue
+            self._bases[mt.addr] = bases[-1]
         self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size, self.summed,
                             (self.size_column,))
 
@@ -237,7 +239,7 @@ class _TypeReader:
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
         else:
-            base = self._stats_base(mt)
+            base = self._bases.get(mt.addr) or self._stats_base(mt)
             done = self.zpcpu.prefetched(base, self.pcpu_cpus, self.absent_ok)
             if done is not None:
                 sums, (mask,) = done

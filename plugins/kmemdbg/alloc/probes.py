@@ -197,6 +197,15 @@ def slab_free_kind(target):
 
 
 @probe
+def malloc_large_has_slab_header(target):
+    """Up to 12.x malloc(9) large allocations take a header from the slab zone, flagged
+    ``UMA_SLAB_MALLOC``, its ``us_data``/``us_size`` naming the pages, so the item index finds
+    them; 13.0 records the size only in the first page's ``struct vm_page`` (``vsetzoneslab``),
+    and its ``struct uma_slab`` has no ``us_data`` left (6.x-9.x keep it in ``us_head``)."""
+    return target.layout(SLAB).has("us_data") or _has(target, "struct uma_slab_head", "us_data")
+
+
+@probe
 def keg_slabs_per_domain(target):
     """12.0 (NUMA) moved the keg's part/free/full slab lists into ``uk_domain[d]``."""
     return _in_keg_domains(target, "ud_part_slab", "uk_part_slab")

@@ -242,9 +242,8 @@ class SlabDecoder:
 
     def large(self, data, addr):
         """A ``UMA Slabs`` item that heads a malloc(9) large allocation (<= 12):
-        ``(start, size)`` from ``us_data``/``us_size``, or None for any other header."""
-        if self.kind == probes.SLAB_BITSET_TRAILING:
-            return None
+        ``(start, size)`` from ``us_data``/``us_size``, or None for any other header (only
+        asked where ``probes.malloc_large_has_slab_header``)."""
         if not self._int(data, "us_flags") & UMA_SLAB_MALLOC:
             return None
         start, size = self._int(data, "us_data"), self._int(data, "next")

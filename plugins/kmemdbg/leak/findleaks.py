@@ -110,8 +110,10 @@ def allocated_items(index):
 
 def reachability(target, index):
     """``(items, rows, ReachResult, warnings)`` of the index's allocated items; kept with the
-    index on a core (it never changes), computed again for each command on a live target."""
-    cache = {} if getattr(target, "is_live", False) else target_cache(target)
+    index on a core (it never changes), computed again for each command run on a live target
+    (kept in its ``run_memo``: kmem-holders ADDR and kmem-report scan once)."""
+    live = getattr(target, "is_live", False)
+    cache = getattr(target, "run_memo", {}) if live else target_cache(target)
     key = ("findleaks:reach", id(index))
     if cache.get(key, (None,))[0] is not index:
         items, rows = allocated_items(index)

@@ -29,7 +29,7 @@ class PageLookup:
         """``table``: the run of each page of a cluster (-1 none, SHARED); ``slot_item``: every
         run's slots as item ids (-1 for a hole)."""
         self.starts, self.ends = starts, ends
-        s, e, n = starts, ends, len(starts)
+        n = len(starts)
         ids = numpy.int32 if n < 1 << 31 else numpy.int64
         rs, st, ns, size, run_of, k = self._slots(runs)
         first_slot = numpy.cumsum(ns) - ns
@@ -74,7 +74,7 @@ class PageLookup:
                 k = (s - rs[run_of]) // st[run_of]       # an item before its run: huge
                 run_size = size[numpy.cumsum(cnt) - cnt]
                 if (k < ns[run_of]).all() and (rs[run_of] + k * st[run_of] == s).all() and \
-                        (size == run_size[run_of]).all():
+                        (size == run_size[run_of]).all() and (run_size <= st).all():
                     return rs, st, ns, run_size, run_of, k.astype(numpy.int64)
         one = numpy.ones(n, dtype=numpy.uint64)
         return s, numpy.maximum(size, 1), one, size, numpy.arange(n), numpy.zeros(n, numpy.int64)

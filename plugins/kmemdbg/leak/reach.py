@@ -182,7 +182,7 @@ class _Matcher:
         """Words ``skip .. skip + count*ps`` of ``buf``: (word indexes, item ids) of those
         pointing inside an item, in address order."""
         if count <= 0:
-            return [], []
+            return (numpy.zeros(0, numpy.int64),) * 2 if self.numpy else ([], [])
         if self.numpy:
             return self.match_words(self.words(buf, skip, count))
         words = struct.unpack_from(f"{self.fmt[0]}{count}{self.fmt[1]}", buf, skip)
@@ -354,7 +354,9 @@ class _Scan:
         if self.m.numpy:
             new = self.holder[targets] == UNREACHED
             targets, addrs = targets[new], addrs[new]
-            # The first edge to each target: written in reverse, the first one's index stays.
+            # The first edge to each target: positions written in reverse, so the first one's
+            # stays (numpy assigns a repeated index in order, the last value kept; the
+            # numpy-against-Python unit test would catch a numpy that did not).
             at = numpy.arange(len(targets), dtype=self.scratch.dtype)
             self.scratch[targets[::-1]] = at[::-1]
             first = self.scratch[targets] == at
@@ -503,7 +505,7 @@ class _Scan:
         that were reached and followed (the sweep also meets pages of items nothing reaches)."""
         total, named = 0, []
         starts, ends = self.m.starts, self.m.ends
-        for a, b, si in self.faults:
+        for a, b, si in sorted(set(self.faults)):   # past the edge budget a page may be met twice
             if si >= 0:
                 total += b - a
                 named.append(f"{self.sources[si].name}: {a:#x}-{b:#x}")
