@@ -40,7 +40,10 @@ int sim_live;
 
 static const struct sim_scenario *const scenarios[] = {
 	&scenario_router, &scenario_fileserver, &scenario_idle, &scenario_scale,
-	&scenario_bigheap, NULL,
+#ifdef SIM_BIGHEAP
+	&scenario_bigheap,
+#endif
+	NULL,
 };
 
 /* ---- PRNG and CPU choice --------------------------------------------------------------- */
