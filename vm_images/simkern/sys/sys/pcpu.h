@@ -140,7 +140,8 @@ extern struct pcpu __pcpu[MAXCPU];
  * __stop_set_pcpu.  The set is only the template: dpcpu_init() gives every CPU a copy of it
  * (DPCPU_SIZE bytes) and records the copy's distance from the set in dpcpu_off[cpu] and the
  * CPU's pc_dynamic, so CPU i's instance of n is at &pcpu_entry_<n> + dpcpu_off[i].  The set
- * ends with subr_pcpu.c's DPCPU_MODMIN-byte reserve for modules' DPCPU variables.
+ * includes subr_pcpu.c's DPCPU_MODMIN-byte reserve for modules' DPCPU variables (where the linker
+ * places it among the others is not fixed).
  */
 #define DPCPU_SETNAME           "set_pcpu"
 #define DPCPU_SYMPREFIX         "pcpu_entry_"
