@@ -391,3 +391,24 @@ def test_zones_read_in_several_batches_agree_with_one(era, arch, monkeypatch):
         cache = k.t.layout(uma.CACHE).size
         monkeypatch.setattr(uma, "BATCH_BYTES", zones * (k.maxid + 1) * cache)
         assert uma_zone_stats(k.t, TRUE) == whole
+
+
+def test_a_block_is_freed_when_dropped():
+    """Totals do not refer back to their buffer's Strided: dropped, a MiB block is freed at
+    once by reference counting, not whenever the cycle collector runs (fresh memory for every
+    block read, and a walk's blocks piling up)."""
+    import gc
+    import weakref
+    if strided.numpy is None:
+        pytest.skip("numpy is not installed: no totals are kept")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        s = Strided(bytes(8 * 4 * 2), 8, "little", group=4)
+        assert s.per_group("sum", ((0, 3),), (0, 8, False)) == [0, 0]
+        ref = weakref.ref(s)
+        del s
+        assert ref() is None
+    finally:
+        if enabled:
+            gc.enable()

@@ -68,6 +68,8 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
 """
 
 import functools
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Optional
 
@@ -138,12 +140,33 @@ def per_run(fn):
     def wrapper(target, *args, **kwargs):
         memo = getattr(target, "run_memo", None)
         if memo is None:
-            return fn(target, *args, **kwargs)
+            with collector_paused():
+                return fn(target, *args, **kwargs)
         key = (name, args, tuple(sorted(kwargs.items())))
         if key not in memo:
-            memo[key] = fn(target, *args, **kwargs)
+            with collector_paused():
+                memo[key] = fn(target, *args, **kwargs)
         return memo[key]
     return wrapper
+
+
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off for a walk, back to its state after.
+
+    A walk allocates tens of thousands of small objects that live until the command ends
+    (records, statistics, rows); each batch of them sets off the collector, whose passes
+    traverse the debugger's whole heap: on a thousand zones that cost more than the walk's own
+    arithmetic.  Nothing a walk builds refers back to itself, so reference counting frees all
+    of it; the collector runs again as soon as the walk is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def safe_text(text: str) -> str:

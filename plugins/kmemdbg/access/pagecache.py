@@ -21,7 +21,7 @@ class PageCache:
 
     def __init__(self, target, max_pages=16384):
         self._target = target
-        self._pages = OrderedDict()   # page number -> bytes or None, least recently used first
+        self._pages = OrderedDict()   # page number -> buffer or None, least recently used first
         self._max_pages = max_pages
         self.cache = target_cache(target)   # strategies outlive the run; pages do not
         self.run_memo = {}                  # walks of this run (target.per_run)
@@ -62,7 +62,7 @@ class PageCache:
         else:
             self._pages.move_to_end(number)
         if page is not None:
-            return page[start:start + size]
+            return bytes(page[start:start + size])
         # The page is not readable as a whole; the target may still have these bytes (a
         # sub-page mapping), or raises the precise fault.
         return self._target.read(addr, size)
@@ -74,8 +74,8 @@ class PageCache:
             # Bounded LRU: a long walk keeps the pages it keeps returning to (list heads, zone
             # headers) and drops the ones it passed once.
             self._pages.popitem(last=False)
-        try:
-            data = self._target.read(number * PAGE, PAGE)
+        try:     # kept as the backend returns it (gdb's buffer): a page is mostly read in part
+            data = self.read_buffer(number * PAGE, PAGE)
         except MemoryFault:
             data = None
         self._pages[number] = data

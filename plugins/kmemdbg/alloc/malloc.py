@@ -122,7 +122,7 @@ class _TypeReader:
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
-        self._bases = {}          # malloc type address -> its statistics' base: prefetch
+        self._totals = {}         # malloc type address -> (sums, (mask,)): prefetch
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -175,13 +175,14 @@ class _TypeReader:
         memory_use = self.view.difference(memalloced, memfreed)
         # Every CPU's statistics are updated together in a critical section, so a negative sum
         # is damage: the true view marks it unknown, the kvm view keeps vmstat's wrapped number.
-        where = f'of malloc type "{name}" at {mt.addr:#x}'
         if numfrees > numallocs:
-            issues.append(f"allocations in use {where} are negative ({numallocs - numfrees}): "
+            issues.append(f'allocations in use of malloc type "{name}" at {mt.addr:#x} are '
+                          f"negative ({numallocs - numfrees}): "
                           f"mts_numfrees {numfrees} > mts_numallocs {numallocs} over the CPUs")
             in_use = None if in_use < 0 else in_use
         if memfreed > memalloced:
-            issues.append(f"memory use {where} is negative ({memalloced - memfreed}): "
+            issues.append(f'memory use of malloc type "{name}" at {mt.addr:#x} is negative '
+                          f"({memalloced - memfreed}): "
                           f"mts_memfreed {memfreed} > mts_memalloced {memalloced} over the CPUs")
             memory_use = None if memory_use < 0 else memory_use
         return MallocTypeStats(name, mt.addr, in_use, memory_use, numallocs, numfrees, mask,
@@ -210,15 +211,16 @@ class _TypeReader:
         (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
             return
-        bases = []
+        addrs, bases = [], []
         for mt in mts:
             try:
                 bases.append(self._stats_base(mt))
             except ROW_ERRORS:      # the type's row will say so
                 continue
-            self._bases[mt.addr] = bases[-1]
-        self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size, self.summed,
-                            (self.size_column,))
+            addrs.append(mt.addr)
+        done = self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size,
+                                   self.summed, (self.size_column,))
+        self._totals = {addr: done[base] for addr, base in zip(addrs, bases) if base in done}
 
     def _stats_base(self, mt):
         """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a 12+ type."""
@@ -239,11 +241,11 @@ class _TypeReader:
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
         else:
-            base = self._bases.get(mt.addr) or self._stats_base(mt)
-            done = self.zpcpu.prefetched(base, self.pcpu_cpus, self.absent_ok)
+            done = self._totals.get(mt.addr)
             if done is not None:
                 sums, (mask,) = done
                 return sums, mask
+            base = self._stats_base(mt)
             stats = self.zpcpu.copies(base, self.stats.size, self.pcpu_cpus, self.absent_ok,
                                       f"mti_stats of malloc type at {mt.addr:#x}")
         return stats.sums(self.summed), stats.bit_or(*self.size_column)

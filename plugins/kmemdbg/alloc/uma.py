@@ -225,7 +225,37 @@ class _ZoneReader:
         if self.keg_domains:
             self.udom = t.layout("struct uma_domain")
         self.counter_cpus, self.absent_ok = view.summed_cpus(self.cpus)
+        self._prepare_members()
         self._prepare_cache_columns()
+
+    def _prepare_members(self):
+        """One ``struct`` unpack per zone and keg record for every integer member the era's
+        statistics use (``StructLayout.unpacker``); a member the era must have is looked up
+        here, so its absence fails the command as ``Record.int`` would, not a row."""
+        t, z, k = self.target, self.zone, self.keg
+        self.counters = ("uz_allocs", "uz_frees", "uz_fails")
+        zone_members = ["uz_name", *self.counters, "uz_size", "uz_bucket_size", "uz_count"]
+        keg_members = ["uk_flags", "uk_size"]
+        if self.has_sleeps:
+            zone_members.append("uz_sleeps")
+        if self.has_xdomain:
+            zone_members.append("uz_xdomain")
+        if self.has_max_items:
+            zone_members.append("uz_max_items")
+        else:
+            keg_members += ["uk_maxpages", "uk_ppera", "uk_ipers"]
+        if self.bucket_kind == probes.DOMAIN_POINTER:
+            zone_members.append("uz_domain")
+        if not self.keg_domains:
+            keg_members.append("uk_free")
+        for layout, members in ((z, zone_members), (k, keg_members)):
+            for m in members:
+                if m not in ("uz_size", "uz_bucket_size", "uz_count"):   # optional: None
+                    layout.field(m)
+        self.zone_values = z.unpacker(tuple(zone_members), t.byteorder)
+        self.keg_values = k.unpacker(tuple(keg_members), t.byteorder)
+        self.counter_values = z.unpacker(self.counters + (("uz_xdomain",) if self.has_xdomain
+                                                          else ()), t.byteorder)
 
     def _prepare_cache_columns(self):
         """Where the per-CPU members sit in ``struct uma_cache``, as ``(offset, size, signed)``
@@ -257,6 +287,18 @@ class _ZoneReader:
         self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
         self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
         self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
+        self._domains = {}     # zone address -> its uma_zone_domain[] bytes (read_cpu_caches)
+        self._counter_totals = {}   # counter(9) base -> its totals (prefetch_counters)
+        self.dom_bytes = 0
+        if self.bucket_kind == probes.DOMAINS_AFTER_CPUS:
+            # The domains follow uz_cpu[] in the zone's allocation: read with it, and only a
+            # domain with a bucket (or a uzd_cross one the view counts) is looked at further.
+            d = self.zdom
+            self.dom_bytes = self.ndomains * d.size
+            heads = [d.offset("uzd_buckets")]
+            if self.view.counts_cross_bucket() and d.has("uzd_cross"):
+                heads.append(d.offset("uzd_cross"))
+            self._dom_heads = [i * d.size + off for i in range(self.ndomains) for off in heads]
 
     def internal(self, keg):
         """Whether ``keg`` is one of UMA's internal kegs (no per-CPU caches: see zone_stats)."""
@@ -279,13 +321,15 @@ class _ZoneReader:
                 issues.append(str(e))
                 return None
 
-        name = self._name(z, issues)
-        counters = attempt(self._zone_counters, z)
+        zv = self.zone_values(z.data)
+        kv = self.keg_values(keg.data) if keg is not None else None
+        name = self._name(z, zv.uz_name, issues)
+        counters = attempt(self._zone_counters, z, zv)
         cpu_data = None
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
-        skip_cpus = bool(self.internal(keg))
+        skip_cpus = kv is not None and bool(kv.uk_flags & UMA_ZFLAG_INTERNAL)
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
@@ -312,17 +356,18 @@ class _ZoneReader:
                     used = None if damage else 0
         elif counters is not None:
             fails = counters[2]
-        free_zone, cross_zone = attempt(self._zone_free, z, name) or (None, None)
-        free_keg = 0 if keg is None else attempt(self._keg_free, keg, first)
+        free_zone, cross_zone = attempt(self._zone_free, z, zv, name) or (None, None)
+        free_keg = 0 if keg is None else attempt(self._keg_free, keg, kv, first)
         return ZoneStats(
             name=name, address=z.addr, keg=keg.addr if keg is not None else 0,
-            size=self._size(z, keg), limit=self._limit(z, keg),
+            size=self._size(zv, kv), limit=self._limit(zv, kv),
             requests=requests, frees=frees, used=used,
             free_cpu=free_cpu, free_zone=free_zone, free_keg=free_keg, fail=fails,
-            sleep=z.int("uz_sleeps") if self.has_sleeps else None,
-            xdomain=attempt(self._counter, z, "uz_xdomain") if self.has_xdomain else None,
+            sleep=zv.uz_sleeps if self.has_sleeps else None,
+            xdomain=(attempt(self._counter, z, "uz_xdomain", zv.uz_xdomain)
+                     if self.has_xdomain else None),
             cache_only=keg is None, issues=tuple(issues),
-            bucket=next((z.int(m) for m in ("uz_bucket_size", "uz_count") if z.has(m)), None),
+            bucket=zv.uz_bucket_size if zv.uz_bucket_size is not None else zv.uz_count,
             cross_cpu=cross_cpu, cross_zone=cross_zone)
 
     def unreadable_zone(self, addr, keg, issue):
@@ -359,66 +404,62 @@ class _ZoneReader:
         return (f'frees exceed allocations by {excess} in zone "{name}" at {z.addr:#x}: '
                 f"{what} > uz_allocs {allocs} + uc_allocs {sum(cpu_allocs)}")
 
-    def _name(self, z, issues):
+    def _name(self, z, addr, issues):
         try:
-            return read_cstring(self.target, z.ptr("uz_name"))
+            return read_cstring(self.target, addr)
         except ROW_ERRORS as e:
             issues.append(f"uz_name: {e}")
             return f"<zone {z.addr:#x}>"
 
-    def _size(self, z, keg):
-        if keg is not None:
-            return keg.int("uk_size")
-        return z.int("uz_size") if z.has("uz_size") else 0
+    @staticmethod
+    def _size(zv, kv):
+        if kv is not None:
+            return kv.uk_size
+        return zv.uz_size if zv.uz_size is not None else 0
 
-    def _limit(self, z, keg):
+    def _limit(self, zv, kv):
         if self.has_max_items:
-            return z.int("uz_max_items")
-        if keg is None:
+            return zv.uz_max_items
+        if kv is None:
             return 0
-        return self.view.limit_from_pages(keg.int("uk_maxpages"), keg.int("uk_ppera"),
-                                          keg.int("uk_ipers"))
+        return self.view.limit_from_pages(kv.uk_maxpages, kv.uk_ppera, kv.uk_ipers)
 
-    def _counter(self, z, member):
-        base = z.ptr(member)
+    def _counter(self, z, member, base):
         if not base:
             return 0
+        done = self._counter_totals.get(base)
+        if done is not None:
+            return done[0][0]
         return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
                                         f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
 
     def prefetch_counters(self, zones):
         """Every counter(9) of ``zones`` summed in one pass over the per-CPU blocks."""
-        members = (("uz_allocs", "uz_frees", "uz_fails") if self.counter9 else ()) + \
-            (("uz_xdomain",) if self.has_xdomain else ())
-        if not members:
+        if not self.counter9 and not self.has_xdomain:
             return
-        bases = []
-        for z in zones:
-            for m in members:
-                try:
-                    base = z.ptr(m)
-                except ROW_ERRORS:      # the zone's row will say so
-                    continue
-                if base:
-                    bases.append(base)
-        self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
+        members = slice(0 if self.counter9 else 3, None)
+        bases = [base for z in zones for base in self.counter_values(z.data)[members] if base]
+        self._counter_totals = self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
 
-    def _zone_counters(self, z):
+    def _zone_counters(self, z, zv):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""
         if self.counter9:
-            return tuple(self._counter(z, m) for m in ("uz_allocs", "uz_frees", "uz_fails"))
-        return z.int("uz_allocs"), z.int("uz_frees"), z.int("uz_fails")
+            return tuple(self._counter(z, m, getattr(zv, m)) for m in self.counters)
+        return zv.uz_allocs, zv.uz_frees, zv.uz_fails
 
     def read_cpu_caches(self, zones):
         """Read the ``uz_cpu[]`` of ``zones`` (the next ones ``zone_stats`` will ask for) into
         one buffer and sum them (``_cpu_caches``); a zone whose read fails is left to
         ``_read_cpu_caches`` to name."""
-        parts, addrs = [], []
+        parts, addrs, size = [], [], self.cpu_bytes
         for z in zones:
             try:
-                parts.append(read_buffer(self.target, z.addr + self.off_cpu, self.cpu_bytes))
+                data = read_buffer(self.target, z.addr + self.off_cpu, size + self.dom_bytes)
             except MemoryFault:
                 continue
+            parts.append(data[:size])
+            if self.dom_bytes:
+                self._domains[z.addr] = data[size:]
             addrs.append(z.addr)
         self._batched = self._cpu_caches(b"".join(parts), addrs)
 
@@ -510,18 +551,23 @@ class _ZoneReader:
                    for b in list_foreach(self.target, head, self.bucket, "ub_link", what,
                                          MAX_BUCKETS))
 
-    def _zone_free(self, z, name):
+    def _zone_free(self, z, zv, name):
         """(items in the zone's cache of full buckets and, 13+ in the true view, ``uzd_cross``;
         of them in ``uzd_cross``)."""
         kind = self.bucket_kind
         if kind in (probes.FULL_BUCKET_LIST, probes.BUCKET_LIST):
             return self._bucket_list(z.field_addr(kind), f'zone "{name}" {kind}'), 0
         if kind == probes.DOMAIN_POINTER:
-            base = z.ptr("uz_domain")
+            base = zv.uz_domain
             if not base:
                 return 0, 0
         else:   # ZDOM_GET: the domains follow uz_cpu[mp_maxid + 1] in the zone's allocation
-            base = z.addr + self.off_cpu + (self.cpus.maxid + 1) * self.cache.size
+            data = self._domains.pop(z.addr, None)
+            if data is not None and not any(
+                    int.from_bytes(data[at:at + self.target.pointer_size], self.target.byteorder)
+                    for at in self._dom_heads):
+                return 0, 0      # no bucket on any domain
+            base = z.addr + self.off_cpu + self.cpu_bytes
         total = cross = 0
         for d, dom in enumerate(read_array(self.target, self.zdom, base, self.ndomains,
                                            what=f"struct uma_zone_domain[{self.ndomains}] of "
@@ -532,15 +578,15 @@ class _ZoneReader:
                 cross += self._bucket_count(dom.ptr("uzd_cross"), f'zone "{name}" uzd_cross')
         return total + cross, cross
 
-    def _keg_free(self, keg, first):
+    def _keg_free(self, keg, kv, first):
         """The keg's free slab items if the view credits them to this zone, else 0."""
-        if not self.view.keg_free_counted(keg.int("uk_flags"), first, self.keg_domains):
+        if not self.view.keg_free_counted(kv.uk_flags, first, self.keg_domains):
             return 0
         if self.keg_domains:
             doms = read_array(self.target, self.udom, keg.field_addr("uk_domain"), self.ndomains,
                               what=f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")
             return sum(d.int("ud_free_items") for d in doms)
-        return keg.int("uk_free")
+        return kv.uk_free
 
 
 def checked_count(cnt, entries, what):

@@ -219,7 +219,12 @@ class _Totals:
     """
 
     def __init__(self, strided, rows, groups):
-        self._strided, self._rows, self._groups = strided, rows, groups
+        # The buffer's facts, not the Strided itself: it keeps this object, and a cycle would
+        # keep each MiB block alive until the garbage collector ran (every block read into
+        # fresh memory, and a walk's blocks piling up).
+        self._data, self._byteorder = strided.data, strided.byteorder
+        self._group, self._stride = strided.group, strided.stride
+        self._rows, self._groups = rows, groups
         self._done = {}
 
     @classmethod
@@ -241,10 +246,9 @@ class _Totals:
 
     def _words(self, size, signed):
         """``(groups, records, words)`` array of the buffer, the selected records only."""
-        s = self._strided
-        order = "<" if s.byteorder == "little" else ">"
-        words = numpy.frombuffer(s.data, dtype=f"{order}{'i' if signed else 'u'}{size}")
-        return words.reshape(self._groups, s.group, s.stride // size)[:, self._rows, :]
+        order = "<" if self._byteorder == "little" else ">"
+        words = numpy.frombuffer(self._data, dtype=f"{order}{'i' if signed else 'u'}{size}")
+        return words.reshape(self._groups, self._group, self._stride // size)[:, self._rows, :]
 
     def per_group(self, op, column, other=None):
         """``op`` ("sum", "or", "min"; "gt": whether ``column`` exceeds ``other`` in any record)
@@ -271,7 +275,7 @@ class _Totals:
 
     def _word(self, offset, size):
         """Which ``size``-byte word of the record the member at ``offset`` is, or None."""
-        if offset % size or offset + size > self._strided.stride:
+        if offset % size or offset + size > self._stride:
             return None
         return offset // size
 
@@ -296,7 +300,7 @@ class _Totals:
         offsets = numpy.add.outer(numpy.array(starts, dtype=numpy.int64),
                                   numpy.array([column[0] for column in columns], dtype=numpy.int64))
         if (offsets % size).any() or offsets.min() < 0 or \
-                offsets.max() + size > self._strided.stride:
+                offsets.max() + size > self._stride:
             return None
         picked = self._words(size, signed)[:1].take((offsets // size).ravel(), axis=2)
         if op == "or":
