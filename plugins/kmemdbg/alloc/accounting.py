@@ -24,7 +24,7 @@ from ..access.record import read_array, read_record
 from .kmemzones import read_malloc_zones
 from .malloc import malloc_type_stats
 from .rows import row_issues
-from .uma import UMA_ZFLAG_INTERNAL, for_each_keg, read_ndomains, uma_zone_stats
+from .uma import UMA_ZFLAG_INTERNAL, read_ndomains, uma_zone_stats
 
 BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
 # UMA_ZFLAG_BUCKET moved between releases (0x02000000 in 8.x, 0x10000000 from 10.x); bucket zones
@@ -85,18 +85,17 @@ def keg_pages(target, keg, ndomains):
     return sum(d.int("ud_pages") for d in doms)
 
 
-def read_kegs(target, warnings):
+def read_kegs(target, walked, warnings):
+    """The pages of the keg records ``walked`` (the zone walk's: a damaged ``uma_kegs`` is
+    named among its warnings), a warning for each keg whose pages cannot be read."""
     ndomains = read_ndomains(target)
     kegs = []
-    try:
-        for k in for_each_keg(target):
-            try:
-                kegs.append(KegPages(k.addr, k.int("uk_size"), keg_pages(target, k, ndomains),
-                                     k.int("uk_flags")))
-            except KmemdbgError as e:
-                warnings.append(f"keg {k.addr:#x}: {e}")
-    except KmemdbgError as e:
-        warnings.append(f"uma_kegs: {e}")
+    for k in walked:
+        try:
+            kegs.append(KegPages(k.addr, k.int("uk_size"), keg_pages(target, k, ndomains),
+                                 k.int("uk_flags")))
+        except KmemdbgError as e:
+            warnings.append(f"keg {k.addr:#x}: {e}")
     return kegs
 
 
@@ -171,7 +170,7 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     malloc_zones = malloc_zones if malloc_zones is not None else read_malloc_zones(target)
     warnings = (list(zones.warnings) + list(mtypes.warnings) + row_issues(zones.zones)
                 + row_issues(mtypes.types))
-    kegs = read_kegs(target, warnings)
+    kegs = read_kegs(target, zones.kegs, warnings)
     internal = {k.address for k in kegs if k.flags & UMA_ZFLAG_INTERNAL}
     msizes = {z["name"]: z["size"] for z in malloc_zones}
     cat = dict.fromkeys(CATEGORIES, 0)
@@ -242,17 +241,28 @@ def _malloc_zones_beyond_types(zones, mtypes, msizes):
     for z in zones:
         if z.name in msizes and z.used is not None:
             by_name.setdefault(z.name, []).append(z)
+    by_size = types_by_size(mtypes)
     found = []
     for name, same in by_name.items():
         size = msizes[name]
         held = sum(z.used for z in same) * size
-        bound = sum(m.memory_use for m in mtypes if size in m.sizes)
+        bound = sum(m.memory_use for m in by_size.get(size, ()))
         if held > bound:
             where = ", ".join(f"{z.address:#x}" for z in same)
             found.append(f"malloc types account for {bound} bytes of size {size}, less than the "
                          f'{held} bytes in use in malloc zone "{name}" at {where} '
                          f"({sum(z.used for z in same)} items)")
     return found
+
+
+def types_by_size(mtypes):
+    """``{size: [malloc types whose sizes include it, in walk order]}``: each malloc zone asks
+    for its size's types (a few dozen zones, thousands of types)."""
+    by_size = {}
+    for m in mtypes:
+        for size in dict.fromkeys(m.sizes or ()):
+            by_size.setdefault(size, []).append(m)
+    return by_size
 
 
 def _largest_malloc_zones(zones, msizes, n=3):

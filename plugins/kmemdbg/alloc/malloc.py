@@ -88,7 +88,7 @@ def malloc_type_stats(target, view=views.TRUE):
     try:
         for mt in for_each_malloc_type(target):
             found += 1
-            reason = reader.skip_reason(mt)
+            reason = reader.version is not None and reader.skip_reason(mt)
             if reason:
                 notes.append(reason)
             else:
@@ -211,13 +211,19 @@ class _TypeReader:
         (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
             return
-        addrs, bases = [], []
-        for mt in mts:
-            try:
-                bases.append(self._stats_base(mt))
-            except ROW_ERRORS:      # the type's row will say so
-                continue
-            addrs.append(mt.addr)
+        if self.kind == probes.STATS_EMBEDDED_PCPU:     # a pointer in the record: no read
+            at, end, order = self.off_stats_ptr, self.off_stats_ptr + self.target.pointer_size, \
+                self.target.byteorder
+            pairs = [(mt.addr, int.from_bytes(mt.data[at:end], order)) for mt in mts]
+            addrs, bases = [a for a, b in pairs if b], [b for a, b in pairs if b]
+        else:
+            addrs, bases = [], []
+            for mt in mts:
+                try:
+                    bases.append(self._stats_base(mt))
+                except ROW_ERRORS:      # the type's row will say so
+                    continue
+                addrs.append(mt.addr)
         done = self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size,
                                    self.summed, (self.size_column,))
         self._totals = {addr: done[base] for addr, base in zip(addrs, bases) if base in done}

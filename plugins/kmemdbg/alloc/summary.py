@@ -11,7 +11,8 @@ from ..report.text import source_path
 from ..access import read_cbytes, safe_text
 from ..access.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
-                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares)
+                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares,
+                         types_by_size)
 from .kmemzones import read_malloc_zones
 from .limits import limit_findings
 from .malloc import malloc_type_stats
@@ -52,14 +53,15 @@ def build_summary(target, top, zones=None, mtypes=None):
     malloc_zones = read_malloc_zones(target)
     acct = kmem_account(target, zones, mtypes, malloc_zones)
     rel = read_release(target)
-    by_zone = []
+    by_zone, by_size, by_name = [], types_by_size(mtypes.types), {}
+    for z in zones.zones:
+        by_name.setdefault(z.name, []).append(z)
     for mz in malloc_zones:
         # every zone of that size: MALLOC_DEBUG_MAXZONES kernels have several of the same name
-        same = [z for z in zones.zones if z.name == mz["name"]]
+        same = by_name.get(mz["name"])
         if not same:
             continue
-        bit_types = sorted((m for m in mtypes.types if m.sizes and mz["size"] in m.sizes),
-                           key=lambda m: -(m.memory_use or 0))
+        bit_types = sorted(by_size.get(mz["size"], ()), key=lambda m: -(m.memory_use or 0))
         zone_bytes = sum(z.used or 0 for z in same) * mz["size"]
         by_zone.append({"zone": mz["name"], "size": mz["size"], "zones": len(same),
                         "bytes": zone_bytes, "types": [m.name for m in bit_types],

@@ -7,7 +7,7 @@ libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdo
 """
 
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress
 from typing import Optional, Tuple
 
@@ -19,7 +19,7 @@ from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring
 from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
 from ..access.pagecache import read_buffer
-from ..access.record import read_array, read_record
+from ..access.record import Record, read_array, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS
@@ -105,6 +105,8 @@ class UmaReport:
     ndomains: int
     has_sleep: bool
     has_xdomain: bool
+    # the keg records walked, in walk order, for kmem-summary's pages (not what a report says)
+    kegs: Tuple[Record, ...] = field(default=(), compare=False, repr=False)
 
 
 def for_each_keg(target):
@@ -150,10 +152,10 @@ def uma_zone_stats(target, view=views.TRUE):
     """
     reader = _ZoneReader(target, view)
     found, warnings = [], list(reader.cpus.warnings)   # (zone, keg, first on the keg)
-    kegs = 0
+    kegs = []
     try:
         for keg in for_each_keg(target):
-            kegs += 1
+            kegs.append(keg)
             _walk_keg(target, keg, found, warnings)
     except ROW_ERRORS as e:
         warnings.append(f"uma_kegs: {e}")
@@ -177,7 +179,7 @@ def uma_zone_stats(target, view=views.TRUE):
                   else reader.unreadable_zone(first[0], keg, first[1])
                   for zone, keg, first in batch]
     return UmaReport(tuple(zones), tuple(warnings), reader.cpus, reader.ndomains,
-                     probes.zone_has_sleeps(target), probes.zone_has_xdomain(target))
+                     probes.zone_has_sleeps(target), probes.zone_has_xdomain(target), tuple(kegs))
 
 
 def _walk_keg(target, keg, found, warnings):

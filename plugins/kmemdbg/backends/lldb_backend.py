@@ -192,9 +192,11 @@ class LldbTarget:
         p = self._read_process
         if p is None:
             p = self.process
-            if p.IsValid():
+            if p.IsValid():     # kept: a process that ends fails its reads from then on
                 self._read_process = p
-        if p.IsValid():
+            else:
+                p = None
+        if p is not None:
             data = self._read_process_memory(p, addr, size)
             if data is not None:
                 return data
@@ -207,6 +209,10 @@ class LldbTarget:
         """``size`` bytes from the process or core, or None.  Where a core segment's memory
         size exceeds its file size lldb-19 returns nothing (or a short read); the memory there
         is zeros, as gdb reads it, so the read goes on across such gaps."""
+        err = lldb.SBError()
+        data = p.ReadMemory(addr, size, err)
+        if err.Success() and data and len(data) == size:    # the usual case: no gap
+            return data
         parts, at, end = [], addr, addr + size
         while at < end:
             gap = self._zero_gap(at)
@@ -218,8 +224,6 @@ class LldbTarget:
             data = p.ReadMemory(at, end - at, err)
             if not err.Success() or not data:
                 return None
-            if len(data) == size:           # the usual case: one read, no gap
-                return data
             parts.append(data)
             at += len(data)
         return b"".join(parts)
