@@ -58,3 +58,14 @@ def test_bitfields_and_unions_one_by_one():
     values = bits.unpacker(("hi", "lo", "u1", "u2"), "little")(data)
     assert (values.lo, values.hi, values.u1, values.u2) == \
         (rec.int("lo"), rec.int("hi"), rec.int("u1"), rec.int("u2")) == (5, 1234, 0x1122334455667788, 0x55667788)
+
+
+@pytest.mark.parametrize("byteorder", ["little", "big"])
+def test_column_of_an_array_equals_records(byteorder):
+    dom = StructLayout("struct uma_domain", 24, {
+        "ud_pages": Field("ud_pages", 8, U8), "ud_free": Field("ud_free", 16, U32),
+        "ud_bits": Field("ud_bits", 20, U32, bit_offset=4, bit_size=7)})
+    data = bytes(range(3, 3 + 3 * 24))
+    records = [Record(dom, data[i * 24:(i + 1) * 24], i * 24, byteorder) for i in range(3)]
+    for name in ("ud_pages", "ud_free", "ud_bits"):
+        assert dom.column_unpacker(name, 3, byteorder)(data) == tuple(r.int(name) for r in records)

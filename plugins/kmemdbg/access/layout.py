@@ -99,6 +99,15 @@ class StructLayout:
             cache[key] = _unpacker(self, names, byteorder)
         return cache[key]
 
+    def column_unpacker(self, name: str, count: int, byteorder: str):
+        """``data -> tuple``: the integer member ``name`` of each of ``count`` consecutive
+        instances (an array such as ``uk_domain[vm_ndomains]``), in one ``struct`` call."""
+        cache = self.__dict__.setdefault("_unpackers", {})
+        key = (name, count, byteorder)
+        if key not in cache:
+            cache[key] = _column_unpacker(self, name, count, byteorder)
+        return cache[key]
+
     def field(self, name: str) -> Field:
         try:
             return self.fields[name]
@@ -143,3 +152,25 @@ def _unpacker(layout, names, byteorder):
             out.append(raw)
         return values._make(tuple(out) + absent)
     return one_by_one
+
+
+def _column_unpacker(layout, name, count, byteorder):
+    """See ``StructLayout.column_unpacker``."""
+    try:
+        start, end, signed, bit_offset, bit_size = layout.int_members[name]
+    except KeyError:
+        t = layout.field(name).type
+        raise FieldNotFound(layout.name, f"{name} (as an integer; it is {t.name or t.kind})") \
+            from None
+    code = _CODES.get(end - start)
+    if code is None or bit_size is not None:
+        return lambda data: tuple(
+            (int.from_bytes(data[i * layout.size + start:i * layout.size + end], byteorder,
+                            signed=signed) >> (bit_offset or 0)) & ((1 << bit_size) - 1)
+            if bit_size is not None else
+            int.from_bytes(data[i * layout.size + start:i * layout.size + end], byteorder,
+                           signed=signed) for i in range(count))
+    gap = layout.size - (end - start)
+    one = f"{code if signed else code.upper()}"
+    fmt = ("<" if byteorder == "little" else ">") + f"{start}x" + f"{gap}x".join([one] * count)
+    return struct.Struct(fmt).unpack_from

@@ -59,6 +59,15 @@ def _check_aligned(target, layout, addr, what):
         raise Misaligned(what or layout.name, addr, target.pointer_size)
 
 
+def read_bytes(target, addr: int, size: int, what: str) -> bytes:
+    """``size`` bytes at ``addr`` in one read, a fault named by ``what`` (e.g. ``struct uma_keg
+    0x...: uk_domain[2]``): an array whose members are unpacked as columns, not as Records."""
+    try:
+        return target.read(addr, size)
+    except MemoryFault as e:
+        raise MemoryFault(addr, size, what) from e
+
+
 def read_record(target, layout: StructLayout, addr: int, what: str = None) -> Record:
     """Read one ``layout`` at ``addr`` in a single read.
 

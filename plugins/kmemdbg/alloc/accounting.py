@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 
 from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
 from ..access.errors import KmemdbgError
-from ..access.record import read_array, read_record
+from ..access.record import read_bytes, read_record
 from .kmemzones import read_malloc_zones
 from .malloc import malloc_type_stats
 from .rows import row_issues
@@ -80,9 +80,9 @@ def keg_pages(target, keg, ndomains):
     if keg.has("uk_pages"):
         return keg.int("uk_pages")
     dom = target.layout("struct uma_domain")
-    doms = read_array(target, dom, keg.field_addr("uk_domain"), ndomains,
-                      what=f"struct uma_keg {keg.addr:#x}: uk_domain[{ndomains}]")
-    return sum(d.int("ud_pages") for d in doms)
+    data = read_bytes(target, keg.field_addr("uk_domain"), ndomains * dom.size,
+                      f"struct uma_keg {keg.addr:#x}: uk_domain[{ndomains}]")
+    return sum(dom.column_unpacker("ud_pages", ndomains, target.byteorder)(data))
 
 
 def read_kegs(target, walked, warnings):

@@ -6,6 +6,7 @@ libmemstat's kvm view differ, the walk asks its view (``views.py``); the breakdo
 ``free_cpu``/``free_zone``/``free_keg`` (``uma-zones --where``) is always kept.
 """
 
+import struct
 from collections import namedtuple
 from dataclasses import dataclass, field
 from itertools import compress
@@ -19,7 +20,7 @@ from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring
 from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
 from ..access.pagecache import read_buffer
-from ..access.record import Record, read_array, read_record
+from ..access.record import Record, read_array, read_bytes, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS
@@ -226,6 +227,9 @@ class _ZoneReader:
             self.zdom = t.layout("struct uma_zone_domain")
         if self.keg_domains:
             self.udom = t.layout("struct uma_domain")
+            self.off_uk_domain = self.keg.offset("uk_domain")
+            self.ud_free_items = self.udom.column_unpacker("ud_free_items", self.ndomains,
+                                                           t.byteorder)
         self.counter_cpus, self.absent_ok = view.summed_cpus(self.cpus)
         self._prepare_members()
         self._prepare_cache_columns()
@@ -300,7 +304,11 @@ class _ZoneReader:
             heads = [d.offset("uzd_buckets")]
             if self.view.counts_cross_bucket() and d.has("uzd_cross"):
                 heads.append(d.offset("uzd_cross"))
-            self._dom_heads = [i * d.size + off for i in range(self.ndomains) for off in heads]
+            code, pos, fmt = "I" if t.pointer_size == 4 else "Q", 0, ""
+            for at in sorted(i * d.size + off for i in range(self.ndomains) for off in heads):
+                fmt, pos = fmt + f"{at - pos}x{code}", at + t.pointer_size
+            self._dom_heads = struct.Struct(("<" if t.byteorder == "little" else ">") +
+                                            fmt).unpack_from
 
     def internal(self, keg):
         """Whether ``keg`` is one of UMA's internal kegs (no per-CPU caches: see zone_stats)."""
@@ -565,9 +573,7 @@ class _ZoneReader:
                 return 0, 0
         else:   # ZDOM_GET: the domains follow uz_cpu[mp_maxid + 1] in the zone's allocation
             data = self._domains.pop(z.addr, None)
-            if data is not None and not any(
-                    int.from_bytes(data[at:at + self.target.pointer_size], self.target.byteorder)
-                    for at in self._dom_heads):
+            if data is not None and not any(self._dom_heads(data)):
                 return 0, 0      # no bucket on any domain
             base = z.addr + self.off_cpu + self.cpu_bytes
         total = cross = 0
@@ -585,9 +591,10 @@ class _ZoneReader:
         if not self.view.keg_free_counted(kv.uk_flags, first, self.keg_domains):
             return 0
         if self.keg_domains:
-            doms = read_array(self.target, self.udom, keg.field_addr("uk_domain"), self.ndomains,
-                              what=f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")
-            return sum(d.int("ud_free_items") for d in doms)
+            data = read_bytes(self.target, keg.addr + self.off_uk_domain,
+                              self.ndomains * self.udom.size,
+                              f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")
+            return sum(self.ud_free_items(data))
         return kv.uk_free
 
 

@@ -10,7 +10,7 @@ import io
 import json
 
 from .columns import column_cells
-from .text import render_rows
+from .text import render_columns
 
 FORMATS = ("table", "vmstat", "ddb", "json", "csv")
 CONTAINERS = {"zone": ("memory-zone-statistics", "zone"), "memory": ("malloc-statistics", "memory")}
@@ -40,6 +40,5 @@ def render_csv(rows, columns):
 
 def render_table(rows, columns):
     cols = [c for c in columns if c.in_table]
-    cells = [column_cells(c, rows) for c in cols]
-    return render_rows(list(zip(*cells)), [c.header for c in cols],
-                       numeric=[i for i, c in enumerate(cols) if c.numeric])
+    return render_columns([column_cells(c, rows) for c in cols], [c.header for c in cols],
+                          numeric=[i for i, c in enumerate(cols) if c.numeric], count=len(rows))

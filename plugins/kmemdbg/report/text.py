@@ -48,21 +48,29 @@ def render_rows(rows, headers, numeric=()):
 
     :raises MissingModule: tabulate is not installed in the debugger's Python.
     """
+    return render_columns([list(map(str, cells)) for cells in zip(*rows)], headers, numeric,
+                          len(rows))
+
+
+def render_columns(columns, headers, numeric=(), count=None):
+    """``render_rows`` of a table given by its columns of ``str`` cells (what the listings
+    build), without turning them into rows and back."""
     try:
         import tabulate as tabulate_module   # the only third-party import, kept behind report/
         from tabulate import tabulate
     except ImportError:
         raise MissingModule("tabulate", "tables") from None
     align = ["right" if i in numeric else "left" for i in range(len(headers))]
-    if not rows:
+    count = len(columns[0]) if count is None and columns else count or 0
+    if not count:
         return "  ".join(h for h in headers if h) + "\n(no rows)\n"
-    columns = [list(map(str, cells)) for cells in zip(*rows)]
-    plain = all(_one_line_cells("\n".join(c), len(rows)) for c in columns)
+    plain = all(_one_line_cells("\n".join(c), count) for c in columns)
     # tight (80 columns), and a leading blank of a cell is kept (a mark column of one space)
     saved = tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE
     tabulate_module.MIN_PADDING, tabulate_module.PRESERVE_WHITESPACE = 0, True
     try:
-        laid_out = tabulate([[max(c, key=len) for c in columns]] if plain else rows,
+        laid_out = tabulate([[max(c, key=len) for c in columns]] if plain else
+                            [list(row) for row in zip(*columns)],
                             headers=headers, tablefmt="simple", disable_numparse=True,
                             colalign=align)
     finally:
@@ -70,10 +78,10 @@ def render_rows(rows, headers, numeric=()):
     if not plain:
         return laid_out + "\n"
     header, rule, _ = laid_out.split("\n")
-    padded = [[cell.rjust(len(dashes)) for cell in c] if a == "right" else
-              [cell.ljust(len(dashes)) for cell in c]
-              for c, a, dashes in zip(columns, align, rule.split("  "))]
-    return "\n".join([header, rule, *map(str.rstrip, map("  ".join, zip(*padded)))]) + "\n"
+    # one format per row, not a call per cell: "{:>8}" pads as str.rjust(8) does
+    row = "  ".join(f"{{:{'>' if a == 'right' else '<'}{len(dashes)}}}"
+                    for a, dashes in zip(align, rule.split("  "))).format
+    return "\n".join([header, rule, *[row(*cells).rstrip() for cells in zip(*columns)]]) + "\n"
 
 
 def _one_line_cells(column, count):
