@@ -55,31 +55,25 @@ class PageCache:
             # Across a page boundary: arrays read once per command (uz_cpu[], mti_stats[],
             # per-CPU blocks) or a record straddling two pages; caching pages buys nothing.
             return self._target.read(addr, size)
-        number = addr // PAGE
-        page = self._pages.get(number, _UNSEEN)
+        number, pages = addr // PAGE, self._pages
+        page = pages.get(number, _UNSEEN)
         if page is _UNSEEN:
-            page = self._page(number)
+            if len(pages) >= self._max_pages:
+                # Bounded LRU: a long walk keeps the pages it keeps returning to (list heads,
+                # zone headers) and drops the ones it passed once.
+                pages.popitem(last=False)
+            try:     # kept as the backend returns it (gdb's buffer): mostly read in part
+                page = self.read_buffer(number * PAGE, PAGE)
+            except MemoryFault:
+                page = None
+            pages[number] = page
         else:
-            self._pages.move_to_end(number)
+            pages.move_to_end(number)
         if page is not None:
             return bytes(page[start:start + size])
         # The page is not readable as a whole; the target may still have these bytes (a
         # sub-page mapping), or raises the precise fault.
         return self._target.read(addr, size)
-
-    def _page(self, number):
-        if number in self._pages:
-            return self._pages[number]
-        if len(self._pages) >= self._max_pages:
-            # Bounded LRU: a long walk keeps the pages it keeps returning to (list heads, zone
-            # headers) and drops the ones it passed once.
-            self._pages.popitem(last=False)
-        try:     # kept as the backend returns it (gdb's buffer): a page is mostly read in part
-            data = self.read_buffer(number * PAGE, PAGE)
-        except MemoryFault:
-            data = None
-        self._pages[number] = data
-        return data
 
 
 def read_uncached(target, addr, size):
