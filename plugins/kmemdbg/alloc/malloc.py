@@ -14,7 +14,7 @@ Per-CPU (12+) sums run over the view's ``summed_cpus``.
 """
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_pointer
@@ -34,9 +34,9 @@ STATS = "struct malloc_type_stats"
 _SUMMED = ("mts_memalloced", "mts_memfreed", "mts_numallocs", "mts_numfrees")
 
 
-@dataclass(frozen=True)
-class MallocTypeStats:
-    """One malloc type; ``None`` cells could not be read (see ``issues``).
+class MallocTypeStats(NamedTuple):
+    """One malloc type; ``None`` cells could not be read (see ``issues``); a named tuple, as
+    ``ZoneStats`` is.
 
     :param memory_use: bytes allocated minus bytes freed (vmstat prints KiB).
     :param size_mask: OR of every CPU's ``mts_size`` (bit i = ``kmemzones[i]`` was used).

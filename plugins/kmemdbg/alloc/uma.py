@@ -10,7 +10,7 @@ import struct
 from collections import namedtuple
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_symbol_int
@@ -35,9 +35,11 @@ BATCH_BYTES = 1 << 20     # uz_cpu[] bytes read and summed together (all zones' 
                           # on 256 CPUs; a batch much above a MiB faults in fresh pages each time)
 
 
-@dataclass(frozen=True)
-class ZoneStats:
+class ZoneStats(NamedTuple):
     """One zone's numbers in one view; ``None`` means "could not be read" (see ``issues``).
+
+    A named tuple, not a frozen dataclass: as immutable, and made three times faster (a walk
+    makes one per zone).
 
     :param keg: ``struct uma_keg *`` the zone was found on, 0 for cache-only zones.
     :param requests: successful allocations (zone counter plus per-CPU ``uc_allocs``).
