@@ -110,6 +110,8 @@ def column_cells(column, rows):
         return ["?" if v is None else f"{kib(v)}K" for v in values]
     if column.key in BYTES:
         return ["?" if v is None else human_bytes(v) for v in values]
+    if column.numeric:
+        return ["?" if v is None else str(v) for v in values]
     return ["?" if v is None else ",".join(map(str, v)) if isinstance(v, list) else str(v)
             for v in values]
 
