@@ -47,12 +47,13 @@ class GdbHost:
         """Log every read of the plugin: ``read`` and ``read_buffer`` (the same read, without
         the copy into ``bytes``)."""
         cls = sys.modules["kmemdbg.backends.gdb_backend"].GdbTarget
-        originals, log = {name: getattr(cls, name) for name in ("read", "read_buffer")}, []
+        # the class attributes as stored (read_buffer is a staticmethod), restored as they were
+        originals, log = {name: cls.__dict__[name] for name in ("read", "read_buffer")}, []
 
         def recording(original):
             def read(target, addr, size):
                 log.append((addr, size))
-                return original(target, addr, size)
+                return original.__get__(target, cls)(addr, size)
             return read
 
         for name, original in originals.items():

@@ -10,7 +10,7 @@ mark, replay the plugin's reads (the floor) and run the naive value-object walk;
 The fbsd14 images at 64, 256 and 1024 CPUs and with 4,000 zones show how each command's time
 grows with the bytes it reads (``scaling`` in results.json).
 
-Environment: ``BENCH_RUNS`` (most timed runs after the first, default 3), ``BENCH_NAIVE_BUDGET``
+Environment: ``BENCH_RUNS`` (most timed runs after the first, default 5), ``BENCH_NAIVE_BUDGET``
 (seconds per naive walk before extrapolating, default 15), ``BENCH_IMAGES`` (comma-separated
 subset of the image names below).
 """
@@ -128,7 +128,7 @@ def run_worker(kind, image, tmp):
         json.dump({"commands": [c.format(snap=os.path.join(tmp, "snap.json"), addrs=addrs,
                                          zone=zone) for c in COMMANDS],
                    "items_zone": zone,
-                   "out": out, "max_runs": int(os.environ.get("BENCH_RUNS", 3)),
+                   "out": out, "max_runs": int(os.environ.get("BENCH_RUNS", 5)),
                    "target_seconds": 10,
                    "naive_budget": float(os.environ.get("BENCH_NAIVE_BUDGET", 15))}, f)
     return run_worker_json(kind, f"{kind}_worker.py", image, out,
