@@ -75,27 +75,29 @@ class KmemAccount:
         return None if self.kmem_in_use is None else self.kmem_in_use - self.accounted
 
 
-def keg_pages(target, keg, ndomains):
-    """Pages a keg holds: ``uk_pages`` (to 12.x) or the sum of ``uk_domain[d].ud_pages`` (13+)."""
-    if keg.has("uk_pages"):
-        return keg.int("uk_pages")
-    dom = target.layout("struct uma_domain")
-    data = read_bytes(target, keg.field_addr("uk_domain"), ndomains * dom.size,
-                      f"struct uma_keg {keg.addr:#x}: uk_domain[{ndomains}]")
-    return sum(dom.column_unpacker("ud_pages", ndomains, target.byteorder)(data))
-
-
 def read_kegs(target, walked, warnings):
     """The pages of the keg records ``walked`` (the zone walk's: a damaged ``uma_kegs`` is
-    named among its warnings), a warning for each keg whose pages cannot be read."""
+    named among its warnings), a warning for each keg whose pages cannot be read: ``uk_pages``
+    (to 12.x) or the sum of ``uk_domain[d].ud_pages`` (13+)."""
+    if not walked:
+        return []
     ndomains = read_ndomains(target)
+    layout = walked[0].layout
+    values = layout.unpacker(("uk_size", "uk_flags", "uk_pages"), target.byteorder)
+    if not layout.has("uk_pages"):
+        dom = target.layout("struct uma_domain")
+        size, at = ndomains * dom.size, layout.offset("uk_domain")
+        domain_pages = dom.column_unpacker("ud_pages", ndomains, target.byteorder)
     kegs = []
     for k in walked:
+        v = values(k.data)
         try:
-            kegs.append(KegPages(k.addr, k.int("uk_size"), keg_pages(target, k, ndomains),
-                                 k.int("uk_flags")))
+            held = v.uk_pages if v.uk_pages is not None else sum(domain_pages(read_bytes(
+                target, k.addr + at, size, f"struct uma_keg {k.addr:#x}: uk_domain[{ndomains}]")))
         except KmemdbgError as e:
             warnings.append(f"keg {k.addr:#x}: {e}")
+            continue
+        kegs.append(KegPages(k.addr, v.uk_size, held, v.uk_flags))
     return kegs
 
 
@@ -212,7 +214,7 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
             k.pages * PAGE_SIZE - items_by_keg.get(k.address, 0) * k.size)
     malloc_bytes = sum(m.memory_use or 0 for m in mtypes.types)
     cat[MALLOC_LARGE] = max(malloc_bytes - cat[MALLOC_SMALL], 0)
-    short = _malloc_zones_beyond_types(zones.zones, mtypes.types, msizes)
+    short = _malloc_zones_beyond_types(zones.zones, mtypes, msizes)
     warnings.extend(short)
     if malloc_bytes < cat[MALLOC_SMALL] and not short:
         warnings.append(f"malloc types account for {malloc_bytes} bytes, less than the "
@@ -235,34 +237,23 @@ def _malloc_zones_beyond_types(zones, mtypes, msizes):
     size, so the types with the bit bound the zone's use from above.  Skipped when a type's
     numbers are unknown.  A MALLOC_DEBUG_MAXZONES kernel spreads the types of a size over
     several zones of one name: those are held against the bound together."""
-    if any(m.memory_use is None or m.sizes is None for m in mtypes):
+    if any(m.memory_use is None or m.sizes is None for m in mtypes.types):
         return []
     by_name = {}
     for z in zones:
         if z.name in msizes and z.used is not None:
             by_name.setdefault(z.name, []).append(z)
-    by_size = types_by_size(mtypes)
     found = []
     for name, same in by_name.items():
         size = msizes[name]
         held = sum(z.used for z in same) * size
-        bound = sum(m.memory_use for m in by_size.get(size, ()))
+        bound = sum(m.memory_use for m in mtypes.by_size.get(size, ()))
         if held > bound:
             where = ", ".join(f"{z.address:#x}" for z in same)
             found.append(f"malloc types account for {bound} bytes of size {size}, less than the "
                          f'{held} bytes in use in malloc zone "{name}" at {where} '
                          f"({sum(z.used for z in same)} items)")
     return found
-
-
-def types_by_size(mtypes):
-    """``{size: [malloc types whose sizes include it, in walk order]}``: each malloc zone asks
-    for its size's types (a few dozen zones, thousands of types)."""
-    by_size = {}
-    for m in mtypes:
-        for size in dict.fromkeys(m.sizes or ()):
-            by_size.setdefault(size, []).append(m)
-    return by_size
 
 
 def _largest_malloc_zones(zones, msizes, n=3):

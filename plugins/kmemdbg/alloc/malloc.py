@@ -13,6 +13,7 @@ Where the per-CPU statistics are (``probes.malloc_stats_kind``):
 Per-CPU (12+) sums run over the view's ``summed_cpus``.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import NamedTuple, Optional, Tuple
 
@@ -61,6 +62,17 @@ class MallocReport:
     cpus: CpuInfo
     stats_kind: str
     notes: Tuple[str, ...] = ()    # what vmstat does too (types it skips), not read failures
+
+    @functools.cached_property
+    def by_size(self):
+        """``{size: [types whose sizes include it, in walk order]}``: each malloc zone asks for
+        its size's types (a few dozen zones, thousands of types), in the account and the
+        summary of one walk."""
+        by_size = {}
+        for m in self.types:
+            for size in dict.fromkeys(m.sizes or ()):
+                by_size.setdefault(size, []).append(m)
+        return by_size
 
 
 def for_each_malloc_type(target):

@@ -4,6 +4,8 @@ The dict is the command's JSON document (README.md, "kmem-summary JSON"); ``repo
 renders the same dict as text, so both formats always show the same numbers.
 """
 
+from operator import itemgetter
+
 from ..kernel.memory import read_pointer
 from ..kernel.release import read_release
 from ..leak.owner import zone_pointer_holders
@@ -11,8 +13,7 @@ from ..report.text import source_path
 from ..access import read_cbytes, safe_text
 from ..access.errors import KmemdbgError
 from .accounting import (CACHE_ONLY, CATEGORIES, FREE_CPU, FREE_KEG, FREE_ZONE, MALLOC_LARGE,
-                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares,
-                         types_by_size)
+                         MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account, malloc_zone_shares)
 from .kmemzones import read_malloc_zones
 from .limits import limit_findings
 from .malloc import malloc_type_stats
@@ -43,6 +44,12 @@ def limit_rows(target, zones):
     return [row for _, row in found]
 
 
+def _largest_first(parts):
+    """``{name: bytes}`` items by bytes, largest first, then by name: two stable sorts on C
+    keys (a tuple key per item cost more than the rest of the summary)."""
+    return sorted(sorted(parts.items(), key=itemgetter(0)), key=itemgetter(1), reverse=True)
+
+
 def build_summary(target, top, zones=None, mtypes=None):
     """Walk the target once; :param top: how many top zones and malloc types to list.
 
@@ -53,7 +60,7 @@ def build_summary(target, top, zones=None, mtypes=None):
     malloc_zones = read_malloc_zones(target)
     acct = kmem_account(target, zones, mtypes, malloc_zones)
     rel = read_release(target)
-    by_zone, by_size, by_name = [], types_by_size(mtypes.types), {}
+    by_zone, by_size, by_name = [], mtypes.by_size, {}
     for z in zones.zones:
         by_name.setdefault(z.name, []).append(z)
     for mz in malloc_zones:
@@ -68,7 +75,8 @@ def build_summary(target, top, zones=None, mtypes=None):
                         "attributed": [{"type": n, "bytes": b} for n, b in
                                        malloc_zone_shares(zone_bytes, mz["size"], bit_types)]})
     top_zones = sorted(zones.zones, key=lambda z: -(z.total or 0))[:top]     # by footprint
-    top_types = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))[:top]
+    by_use = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))
+    top_types = by_use[:top]
     malloc_total = sum(m.memory_use or 0 for m in mtypes.types)
     return {
         "kernel": {"version": rel.version, "osreldate": rel.osreldate,
@@ -78,14 +86,14 @@ def build_summary(target, top, zones=None, mtypes=None):
                  "in_use": acct.kmem_in_use, "in_use_source": acct.kmem_in_use_source},
         "categories": [{"key": CATEGORY_KEYS[c], "name": c, "bytes": acct.categories[c]}
                        for c in CATEGORIES],
-        "parts": {CATEGORY_KEYS[c]: [{"name": n, "bytes": b} for n, b in
-                                     sorted(acct.parts.get(c, {}).items(), key=lambda t: (-t[1], t[0]))]
+        "parts": {CATEGORY_KEYS[c]: [{"name": n, "bytes": b}
+                                     for n, b in _largest_first(acct.parts.get(c, {}))]
                   for c in CATEGORIES},
         "accounted": acct.accounted, "remainder": acct.remainder, "unreadable": acct.unreadable,
         "malloc": {"total": malloc_total, "small": acct.categories[MALLOC_SMALL],
                    "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone,
                    "large_only": [{"type": m.name, "bytes": m.memory_use}
-                                  for m in sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))
+                                  for m in by_use
                                   if m.sizes is not None and not m.sizes and m.memory_use]},
         "top_zones": [{"name": z.name, "bytes": (z.used or 0) * (z.size or 0), "total": z.total,
                        "used": z.used, "size": z.size} for z in top_zones],
