@@ -121,6 +121,7 @@ class ItemIndex:
         self._large_headers = {h: (a, n) for a, n, h in self.large}
         self._malloc_sizes = None
         self._malloc_notes = {}
+        self._keg_facts = {}      # keg address -> (its zones' names, its items' note): _keg
 
     # --- building ------------------------------------------------------------------------
 
@@ -239,7 +240,7 @@ class ItemIndex:
         where = place.where if place else ("keg" if state == "free" else None)
         return record(addr, "uma-item", keg=keg.geo.addr,
                       zone=place.zone if place else keg.name,
-                      zones=[n for _, n in keg.zones], slab=slab.header, item=item, index=idx,
+                      zones=list(self._keg(keg)[0]), slab=slab.header, item=item, index=idx,
                       offset=addr - item, size=keg.geo.size, rsize=keg.geo.rsize, state=state,
                       where=where, cpu=place.cpu if place else None, domain=slab.domain,
                       note=self._item_note(keg, item))
@@ -300,7 +301,6 @@ class ItemIndex:
 
     def _item_note(self, keg, item):
         """Name the structure an item of UMA's own zones is, and malloc(9) sizes."""
-        names = [n for _, n in keg.zones]
         j = bisect.bisect_left(self._struct_starts, item)
         if j < len(self._structs) and self._structs[j][0] == item:
             return self._structs[j][2]
@@ -310,6 +310,18 @@ class ItemIndex:
         if item in self._large_headers:
             start, size = self._large_headers[item]
             return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
+        return self._keg(keg)[1]
+
+    def _keg(self, keg):
+        """``(names of the keg's zones, the note of its items)``, worked out once per keg (a
+        zone's listing asks for every item)."""
+        facts = self._keg_facts.get(keg.geo.addr)
+        if facts is None:
+            names = tuple(n for _, n in keg.zones)
+            facts = self._keg_facts[keg.geo.addr] = (names, self._keg_note(names))
+        return facts
+
+    def _keg_note(self, names):
         if names and names[0].endswith(" Bucket"):
             return "struct uma_bucket"
         size = self._malloc_zone_size(names)
