@@ -30,7 +30,6 @@ class PageCache:
         self.pointer_size = target.pointer_size
         # Large reads bypass the pages anyway: the backend's uncopied buffer where it has one.
         self.read_buffer = getattr(target, "read_buffer", target.read)
-        self.reads_in_place = hasattr(target, "read_buffer")   # no copy made (gdb)
 
     def fresh(self):
         """An empty cache on the same target, for a live target that ran since (kmem-watch)."""

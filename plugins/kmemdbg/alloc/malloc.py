@@ -100,7 +100,7 @@ def malloc_type_stats(target, view=views.TRUE):
     try:
         for mt in for_each_malloc_type(target):
             found += 1
-            reason = reader.version is not None and reader.skip_reason(mt)
+            reason = reader.skip_reason(mt)
             if reason:
                 notes.append(reason)
             else:
@@ -134,7 +134,7 @@ class _TypeReader:
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
-        self._totals = {}         # malloc type address -> (sums, (mask,)): prefetch
+        self._bases = {}          # malloc type address -> its statistics' base: prefetch
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -223,22 +223,15 @@ class _TypeReader:
         (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
             return
-        if self.kind == probes.STATS_EMBEDDED_PCPU:     # a pointer in the record: no read
-            at, end, order = self.off_stats_ptr, self.off_stats_ptr + self.target.pointer_size, \
-                self.target.byteorder
-            pairs = [(mt.addr, int.from_bytes(mt.data[at:end], order)) for mt in mts]
-            addrs, bases = [a for a, b in pairs if b], [b for a, b in pairs if b]
-        else:
-            addrs, bases = [], []
-            for mt in mts:
-                try:
-                    bases.append(self._stats_base(mt))
-                except ROW_ERRORS:      # the type's row will say so
-                    continue
-                addrs.append(mt.addr)
-        done = self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size,
-                                   self.summed, (self.size_column,))
-        self._totals = {addr: done[base] for addr, base in zip(addrs, bases) if base in done}
+        bases = []
+        for mt in mts:
+            try:
+                bases.append(self._stats_base(mt))
+            except ROW_ERRORS:      # the type's row will say so
+                continue
+            self._bases[mt.addr] = bases[-1]
+        self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size, self.summed,
+                            (self.size_column,))
 
     def _stats_base(self, mt):
         """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a 12+ type."""
@@ -259,11 +252,11 @@ class _TypeReader:
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
         else:
-            done = self._totals.get(mt.addr)
+            base = self._bases.get(mt.addr) or self._stats_base(mt)
+            done = self.zpcpu.prefetched(base, self.pcpu_cpus, self.absent_ok)
             if done is not None:
                 sums, (mask,) = done
                 return sums, mask
-            base = self._stats_base(mt)
             stats = self.zpcpu.copies(base, self.stats.size, self.pcpu_cpus, self.absent_ok,
                                       f"mti_stats of malloc type at {mt.addr:#x}")
         return stats.sums(self.summed), stats.bit_or(*self.size_column)

@@ -262,8 +262,10 @@ class _ZoneReader:
                     layout.field(m)
         self.zone_values = z.unpacker(tuple(zone_members), t.byteorder)
         self.keg_values = k.unpacker(tuple(keg_members), t.byteorder)
-        self.counter_values = z.unpacker(self.counters + (("uz_xdomain",) if self.has_xdomain
-                                                          else ()), t.byteorder)
+        # the counter(9) pointers prefetch_counters totals (its fields in offset order)
+        self.counter_values = z.unpacker((self.counters if self.counter9 else ()) +
+                                         (("uz_xdomain",) if self.has_xdomain else ()),
+                                         t.byteorder)
 
     def _prepare_cache_columns(self):
         """Where the per-CPU members sit in ``struct uma_cache``, as ``(offset, size, signed)``
@@ -296,7 +298,6 @@ class _ZoneReader:
         self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
         self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
         self._domains = {}     # zone address -> its uma_zone_domain[] bytes (read_cpu_caches)
-        self._counter_totals = {}   # counter(9) base -> its totals (prefetch_counters)
         self.dom_bytes = 0
         if self.bucket_kind == probes.DOMAINS_AFTER_CPUS:
             # The domains follow uz_cpu[] in the zone's allocation: read with it, and only a
@@ -341,7 +342,7 @@ class _ZoneReader:
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
-        skip_cpus = kv is not None and bool(kv.uk_flags & UMA_ZFLAG_INTERNAL)
+        skip_cpus = bool(self.internal(keg))
         if not skip_cpus:
             cpu_data = attempt(self._read_cpu_caches, z)
         if skip_cpus:
@@ -439,9 +440,6 @@ class _ZoneReader:
     def _counter(self, z, member, base):
         if not base:
             return 0
-        done = self._counter_totals.get(base)
-        if done is not None:
-            return done[0][0]
         return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
                                         f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
 
@@ -449,9 +447,8 @@ class _ZoneReader:
         """Every counter(9) of ``zones`` summed in one pass over the per-CPU blocks."""
         if not self.counter9 and not self.has_xdomain:
             return
-        members = slice(0 if self.counter9 else 3, None)
-        bases = [base for z in zones for base in self.counter_values(z.data)[members] if base]
-        self._counter_totals = self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
+        bases = [base for z in zones for base in self.counter_values(z.data) if base]
+        self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z, zv):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""

@@ -188,6 +188,7 @@ class GdbTarget:
     # The bytes as gdb returns them, not copied into ``bytes`` (a per-CPU block is a MiB on 256
     # CPUs; the page cache keeps pages so): the function itself, a frame less per page read.
     read_buffer = staticmethod(_read_memory)
+    reads_in_place = True      # large reads cost no copy: Zpcpu reads a per-CPU block whole
 
     # ---- symbols -----------------------------------------------------------------------------
 

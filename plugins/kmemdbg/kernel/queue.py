@@ -9,8 +9,8 @@ A crash dump is exactly where lists are damaged, so every walk keeps a visited s
 bound, and raises ``CycleError``/``BoundExceeded`` naming the list instead of spinning.
 """
 
-from ..access.errors import BoundExceeded, CycleError, MemoryFault, Misaligned
-from ..access.record import Record
+from ..access.errors import BoundExceeded, CycleError
+from ..access.record import read_record
 from .memory import read_pointer
 
 DEFAULT_BOUND = 1 << 20
@@ -26,11 +26,7 @@ def for_each_entry(target, first, layout, link, what, bound=DEFAULT_BOUND):
     :raises CycleError, BoundExceeded, MemoryFault: naming ``what``.
     """
     next_off = layout.offset(link)
-    psize, order, size = target.pointer_size, target.byteorder, layout.size
-    next_end = next_off + psize
-    # read_record's steps, inlined: thousands of zones, kegs and malloc types go through here
-    align = psize if layout.holds_pointer else 1
-    element, read = f"{layout.name} on {what}", target.read
+    size = target.pointer_size
     seen = set()
     prev, addr = 0, first
     while addr:
@@ -39,15 +35,10 @@ def for_each_entry(target, first, layout, link, what, bound=DEFAULT_BOUND):
         if len(seen) >= bound:
             raise BoundExceeded(what, bound)
         seen.add(addr)
-        if addr % align:
-            raise Misaligned(element, addr, psize)
-        try:
-            data = read(addr, size)
-        except MemoryFault as e:
-            raise MemoryFault(addr, size, element) from e
-        yield Record(layout, data, addr, order, psize)
+        rec = read_record(target, layout, addr, f"{layout.name} on {what}")
+        yield rec
         prev = addr
-        addr = int.from_bytes(data[next_off:next_end], order)
+        addr = int.from_bytes(rec.data[next_off:next_off + size], target.byteorder)
 
 
 def list_foreach(target, head_addr, layout, link, what, bound=DEFAULT_BOUND):
