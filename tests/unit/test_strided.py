@@ -280,11 +280,12 @@ def _words(rng, n, size, signed, magnitude):
 @pytest.mark.parametrize("byteorder", BYTEORDERS)
 @pytest.mark.parametrize("size,signed", [(2, True), (2, False), (4, True), (8, False), (8, True)])
 @pytest.mark.parametrize("magnitude", ["small", "any", "huge"])
-def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, magnitude):
-    # Three groups of 6 records of 16 bytes; 8-byte sums of huge values pass 2**64 (numpy's
-    # uint64 would wrap), signed ones go below -2**63.
-    rng = random.Random(size * 10 + signed + 7 * len(magnitude))
-    groups, count, stride = 3, 6, 16
+@pytest.mark.parametrize("stride", [16, 64])
+def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, magnitude, stride):
+    # Three groups of 6 records of 16 (or 64) bytes; 8-byte sums of huge values pass 2**64
+    # (numpy's uint64 would wrap), signed ones go below -2**63.
+    rng = random.Random(size * 10 + signed + 7 * len(magnitude) + stride)
+    groups, count = 3, 6
     per = stride // size
     values = _words(rng, groups * count * per, size, signed, magnitude)
     fmt = ("<" if byteorder == "little" else ">") + {2: "h", 4: "i", 8: "q"}[size]
@@ -314,6 +315,11 @@ def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, mag
             [[sum(c) for c in cs] for cs in column]
         assert s.object_totals("or", runs, starts, columns) == \
             [[functools.reduce(operator.or_, c, 0) for c in cs] for cs in column]
+        # one word of a wide record (a block's few counters): gathered, not every word reduced
+        last = [values[i * per + per - 1] for i in cpus]
+        assert s.object_totals("sum", runs, (stride - size,), [(0, size, signed)]) == [[sum(last)]]
+        assert s.object_totals("or", runs, (stride - size,), [(0, size, signed)]) == \
+            [[functools.reduce(operator.or_, last, 0)]]
 
 
 def test_huge_counters_sum_past_64_bits(engine):

@@ -215,7 +215,7 @@ class _Totals:
     (a whole word of the record) of group ``g``.  One group (a zpcpu block, whose one
     record holds hundreds of objects) is reduced for every word at once; many groups (a batch
     of zones, a few members each) for the word asked, in every group at once.  ``of_objects``
-    reduces only the words asked, of group 0 (every object of a block, known beforehand).
+    reduces the members of every object of group 0 (a block's objects, known beforehand).
     """
 
     def __init__(self, strided, rows, groups):
@@ -265,7 +265,7 @@ class _Totals:
             key = (op, size, signed)
             done = self._done.get(key)
             if done is None:
-                done = self._done[key] = self._compute(op, slice(None), size, signed)[0]
+                done = self._done[key] = self._every_word(op, size, signed).tolist()
             return [done[word]]
         key = (op, word, size, signed)     # this word of every group at once
         done = self._done.get(key)
@@ -281,14 +281,29 @@ class _Totals:
 
     def _compute(self, op, words, size, signed):
         """``op`` of ``words`` (a slice or one index) over the records, as lists."""
+        return self._reduce(op, self._words(size, signed)[:, :, words], size, signed).tolist()
+
+    def _every_word(self, op, size, signed):
+        """``op`` of every word of group 0 over the records, an array (kept): where a block's
+        objects use a good part of it, one pass over all of it costs less than gathering their
+        words first."""
+        key = ("every", op, size, signed)
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = self._reduce(op, self._words(size, signed)[:1], size,
+                                                  signed)[0]
+        return done
+
+    @classmethod
+    def _reduce(cls, op, words, size, signed):
+        """``op`` ("sum", exact; "or"; "min") of ``words`` over the records (axis 1), an array."""
         if op == "or":
-            return numpy.bitwise_or.reduce(self._words(size, signed)[:, :, words],
-                                           axis=1).tolist()
+            return numpy.bitwise_or.reduce(words, axis=1)
         if op == "min":
-            return self._words(size, signed)[:, :, words].min(axis=1).tolist()
-        if op == "sum" and size < 8:
-            return _sum(self._words(size, signed)[:, :, words], signed).tolist()
-        return self._sums8(self._words(8, signed)[:, :, words], signed)
+            return words.min(axis=1)
+        if size < 8:
+            return _sum(words, signed)
+        return cls._sums8(words, signed)
 
     def of_objects(self, op, starts, columns):
         """Group 0's ``op`` ("sum", "or") of the members ``columns`` of the objects at
@@ -302,29 +317,27 @@ class _Totals:
         if (offsets % size).any() or offsets.min() < 0 or \
                 offsets.max() + size > self._stride:
             return None
-        picked = self._words(size, signed)[:1].take((offsets // size).ravel(), axis=2)
-        if op == "or":
-            flat = numpy.bitwise_or.reduce(picked, axis=1)[0].tolist()
-        elif size < 8:
-            flat = _sum(picked, signed)[0].tolist()
-        else:
-            flat = self._sums8(picked, signed)[0]
-        n = len(columns)
-        return [flat[i:i + n] for i in range(0, len(flat), n)]
+        words = offsets // size
+        if words.size * 4 >= self._stride // size:
+            # a good part of the record (malloc statistics): every word's total, picked
+            return self._every_word(op, size, signed)[words].tolist()
+        # a few words of it (counter(9)s): gathered first, then reduced
+        picked = self._words(size, signed)[:1].take(words, axis=2)
+        return self._reduce(op, picked, size, signed)[0].tolist()
 
     @staticmethod
     def _sums8(words, signed):
         """Exact sums over the records (axis 1) of 8-byte ``words``: in 64 bits where no sum can
         wrap (no word is above the 64-bit limit divided by the number of records), else with
         the low and the high 32-bit halves summed apart (neither wraps below 2**31 records) and
-        joined as Python ints."""
+        joined as Python ints (an array of objects)."""
         dtype = "i8" if signed else "u8"
         bound = ((1 << (63 if signed else 64)) - 1) // max(1, words.shape[1])
         if words.max(initial=0) <= bound and (not signed or words.min(initial=0) >= -bound):
-            return words.sum(axis=1, dtype=dtype).tolist()
+            return words.sum(axis=1, dtype=dtype)
         low = (words & 0xFFFFFFFF).sum(axis=1, dtype=dtype)
         high = (words >> 32).sum(axis=1, dtype=dtype)     # arithmetic shift when signed
-        return _joined(high.tolist(), low.tolist())
+        return (high.astype(object) << 32) + low.astype(object)
 
     def _greater(self, a, b, size, signed):
         """Per group: whether word ``a`` exceeds word ``b`` in any selected record."""
@@ -341,9 +354,3 @@ def _sum(words, signed):
     4-byte and smaller words below 2**31 records."""
     return words.sum(axis=1, dtype="i8" if signed else "u8")
 
-
-def _joined(high, low):
-    """``(high << 32) + low`` element by element of two equally nested lists."""
-    if not isinstance(high, list):
-        return (high << 32) + low
-    return [_joined(h, lo) for h, lo in zip(high, low)]
