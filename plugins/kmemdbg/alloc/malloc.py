@@ -98,21 +98,25 @@ def malloc_type_stats(target, view=views.TRUE):
     walked, warnings, notes = [], list(reader.warnings), list(reader.notes)
     found = 0
     try:
+        # Each name is read as its type is walked, while the page the list walk just read is
+        # still in the page cache (the two are often in one page).
         for mt in for_each_malloc_type(target):
             found += 1
-            reason = reader.skip_reason(mt)
+            issues = []
+            name = reader.name(mt, issues)
+            reason = reader.version is not None and reader.skip_reason(mt, name)
             if reason:
                 notes.append(reason)
             else:
-                walked.append(mt)
+                walked.append((mt, name, issues))
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     else:
         if not found:     # kern_malloc.c's own types (M_TEMP, M_DEVBUF, ...) exist from boot on
             warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
                             "empty, but every kernel has static malloc types (a damaged list head)")
-    reader.prefetch(walked)
-    types = [reader.type_stats(mt) for mt in walked]
+    reader.prefetch([mt for mt, _, _ in walked])
+    types = [reader.type_stats(*named) for named in walked]
     read = [t for t in types if t.requests is not None]
     if read and not any(t.requests for t in read):     # a kernel that booted has malloc'ed
         warnings.append(f"all {len(read)} malloc types on kmemstatistics read zero requests: "
@@ -134,7 +138,7 @@ class _TypeReader:
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
-        self._bases = {}          # malloc type address -> its statistics' base: prefetch
+        self._totals = {}         # malloc type address -> (sums, mts_size mask): prefetch
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -158,27 +162,28 @@ class _TypeReader:
         f = self.stats.field(member)
         return f.offset, f.type.size, f.type.signed
 
-    def _name(self, mt, issues):
+    def name(self, mt, issues):
+        """The type's ``ks_shortdesc``; a placeholder, and why, when it cannot be read."""
         try:
             return read_cstring(self.target, mt.ptr("ks_shortdesc"))
         except ROW_ERRORS as e:
             issues.append(f"ks_shortdesc: {e}")
             return f"<malloc_type {mt.addr:#x}>"
 
-    def skip_reason(self, mt):
-        """Why the view leaves this type out (a foreign ``ks_version``), or ``None``."""
-        if self.version is not None and mt.int("ks_version") != self.version:
-            return (f'malloc type "{self._name(mt, [])}" at {mt.addr:#x}: ks_version '
+    def skip_reason(self, mt, name):
+        """Why a view with a ``version`` leaves this type out (a foreign ``ks_version``), or
+        ``None``."""
+        if mt.int("ks_version") != self.version:
+            return (f'malloc type "{name}" at {mt.addr:#x}: ks_version '
                     f"{mt.int('ks_version')} is not the kernel's {self.version}; skipped as "
                     "vmstat does")
         return None
 
-    def type_stats(self, mt):
-        """Statistics of one ``struct malloc_type`` record."""
-        issues = []
-        name = self._name(mt, issues)
+    def type_stats(self, mt, name, issues):
+        """Statistics of one ``struct malloc_type`` record named ``name`` (``issues``: what
+        reading the name found)."""
         try:
-            sums, mask = self._sum(mt)
+            sums, mask = self._totals.get(mt.addr) or self._sum(mt)
         except ROW_ERRORS as e:
             issues.append(str(e))
             return MallocTypeStats(name, mt.addr, None, None, None, None, None, None, tuple(issues))
@@ -223,15 +228,16 @@ class _TypeReader:
         (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
             return
-        bases = []
+        bases = {}
         for mt in mts:
             try:
-                bases.append(self._stats_base(mt))
+                bases[mt.addr] = self._stats_base(mt)
             except ROW_ERRORS:      # the type's row will say so
                 continue
-            self._bases[mt.addr] = bases[-1]
-        self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok, self.stats.size, self.summed,
-                            (self.size_column,))
+        done = self.zpcpu.prefetch(list(bases.values()), self.pcpu_cpus, self.absent_ok,
+                                   self.stats.size, self.summed, (self.size_column,))
+        self._totals = {addr: (totals[0], totals[1][0]) for addr, totals in
+                        zip(bases, map(done.get, bases.values())) if totals is not None}
 
     def _stats_base(self, mt):
         """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a 12+ type."""
@@ -251,14 +257,9 @@ class _TypeReader:
         """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
-        else:
-            base = self._bases.get(mt.addr) or self._stats_base(mt)
-            done = self.zpcpu.prefetched(base, self.pcpu_cpus, self.absent_ok)
-            if done is not None:
-                sums, (mask,) = done
-                return sums, mask
-            stats = self.zpcpu.copies(base, self.stats.size, self.pcpu_cpus, self.absent_ok,
-                                      f"mti_stats of malloc type at {mt.addr:#x}")
+        else:     # not prefetched: its block (or one CPU's page of it) is unreadable
+            stats = self.zpcpu.copies(self._stats_base(mt), self.stats.size, self.pcpu_cpus,
+                                      self.absent_ok, f"mti_stats of malloc type at {mt.addr:#x}")
         return stats.sums(self.summed), stats.bit_or(*self.size_column)
 
     def _array_stats(self, mt):

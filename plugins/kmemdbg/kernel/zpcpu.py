@@ -113,7 +113,8 @@ class Zpcpu:
         """Total the ``size``-byte objects at ``bases`` over ``cpus`` block by block, each block
         read once and dropped, for ``prefetched`` (and ``counter_fetch``) to return: per object
         the sums of its members ``sums`` and the ORs of its members ``ors`` (each an
-        ``(offset, size, signed)``; by default a counter(9)'s one sum).
+        ``(offset, size, signed)``; by default a counter(9)'s one sum).  Returns them too:
+        ``{base: (sums, ors)}``.
 
         One zone's counters lie in different per-CPU pages (all zones' ``uz_allocs`` together,
         then all ``uz_frees``...), and the malloc types of one page are not walked together, so
@@ -133,6 +134,7 @@ class Zpcpu:
         for addr, members in by_block.items():
             done.update(self._block_totals(addr, members, cpus, runs, absent_ok, sums, ors))
         self._prefetched = (cpus, absent_ok, done)
+        return done
 
     def _block_totals(self, addr, members, cpus, runs, absent_ok, sums, ors):
         """``(base, (sums, ors))`` of the objects ``members`` (``(base, offset in page)``) of
