@@ -189,24 +189,24 @@ def read_cbytes(target, addr: int, limit: int = 32) -> bytes:
     Reads the whole window at once and falls back to shorter reads when the window crosses
     into unmapped memory, so a name at the end of a page still reads.
     """
-    size = limit
-    while True:
+    try:
+        data = target.read(addr, limit)
+    except MemoryFault:
+        # Retry up to the next page boundary only; if that fails too, the pointer is bad.
+        size = PAGE - (addr % PAGE)
+        if limit <= size:
+            raise MemoryFault(addr, limit, "string") from None
         try:
             data = target.read(addr, size)
-            break
         except MemoryFault:
-            # Retry up to the next page boundary only; if that fails too, the pointer is bad.
-            to_page = PAGE - (addr % PAGE)
-            if size <= to_page:
-                raise MemoryFault(addr, size, "string")
-            size = to_page
-    end = data.find(b"\0")
-    if end < 0:
-        end = min(len(data), limit - 1)
-    return data[:min(end, limit - 1)]
+            raise MemoryFault(addr, size, "string") from None
+    end = data.find(b"\0", 0, limit - 1)
+    return data[:limit - 1] if end < 0 else data[:end]
 
 
 def read_cstring(target, addr: int, limit: int = 32) -> str:
     """A NUL-terminated string of the dump, bounded (``read_cbytes``) and made safe to print
-    (``safe_text``): every string kmemdbg shows from a dump is read here."""
-    return safe_text(read_cbytes(target, addr, limit).decode("latin-1"))
+    (``safe_text``): every string kmemdbg shows from a dump is read here (thousands of names
+    per walk: printable ones pass without a call to ``safe_text``)."""
+    text = read_cbytes(target, addr, limit).decode("latin-1")
+    return text if text.isascii() and text.isprintable() else safe_text(text)
