@@ -6,6 +6,7 @@ probes and passed in; JSON always carries every key, with ``null`` where the era
 """
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable, List
 
 from ..access.errors import CommandArgumentError
@@ -27,22 +28,22 @@ def _times_size(items, z):
 
 
 ZONE_COLUMNS = (
-    Column("name", "ITEM", lambda z: z.name, numeric=False),
-    Column("size", "SIZE", lambda z: z.size),
-    Column("limit", "LIMIT", lambda z: z.limit, wide=True),
-    Column("used", "USED", lambda z: z.used),
-    Column("free", "FREE", lambda z: z.free),
-    Column("requests", "REQ", lambda z: z.requests),
-    Column("fail", "FAIL", lambda z: z.fail),
-    Column("sleep", "SLEEP", lambda z: z.sleep, wide=True),
-    Column("xdomain", "XDOMAIN", lambda z: z.xdomain, wide=True),
-    Column("memory", "MEMORY", lambda z: z.memory),
-    Column("total", "TOTAL", lambda z: z.total),
+    Column("name", "ITEM", attrgetter("name"), numeric=False),
+    Column("size", "SIZE", attrgetter("size")),
+    Column("limit", "LIMIT", attrgetter("limit"), wide=True),
+    Column("used", "USED", attrgetter("used")),
+    Column("free", "FREE", attrgetter("free")),
+    Column("requests", "REQ", attrgetter("requests")),
+    Column("fail", "FAIL", attrgetter("fail")),
+    Column("sleep", "SLEEP", attrgetter("sleep"), wide=True),
+    Column("xdomain", "XDOMAIN", attrgetter("xdomain"), wide=True),
+    Column("memory", "MEMORY", attrgetter("memory")),
+    Column("total", "TOTAL", attrgetter("total")),
 )
 WHERE_COLUMNS = (
-    Column("free-cpu", "FREE-CPU", lambda z: z.free_cpu, wide=True),
-    Column("free-zone", "FREE-ZONE", lambda z: z.free_zone, wide=True),
-    Column("free-keg", "FREE-KEG", lambda z: z.free_keg, wide=True),
+    Column("free-cpu", "FREE-CPU", attrgetter("free_cpu"), wide=True),
+    Column("free-zone", "FREE-ZONE", attrgetter("free_zone"), wide=True),
+    Column("free-keg", "FREE-KEG", attrgetter("free_keg"), wide=True),
     Column("free-cpu-bytes", "CPU-BYTES", lambda z: _times_size(z.free_cpu, z)),
     Column("free-zone-bytes", "ZONE-BYTES", lambda z: _times_size(z.free_zone, z)),
     Column("free-keg-bytes", "KEG-BYTES", lambda z: _times_size(z.free_keg, z)),
@@ -50,11 +51,11 @@ WHERE_COLUMNS = (
 # bytes in JSON/CSV and for --sort, humanized in the table
 BYTES = ("memory", "total", "free-cpu-bytes", "free-zone-bytes", "free-keg-bytes")
 MALLOC_COLUMNS = (
-    Column("type", "Type", lambda m: m.name, numeric=False),
-    Column("in-use", "InUse", lambda m: m.in_use),
-    Column("memory-use", "MemUse", lambda m: m.memory_use),
+    Column("type", "Type", attrgetter("name"), numeric=False),
+    Column("in-use", "InUse", attrgetter("in_use")),
+    Column("memory-use", "MemUse", attrgetter("memory_use")),
     Column("high-use", "HighUse", lambda m: None, in_table=False),  # no kernel tracks it
-    Column("requests", "Requests", lambda m: m.requests),
+    Column("requests", "Requests", attrgetter("requests")),
     Column("size", "Size(s)", lambda m: None if m.sizes is None else list(m.sizes),
            numeric=False),
 )
