@@ -10,6 +10,7 @@ from kmemdbg.alloc.accounting import (CACHE_ONLY, FREE_CPU, FREE_KEG, FREE_ZONE,
                                       MALLOC_SMALL, OVERHEAD, UMA_OWN, ZONE_ITEMS, kmem_account)
 from kmemdbg.commands import REGISTRY, load_commands, run_command
 from kmemdbg.leak.owner import find_owners
+from kmemdbg.leak import snapshot
 
 from kbuild import FakeKernel
 
@@ -120,6 +121,10 @@ def test_snapshot_then_diff_names_the_growth_and_its_owner(tmp_path):
     before, after = str(tmp_path / "before.json"), str(tmp_path / "after.json")
     assert run(k, "kmem-snapshot", "save", before) == (
         0, f"kmem-snapshot: 3 zones, 1 malloc types saved to {before}\n")
+    with open(before) as f:
+        saved = json.load(f)
+    assert [list(r) for r in saved["zones"]] == [sorted(snapshot.ZONE_KEYS)] * 3
+    assert [list(r) for r in saved["malloc_types"]] == [sorted(snapshot.MTYPE_KEYS)]
     leak = k.malloc_type("leaky", {1: (1 << 20, 0, 1024, 0, 0)})
     k.t.add_symbol("M_LEAKY", "struct malloc_type", addr=leak)
     rc, text = run(k, "kmem-diff", before, "--format", "json", "--threshold", "64K")

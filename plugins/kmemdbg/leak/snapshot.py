@@ -33,8 +33,8 @@ def make_snapshot(identity, clock, zones, mtypes, malloc_zones, taken_at):
 
     :param identity: ``{"version", "osreldate", "build_id", "description", "arch"}`` of the target.
     :param clock: ``{"ticks", "hz", "uptime"}`` as the kernel keeps them (values may be None).
-    :param zones: rows with ``ZONE_KEYS`` (the ``--where`` view).
-    :param mtypes: rows with ``MTYPE_KEYS`` (every type, including unused ones).
+    :param zones: rows with exactly ``ZONE_KEYS`` (the ``--where`` view), kept as they are.
+    :param mtypes: rows with exactly ``MTYPE_KEYS`` (every type, including unused ones).
     :param malloc_zones: ``[{"name", "size"}]`` of the malloc(9) backing zones (kmemzones).
     :param taken_at: wall-clock time of the snapshot, ISO 8601.
     """
@@ -43,8 +43,8 @@ def make_snapshot(identity, clock, zones, mtypes, malloc_zones, taken_at):
         "schema": SCHEMA,
         "target": dict(identity),
         "time": dict(clock, taken_at=taken_at),
-        "zones": [{k: z.get(k) for k in ZONE_KEYS} for z in zones],
-        "malloc_types": [{k: m.get(k) for k in MTYPE_KEYS} for m in mtypes],
+        "zones": list(zones),
+        "malloc_types": list(mtypes),
         "malloc_zones": list(malloc_zones),
     }
 
