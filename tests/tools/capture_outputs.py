@@ -52,6 +52,8 @@ def main(outdir):
     work = os.path.join(outdir, "work")
     os.makedirs(work, exist_ok=True)
     for era in sorted(os.listdir(BUILD)):
+        if not os.path.isdir(os.path.join(BUILD, era)):    # make.log
+            continue
         for scenario in sorted(os.listdir(os.path.join(BUILD, era))):
             d = os.path.join(BUILD, era, scenario)
             kernel, core = os.path.join(d, "kernel"), os.path.join(d, "vmcore")
