@@ -43,8 +43,8 @@ def render_rows(rows, headers, numeric=()):
     one-row table of each column's widest cell, and every row is padded to those widths the
     way tabulate pads a ``simple`` row (right or left, two spaces apart, trailing blanks
     dropped): the same text, as long as no cell holds what tabulate treats specially (line
-    breaks or other unprintable characters, spaces at either end, an empty first or last cell);
-    a table with such a cell is laid out by tabulate row by row.
+    breaks or other unprintable characters, spaces at either end); a table with such a cell is
+    laid out by tabulate row by row.
 
     :raises MissingModule: tabulate is not installed in the debugger's Python.
     """
@@ -86,9 +86,8 @@ def render_columns(columns, headers, numeric=(), count=None):
 
 def _one_line_cells(column, count):
     """True if the ``count`` cells joined by line breaks in ``column`` are plain (tabulate pads
-    them as ``render_rows`` does): one line each, printable ASCII, no space at either end, the
-    first and the last not empty."""
+    them as ``render_rows`` does): one line each, printable ASCII, no space at either end
+    (empty cells are plain: ``malloc-types --all`` lists types without a size)."""
     return column.count("\n") == count - 1 and column.isascii() and \
         column.replace("\n", "").isprintable() and not (
-            column[:1] in ("", " ", "\n") or column[-1:] in (" ", "\n")
-            or "\n " in column or " \n" in column)
+            column[:1] == " " or column[-1:] == " " or "\n " in column or " \n" in column)
