@@ -186,13 +186,13 @@ def kmem_account(target, zones=None, mtypes=None, malloc_zones=None):
     items_by_keg = {}
     unreadable = []
     for z in zones.zones:
-        missing = [part for part, v in (("used", z.used), ("free-cpu", z.free_cpu),
-                                        ("free-zone", z.free_zone), ("free-keg", z.free_keg))
-                   if v is None]
-        if missing:
-            unreadable.append({"zone": z.name, "address": z.address, "missing": missing})
+        used, fc, fz, fk = z.used, z.free_cpu, z.free_zone, z.free_keg
+        if used is None or fc is None or fz is None or fk is None:
+            unreadable.append({"zone": z.name, "address": z.address, "missing": [
+                part for part, v in (("used", used), ("free-cpu", fc), ("free-zone", fz),
+                                     ("free-keg", fk)) if v is None]})
+            used, fc, fz, fk = used or 0, fc or 0, fz or 0, fk or 0
         size = z.size or 0
-        used, fc, fz, fk = (z.used or 0), (z.free_cpu or 0), (z.free_zone or 0), (z.free_keg or 0)
         if z.cache_only or not z.keg:
             add(CACHE_ONLY, z.name, (used + fc + fz + fk) * size)
             continue

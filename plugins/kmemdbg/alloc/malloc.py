@@ -64,12 +64,18 @@ class MallocReport:
     notes: Tuple[str, ...] = ()    # what vmstat does too (types it skips), not read failures
 
     @functools.cached_property
+    def by_use(self):
+        """The types by memory use, largest first (unknown as 0, ties in walk order): sorted
+        once per walk for the summary's top list and each malloc zone's types."""
+        return sorted(self.types, key=lambda m: -(m.memory_use or 0))
+
+    @functools.cached_property
     def by_size(self):
-        """``{size: [types whose sizes include it, in walk order]}``: each malloc zone asks for
-        its size's types (a few dozen zones, thousands of types), in the account and the
+        """``{size: [types whose sizes include it, by use as in by_use]}``: each malloc zone asks
+        for its size's types (a few dozen zones, thousands of types), in the account and the
         summary of one walk."""
         by_size = {}
-        for m in self.types:
+        for m in self.by_use:
             for size in dict.fromkeys(m.sizes or ()):
                 by_size.setdefault(size, []).append(m)
         return by_size

@@ -68,14 +68,14 @@ def build_summary(target, top, zones=None, mtypes=None):
         same = by_name.get(mz["name"])
         if not same:
             continue
-        bit_types = sorted(by_size.get(mz["size"], ()), key=lambda m: -(m.memory_use or 0))
+        bit_types = by_size.get(mz["size"], ())
         zone_bytes = sum(z.used or 0 for z in same) * mz["size"]
         by_zone.append({"zone": mz["name"], "size": mz["size"], "zones": len(same),
                         "bytes": zone_bytes, "types": [m.name for m in bit_types],
                         "attributed": [{"type": n, "bytes": b} for n, b in
                                        malloc_zone_shares(zone_bytes, mz["size"], bit_types)]})
     top_zones = sorted(zones.zones, key=lambda z: -(z.total or 0))[:top]     # by footprint
-    by_use = sorted(mtypes.types, key=lambda m: -(m.memory_use or 0))
+    by_use = mtypes.by_use
     top_types = by_use[:top]
     malloc_total = sum(m.memory_use or 0 for m in mtypes.types)
     return {

@@ -54,7 +54,7 @@ def take_snapshot(target, now=None, with_summary=False):
                                   read_malloc_zones(target), now.isoformat(timespec="seconds"))
     if with_summary:
         snap["summary"] = build_summary(target, SUMMARY_TOP, zones, mtypes)
-        top = sorted((m for m in mtypes.types if m.memory_use), key=lambda m: -m.memory_use)[:SUMMARY_TOP]
+        top = [m for m in mtypes.by_use if m.memory_use][:SUMMARY_TOP]
         snap["owners"] = {"malloc": {m.name: malloc_type_owner(target, m).short() for m in top}}
     return snap, (list(zones.warnings) + list(mtypes.warnings) + row_issues(zones.zones)
                   + row_issues(mtypes.types))
