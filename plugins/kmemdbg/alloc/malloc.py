@@ -104,8 +104,7 @@ def malloc_type_stats(target, view=views.TRUE):
     walked, warnings, notes = [], list(reader.warnings), list(reader.notes)
     found = 0
     try:
-        # Each name is read as its type is walked, while the page the list walk just read is
-        # still in the page cache (the two are often in one page).
+        # Each name is read once, as its type is walked: the skip note and the row both use it.
         for mt in for_each_malloc_type(target):
             found += 1
             issues = []
@@ -263,7 +262,8 @@ class _TypeReader:
         """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
-        else:     # not prefetched: its block (or one CPU's page of it) is unreadable
+        else:     # not prefetched: a CPU's copy is unreadable, the statistics cross a page,
+                  # or their pointer could not be read (raised again here, for the row)
             stats = self.zpcpu.copies(self._stats_base(mt), self.stats.size, self.pcpu_cpus,
                                       self.absent_ok, f"mti_stats of malloc type at {mt.addr:#x}")
         return stats.sums(self.summed), stats.bit_or(*self.size_column)
