@@ -297,6 +297,7 @@ class _ZoneReader:
         self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
         self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
         self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
+        self._counter_totals = {}   # counter(9) address -> its (sums, ors): prefetch_counters
         self._domains = {}     # zone address -> its uma_zone_domain[] bytes (read_cpu_caches)
         self.dom_bytes = 0
         if self.bucket_kind == probes.DOMAINS_AFTER_CPUS:
@@ -438,8 +439,13 @@ class _ZoneReader:
         return self.view.limit_from_pages(kv.uk_maxpages, kv.uk_ppera, kv.uk_ipers)
 
     def _counter(self, z, member, base):
+        """The counter(9) at ``base`` summed: prefetched (one lookup), else read here, which
+        names the CPU whose copy is unreadable."""
         if not base:
             return 0
+        done = self._counter_totals.get(base)
+        if done is not None:
+            return done[0][0]
         return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
                                         f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
 
@@ -448,12 +454,14 @@ class _ZoneReader:
         if not self.counter9 and not self.has_xdomain:
             return
         bases = [base for z in zones for base in self.counter_values(z.data) if base]
-        self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
+        self._counter_totals = self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z, zv):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""
         if self.counter9:
-            return tuple(self._counter(z, m, getattr(zv, m)) for m in self.counters)
+            return (self._counter(z, "uz_allocs", zv.uz_allocs),
+                    self._counter(z, "uz_frees", zv.uz_frees),
+                    self._counter(z, "uz_fails", zv.uz_fails))
         return zv.uz_allocs, zv.uz_frees, zv.uz_fails
 
     def read_cpu_caches(self, zones):

@@ -65,7 +65,6 @@ class Zpcpu:
         self.max_blocks = max(1, max_block_bytes // (self.ncopies * UMA_PCPU_ALLOC_SIZE))
         self._blocks = {}     # address of CPU 0's page -> _Block, least recently used first
         self._last_runs = (None, ())    # (cpus, cpu_runs(cpus)) of the last copies()
-        self._prefetched = (None, None, {})   # prefetch: (cpus, absent_ok, {base: totals})
         self._scratch = None     # the buffer large prefetched blocks are read into
 
     def address(self, base, cpu):
@@ -96,32 +95,20 @@ class Zpcpu:
 
     def counter_fetch(self, base, cpus, absent_ok=(), what="counter(9)"):
         """Sum a ``counter_u64_t`` over ``cpus`` (see ``copies`` for ``absent_ok``)."""
-        done = self.prefetched(base, cpus, absent_ok)
-        if done is not None:
-            return done[0][0]
         return self.copies(base, 8, cpus, absent_ok, what).sum(0, 8)
-
-    def prefetched(self, base, cpus, absent_ok=()):
-        """``(sums, ors)`` of the object at ``base`` from the last ``prefetch`` with the same
-        ``cpus`` and ``absent_ok`` objects, or None."""
-        summed_cpus, summed_absent, done = self._prefetched
-        if cpus is summed_cpus and absent_ok is summed_absent:
-            return done.get(base)
-        return None
 
     def prefetch(self, bases, cpus, absent_ok=(), size=8, sums=COUNTER, ors=()):
         """Total the ``size``-byte objects at ``bases`` over ``cpus`` block by block, each block
-        read once and dropped, for ``prefetched`` (and ``counter_fetch``) to return: per object
-        the sums of its members ``sums`` and the ORs of its members ``ors`` (each an
-        ``(offset, size, signed)``; by default a counter(9)'s one sum).  Returns them too:
-        ``{base: (sums, ors)}``.
+        read once and dropped: ``{base: (sums, ors)}``, per object the sums of its members
+        ``sums`` and the ORs of its members ``ors`` (each an ``(offset, size, signed)``; by
+        default a counter(9)'s one sum).
 
         One zone's counters lie in different per-CPU pages (all zones' ``uz_allocs`` together,
         then all ``uz_frees``...), and the malloc types of one page are not walked together, so
         object by object a walk returns to each block several times: kept, the blocks were most
         of a command's memory (1 MiB each on 256 CPUs); dropped, they were read again.  An
         object this cannot total (it crosses into the next page, or a CPU's copy is unreadable)
-        is left to the object-by-object path, which says why.
+        is left out, for the object-by-object path (``copies``, ``counter_fetch``) to say why.
         """
         runs = cpu_runs(cpus)
         by_block, offset, mask, page = {}, self.offset, self.mask, UMA_PCPU_ALLOC_SIZE
@@ -133,7 +120,6 @@ class Zpcpu:
         done = {}
         for addr, members in by_block.items():
             done.update(self._block_totals(addr, members, cpus, runs, absent_ok, sums, ors))
-        self._prefetched = (cpus, absent_ok, done)
         return done
 
     def _block_totals(self, addr, members, cpus, runs, absent_ok, sums, ors):
