@@ -327,32 +327,24 @@ class _ZoneReader:
             the true view credits with the keg's free items.
         """
         issues = []
-
-        def attempt(fn, *args):
-            try:
-                return fn(*args)
-            except ROW_ERRORS as e:
-                issues.append(str(e))
-                return None
-
         zv = self.zone_values(z.data)
         kv = self.keg_values(keg.data) if keg is not None else None
         name = self._name(z, zv.uz_name, issues)
-        counters = attempt(self._zone_counters, z, zv)
-        cpu_data = None
+        counters = self._attempt(issues, self._zone_counters, z, zv)
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
-        skip_cpus = bool(self.internal(keg))
-        if not skip_cpus:
-            cpu_data = attempt(self._read_cpu_caches, z)
-        if skip_cpus:
+        cpu_data = None
+        if kv is not None and kv.uk_flags & UMA_ZFLAG_INTERNAL:
             cpu_allocs = cpu_frees = free_cpu = cross_cpu = 0
-        elif cpu_data is None:
-            cpu_allocs = cpu_frees = free_cpu = cross_cpu = None
         else:
-            cpu_allocs, cpu_frees = cpu_data.allocs, cpu_data.frees
-            free_cpu, cross_cpu = attempt(self._cpu_free, cpu_data, z.addr) or (None, None)
+            cpu_data = self._attempt(issues, self._read_cpu_caches, z)
+            if cpu_data is None:
+                cpu_allocs = cpu_frees = free_cpu = cross_cpu = None
+            else:
+                cpu_allocs, cpu_frees = cpu_data.allocs, cpu_data.frees
+                free_cpu, cross_cpu = self._attempt(issues, self._cpu_free, cpu_data, z.addr) \
+                    or (None, None)
         requests = frees = used = fails = None
         if counters is not None and cpu_allocs is not None:
             allocs, zfrees, fails = counters
@@ -370,19 +362,28 @@ class _ZoneReader:
                     used = None if damage else 0
         elif counters is not None:
             fails = counters[2]
-        free_zone, cross_zone = attempt(self._zone_free, z, zv, name) or (None, None)
-        free_keg = 0 if keg is None else attempt(self._keg_free, keg, kv, first)
-        return ZoneStats(
-            name=name, address=z.addr, keg=keg.addr if keg is not None else 0,
-            size=self._size(zv, kv), limit=self._limit(zv, kv),
-            requests=requests, frees=frees, used=used,
-            free_cpu=free_cpu, free_zone=free_zone, free_keg=free_keg, fail=fails,
-            sleep=zv.uz_sleeps if self.has_sleeps else None,
-            xdomain=(attempt(self._counter, z, "uz_xdomain", zv.uz_xdomain)
-                     if self.has_xdomain else None),
-            cache_only=keg is None, issues=tuple(issues),
-            bucket=zv.uz_bucket_size if zv.uz_bucket_size is not None else zv.uz_count,
-            cross_cpu=cross_cpu, cross_zone=cross_zone)
+        free_zone, cross_zone = self._attempt(issues, self._zone_free, z, zv, name) or \
+            (None, None)
+        free_keg = 0 if keg is None else self._attempt(issues, self._keg_free, keg, kv, first)
+        xdomain = self._attempt(issues, self._counter, z, "uz_xdomain", zv.uz_xdomain) \
+            if self.has_xdomain else None
+        # positional, in ZoneStats' order: a walk makes one per zone
+        return ZoneStats(name, z.addr, keg.addr if keg is not None else 0, self._size(zv, kv),
+                         self._limit(zv, kv), requests, frees, used, free_cpu, free_zone,
+                         free_keg, fails, zv.uz_sleeps if self.has_sleeps else None, xdomain,
+                         keg is None, tuple(issues),
+                         zv.uz_bucket_size if zv.uz_bucket_size is not None else zv.uz_count,
+                         cross_cpu, cross_zone)
+
+    @staticmethod
+    def _attempt(issues, fn, *args):
+        """``fn(*args)``, or None with what went wrong added to ``issues`` (the row's cell is
+        unknown; the rest of the row is still read)."""
+        try:
+            return fn(*args)
+        except ROW_ERRORS as e:
+            issues.append(str(e))
+            return None
 
     def unreadable_zone(self, addr, keg, issue):
         """A row for a zone that cannot be read at all (every cell unknown)."""
