@@ -1,5 +1,6 @@
-"""The per-command page cache (access/pagecache.py): bounded, least recently used pages evicted
-first, unreadable pages remembered as faults, page-crossing reads passed through."""
+"""The per-command page cache (access/pagecache.py): new pages in a short FIFO, pages asked for
+again after it in a bounded LRU, unreadable pages remembered as faults, page-crossing reads
+passed through."""
 
 import pytest
 
@@ -26,18 +27,35 @@ class CountingTarget:
         return bytes(a // PAGE for a in range(addr, addr + size))
 
 
-def test_recently_used_page_survives_eviction():
-    t = CountingTarget(8)
-    c = PageCache(t, max_pages=2)
-    c.read(0, 4)                 # page 0
-    c.read(PAGE, 4)              # page 1
-    c.read(8, 4)                 # page 0 again: now the most recent
-    c.read(2 * PAGE, 4)          # page 2 evicts page 1, not page 0
+def test_new_pages_wait_in_a_short_fifo_and_pages_asked_again_stay():
+    t = CountingTarget(16)
+    c = PageCache(t, max_pages=2, recent_pages=2)
+    c.read(0, 4)                  # page 0: into the FIFO
+    c.read(8, 4)                  # asked again at once (a record, then its name): still the FIFO
+    c.read(PAGE, 4)               # page 1
+    c.read(2 * PAGE, 4)           # page 2 pushes page 0 out of the FIFO
     n = len(t.reads)
-    assert c.read(16, 4) == b"\0" * 4
-    assert len(t.reads) == n     # page 0 still cached
-    assert c.read(PAGE + 4, 4) == b"\1" * 4
-    assert len(t.reads) == n + 1  # page 1 was evicted and read again
+    assert c.read(16, 4) == b"\0" * 4 and len(t.reads) == n + 1     # read again...
+    for p in range(3, 9):                                            # ...and then kept
+        c.read(p * PAGE, 4)
+    n = len(t.reads)
+    assert c.read(24, 4) == b"\0" * 4 and len(t.reads) == n
+    assert c.read(4 * PAGE, 4) == b"\4" * 4 and len(t.reads) == n + 1   # passed once: gone
+
+
+def test_main_pages_are_least_recently_used_first_out():
+    t = CountingTarget(16)
+    c = PageCache(t, max_pages=2, recent_pages=1)
+    for p in (0, 1, 2, 0, 1):     # pages 0 and 1 leave the FIFO, then come back: kept
+        c.read(p * PAGE, 4)
+    c.read(0, 4)                  # page 0 the most recently used
+    for p in (3, 2):              # page 2 comes back too and pushes out page 1, not page 0
+        c.read(p * PAGE, 4)
+    n = len(t.reads)
+    c.read(0, 4)
+    assert len(t.reads) == n
+    c.read(PAGE, 4)
+    assert len(t.reads) == n + 1
 
 
 def test_unreadable_page_is_read_once_then_faults_precisely():

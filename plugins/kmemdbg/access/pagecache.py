@@ -14,20 +14,28 @@ from . import PAGE, target_cache
 from .errors import MemoryFault
 
 _UNSEEN = object()
-# Pages kept (256 KiB).  A walk comes back to a page soon or not at all (a list entry, then its
-# name; a keg, then its zones), and a page dropped early frees its buffer for the next read:
-# with thousands kept, every read went to memory out of the CPU's caches (the malloc walk of
-# 2,000 types on their own pages took 10% longer than with 64 kept, uma-zones 3%).
-MAX_PAGES = 64
+# Two tiers (the "2Q" policy).  A page read for the first time waits in a short FIFO: a walk
+# mostly comes back to such a page at once or never (a malloc type, then its name; a zone record
+# read once), and a page dropped early frees its buffer for the next read (with thousands kept,
+# reads went to memory out of the CPU's caches: the malloc walk of 2,000 types on their own pages
+# took 10% longer).  A page asked for again after it left the FIFO has shown it is shared across
+# the walk (list heads; before 13, the pages of bucket headers that many zones' CPUs point into)
+# and is kept in the main LRU.
+RECENT_PAGES = 64        # the FIFO (256 KiB)
+GHOST_PAGES = 4096       # numbers of pages that left the FIFO, remembered without their data
+MAX_PAGES = 16384        # the main LRU (64 MiB at most)
 
 
 class PageCache:
     """Wraps a target: ``read`` goes through a page cache, everything else is delegated."""
 
-    def __init__(self, target, max_pages=MAX_PAGES):
+    def __init__(self, target, max_pages=MAX_PAGES, recent_pages=RECENT_PAGES):
         self._target = target
+        self._recent = {}             # page number -> buffer or None, oldest first (the FIFO)
+        self._ghosts = {}             # page numbers that left the FIFO, oldest first
         self._pages = OrderedDict()   # page number -> buffer or None, least recently used first
         self._max_pages = max_pages
+        self._recent_pages = recent_pages
         self.cache = target_cache(target)   # strategies outlive the run; pages do not
         self.run_memo = {}                  # walks of this run (target.per_run)
         # Asked thousands of times per command; fixed for a target, so not looked up each time.
@@ -38,7 +46,7 @@ class PageCache:
 
     def fresh(self):
         """An empty cache on the same target, for a live target that ran since (kmem-watch)."""
-        return PageCache(self._target, self._max_pages)
+        return PageCache(self._target, self._max_pages, self._recent_pages)
 
     def __getattr__(self, name):
         value = getattr(self._target, name)
@@ -60,25 +68,44 @@ class PageCache:
             # Across a page boundary: arrays read once per command (uz_cpu[], mti_stats[],
             # per-CPU blocks) or a record straddling two pages; caching pages buys nothing.
             return self._target.read(addr, size)
-        number, pages = addr // PAGE, self._pages
-        page = pages.get(number, _UNSEEN)
+        number = addr // PAGE
+        page = self._recent.get(number, _UNSEEN)
         if page is _UNSEEN:
-            if len(pages) >= self._max_pages:
-                # Bounded LRU: a walk keeps the pages it keeps returning to (list heads, zone
-                # headers) and drops the ones it passed (MAX_PAGES).
-                pages.popitem(last=False)
-            try:     # kept as the backend returns it (gdb's buffer): mostly read in part
-                page = self.read_buffer(number * PAGE, PAGE)
-            except MemoryFault:
-                page = None
-            pages[number] = page
-        else:
-            pages.move_to_end(number)
+            pages = self._pages
+            page = pages.get(number, _UNSEEN)
+            if page is _UNSEEN:
+                page = self._miss(number)
+            else:
+                pages.move_to_end(number)
         if page is not None:
             return bytes(page[start:start + size])
         # The page is not readable as a whole; the target may still have these bytes (a
         # sub-page mapping), or raises the precise fault.
         return self._target.read(addr, size)
+
+    def _miss(self, number):
+        """Read page ``number`` (None when unreadable) into the FIFO, or into the main LRU when
+        it was read before and left the FIFO."""
+        try:     # kept as the backend returns it (gdb's buffer): mostly read in part
+            page = self.read_buffer(number * PAGE, PAGE)
+        except MemoryFault:
+            page = None
+        ghosts = self._ghosts
+        if ghosts.pop(number, _UNSEEN) is not _UNSEEN:
+            pages = self._pages
+            if len(pages) >= self._max_pages:
+                pages.popitem(last=False)
+            pages[number] = page
+            return page
+        recent = self._recent
+        if len(recent) >= self._recent_pages:
+            oldest = next(iter(recent))
+            del recent[oldest]
+            if len(ghosts) >= GHOST_PAGES:
+                del ghosts[next(iter(ghosts))]
+            ghosts[oldest] = None
+        recent[number] = page
+        return page
 
 
 def read_uncached(target, addr, size):
