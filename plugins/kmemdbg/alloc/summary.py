@@ -50,11 +50,14 @@ def _largest_first(parts):
     return sorted(sorted(parts.items(), key=itemgetter(0)), key=itemgetter(1), reverse=True)
 
 
-def build_summary(target, top, zones=None, mtypes=None):
+def build_summary(target, top, zones=None, mtypes=None, parts=True):
     """Walk the target once; :param top: how many top zones and malloc types to list.
 
     ``zones`` (``uma_zone_stats``) and ``mtypes`` (``malloc_type_stats``) are walked here unless the
-    caller (a snapshot) already has them."""
+    caller (a snapshot) already has them.
+
+    :param parts: list what each category is made of (``parts``: every zone and keg, sorted,
+        for the JSON, the bars and the report); the table does not show it."""
     zones = zones or uma_zone_stats(target)
     mtypes = mtypes or malloc_type_stats(target)
     malloc_zones = read_malloc_zones(target)
@@ -88,7 +91,7 @@ def build_summary(target, top, zones=None, mtypes=None):
                        for c in CATEGORIES],
         "parts": {CATEGORY_KEYS[c]: [{"name": n, "bytes": b}
                                      for n, b in _largest_first(acct.parts.get(c, {}))]
-                  for c in CATEGORIES},
+                  for c in CATEGORIES} if parts else {},
         "accounted": acct.accounted, "remainder": acct.remainder, "unreadable": acct.unreadable,
         "malloc": {"total": malloc_total, "small": acct.categories[MALLOC_SMALL],
                    "large": acct.categories[MALLOC_LARGE], "by_zone": by_zone,

@@ -31,7 +31,7 @@ def make_parser():
 
 
 def run_kmem_summary(target, args, out):
-    s = build_summary(target, args.top)
+    s = build_summary(target, args.top, parts=args.format == "json" or args.bars)
     if args.format == "json":
         out.write(json.dumps({"kmem-summary": s}, indent=2) + "\n")
     elif args.bars:
