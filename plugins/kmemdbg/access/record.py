@@ -54,8 +54,13 @@ class Record:
                       self.pointer_size)
 
 
+def misaligned(target, layout, addr):
+    """Whether ``addr`` cannot hold a ``layout`` (see ``StructLayout.holds_pointer``)."""
+    return addr % target.pointer_size and layout.holds_pointer
+
+
 def _check_aligned(target, layout, addr, what):
-    if addr % target.pointer_size and layout.holds_pointer:
+    if misaligned(target, layout, addr):
         raise Misaligned(what or layout.name, addr, target.pointer_size)
 
 

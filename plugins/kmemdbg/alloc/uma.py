@@ -20,7 +20,7 @@ from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring
 from ..access.errors import CorruptionError, MemoryFault, Misaligned, SymbolNotFound
 from ..access.pagecache import read_buffer
-from ..access.record import Record, read_array, read_bytes, read_record
+from ..access.record import Record, misaligned, read_array, read_bytes, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS
@@ -336,7 +336,7 @@ class _ZoneReader:
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
         # their uz_cpu[] is not read in any view (libmemstat skips it the same way).
         cpu_data = None
-        if kv is not None and kv.uk_flags & UMA_ZFLAG_INTERNAL:
+        if self.internal(keg):
             cpu_allocs = cpu_frees = free_cpu = cross_cpu = 0
         else:
             cpu_data = self._attempt(issues, self._read_cpu_caches, z)
@@ -568,14 +568,14 @@ class _ZoneReader:
         """``ub_cnt`` of the bucket header at ``addr``, or None when it cannot be read or is
         absurd (``_bucket_count`` then raises what is wrong).  Tens of thousands per walk on
         64 CPUs before 13: no record and no message built for the ones that are fine."""
-        if addr % self.target.pointer_size and self.bucket.holds_pointer:
+        if misaligned(self.target, self.bucket, addr):
             return None
         try:
             values = self.bucket_values(self.target.read(addr, self.bucket.size))
         except MemoryFault:
             return None
         cnt, entries = values.ub_cnt, values.ub_entries
-        return None if cnt is None or cnt < 0 or (entries is not None and cnt > entries) else cnt
+        return None if cnt is None or absurd_count(cnt, entries) else cnt
 
     def _bucket_count(self, addr, what):
         rec = read_record(self.target, self.bucket, addr, f"struct uma_bucket ({what})")
@@ -623,9 +623,15 @@ class _ZoneReader:
         return kv.uk_free
 
 
+def absurd_count(cnt, entries):
+    """A bucket count no bucket can hold: negative, or above its capacity (``entries``, None
+    where the era has none)."""
+    return cnt < 0 or (entries is not None and cnt > entries)
+
+
 def checked_count(cnt, entries, what):
-    """A bucket count, refused when absurd (negative, or above the bucket's capacity)."""
-    if cnt < 0 or (entries is not None and cnt > entries):
+    """A bucket count, refused when absurd (``absurd_count``)."""
+    if absurd_count(cnt, entries):
         raise CorruptionError(f"{what} = {cnt} is absurd"
                               + (f" (bucket holds {entries})" if entries is not None else ""))
     return cnt
