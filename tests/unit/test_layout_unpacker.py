@@ -69,3 +69,16 @@ def test_column_of_an_array_equals_records(byteorder):
     records = [Record(dom, data[i * 24:(i + 1) * 24], i * 24, byteorder) for i in range(3)]
     for name in ("ud_pages", "ud_free", "ud_bits"):
         assert dom.column_unpacker(name, 3, byteorder)(data) == tuple(r.int(name) for r in records)
+
+
+@pytest.mark.parametrize("byteorder", ["little", "big"])
+def test_member_unpacker_reads_at_an_offset_in_the_order_given(byteorder):
+    from kmemdbg.access.layout import member_unpacker
+    data = bytes(range(5, 5 + 64))
+    rec = Record(PLAIN, data[8:], 0x1000, byteorder)
+    members = [(20, 4, False), (0, 8, False), (16, 2, True)]       # w, a, s: not in offset order
+    assert member_unpacker(members, byteorder)(data, 8) == (rec.int("w"), rec.int("a"),
+                                                            rec.int("s"))
+    odd = [(16, 2, True), (1, 3, False)]                              # a 3-byte member: one by one
+    assert member_unpacker(odd, byteorder)(data, 8) == (
+        rec.int("s"), int.from_bytes(data[9:12], byteorder))

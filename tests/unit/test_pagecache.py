@@ -121,3 +121,13 @@ def test_kmem_diff_against_the_target_walks_zones_once(tmp_path, monkeypatch):
     out = io.StringIO()
     run_command(spec["kmem-diff"], lambda: k.t, [str(old), "--threshold", "1K"], out)
     assert "leaky" in out.getvalue() and len(walks) == 1, out.getvalue()
+
+
+def test_view_is_the_cached_page_and_an_offset_into_it():
+    t = CountingTarget(4)
+    c = PageCache(t)
+    buffer, offset = c.view(PAGE + 40, 8)
+    assert (len(buffer), offset, buffer[offset:offset + 8]) == (PAGE, 40, b"\1" * 8)
+    assert c.view(PAGE + 100, 4)[0] is buffer and len(t.reads) == 1       # the same page
+    assert c.view(2 * PAGE - 2, 4) == (b"\1\1\2\2", 0)                    # its own read
+    assert c.read(PAGE + 40, 3) == b"\1" * 3 and c.read(0, 0) == b""

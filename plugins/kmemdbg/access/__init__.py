@@ -15,6 +15,10 @@ remote stub rather than a core), ``description`` (e.g. the core and kernel paths
     the same as any object with the buffer protocol (gdb's own, not copied into ``bytes``);
     ``access.pagecache.read_buffer`` falls back to ``read``.
 
+``view(addr, size)`` (the command runner's page cache only)
+    ``(buffer, offset)``: the cached page holding the bytes, not copied; ``viewer`` falls
+    back to ``(read(addr, size), 0)``.
+
 ``symbol_address(name) -> int``
     address of a global or file-static variable (``uma_kegs`` is static in uma_core.c);
     ``SymbolNotFound(name)`` otherwise.
@@ -182,31 +186,41 @@ def safe_text(text: str) -> str:
                    else f"\\u{ord(c):04x}" for c in text)
 
 
-def read_cbytes(target, addr: int, limit: int = 32) -> bytes:
-    """The raw bytes of a NUL-terminated string, at most ``limit - 1`` of them (MEMTYPE_MAXNAME
-    rule); ``read_cstring`` is what gets printed.
+def viewer(target):
+    """``view(addr, size) -> (buffer, offset)``, the ``size`` bytes at ``addr`` being
+    ``buffer[offset:offset + size]``: the page cache's (``PageCache.view``: the cached page
+    itself, not a copy), else the same over ``target.read`` (offset 0).  Raises ``MemoryFault``."""
+    view = getattr(target, "view", None)
+    return view if view is not None else lambda addr, size: (target.read(addr, size), 0)
 
-    Reads the whole window at once and falls back to shorter reads when the window crosses
-    into unmapped memory, so a name at the end of a page still reads.
+
+def read_cbytes(target, addr: int, limit: int = 32, view=None) -> bytes:
+    """The raw bytes of a NUL-terminated string, at most ``limit - 1`` of them (MEMTYPE_MAXNAME
+    rule); ``read_cstring`` is what gets printed.  ``view``: ``viewer(target)``, where the
+    caller reads thousands of names and has it already.
+
+    Searches the whole window at once, in the cached page where there is one (``viewer``),
+    and falls back to shorter reads when the window crosses into unmapped memory, so a name at
+    the end of a page still reads.
     """
     try:
-        data = target.read(addr, limit)
+        data, start = (view or viewer(target))(addr, limit)
     except MemoryFault:
         # Retry up to the next page boundary only; if that fails too, the pointer is bad.
         size = PAGE - (addr % PAGE)
         if limit <= size:
             raise MemoryFault(addr, limit, "string") from None
         try:
-            data = target.read(addr, size)
+            data, start = target.read(addr, size), 0
         except MemoryFault:
             raise MemoryFault(addr, size, "string") from None
-    end = data.find(b"\0", 0, limit - 1)
-    return data[:limit - 1] if end < 0 else data[:end]
+    end = data.find(b"\0", start, start + limit - 1)
+    return data[start:start + limit - 1] if end < 0 else data[start:end]
 
 
-def read_cstring(target, addr: int, limit: int = 32) -> str:
+def read_cstring(target, addr: int, limit: int = 32, view=None) -> str:
     """A NUL-terminated string of the dump, bounded (``read_cbytes``) and made safe to print
     (``safe_text``): every string kmemdbg shows from a dump is read here (thousands of names
     per walk: printable ones pass without a call to ``safe_text``)."""
-    text = read_cbytes(target, addr, limit).decode("latin-1")
+    text = read_cbytes(target, addr, limit, view).decode("latin-1")
     return text if text.isascii() and text.isprintable() else safe_text(text)

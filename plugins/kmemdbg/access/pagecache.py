@@ -43,6 +43,7 @@ class PageCache:
         self.pointer_size = target.pointer_size
         # Large reads bypass the pages anyway: the backend's uncopied buffer where it has one.
         self.read_buffer = getattr(target, "read_buffer", target.read)
+        self._read_page = target.read   # pages are kept as bytes: view() hands them out
 
     def fresh(self):
         """An empty cache on the same target, for a live target that ran since (kmem-watch)."""
@@ -63,11 +64,22 @@ class PageCache:
     def read(self, addr, size):
         if size <= 0:
             return b""
+        buffer, offset = self.view(addr, size)
+        return buffer[offset:offset + size] if offset or len(buffer) != size else buffer
+
+    def view(self, addr, size):
+        """``(buffer, offset)``, the ``size`` bytes at ``addr`` being ``buffer[offset:offset +
+        size]`` (``bytes``): the cached page itself where they lie in one readable page, so a
+        walk of thousands of small records unpacks and searches them in place, without a copy
+        each (``access.viewer``); else a read of their own, at offset 0.
+
+        :raises MemoryFault:
+        """
         start = addr % PAGE
-        if start + size > PAGE:
+        if start + size > PAGE or size <= 0:
             # Across a page boundary: arrays read once per command (uz_cpu[], mti_stats[],
             # per-CPU blocks) or a record straddling two pages; caching pages buys nothing.
-            return self._target.read(addr, size)
+            return self._target.read(addr, size), 0
         number = addr // PAGE
         page = self._recent.get(number, _UNSEEN)
         if page is _UNSEEN:
@@ -78,16 +90,16 @@ class PageCache:
             else:
                 pages.move_to_end(number)
         if page is not None:
-            return bytes(page[start:start + size])
+            return page, start
         # The page is not readable as a whole; the target may still have these bytes (a
         # sub-page mapping), or raises the precise fault.
-        return self._target.read(addr, size)
+        return self._target.read(addr, size), 0
 
     def _miss(self, number):
         """Read page ``number`` (None when unreadable) into the FIFO, or into the main LRU when
         it was read before and left the FIFO."""
-        try:     # kept as the backend returns it (gdb's buffer): mostly read in part
-            page = self.read_buffer(number * PAGE, PAGE)
+        try:
+            page = self._read_page(number * PAGE, PAGE)
         except MemoryFault:
             page = None
         ghosts = self._ghosts

@@ -9,8 +9,11 @@ A crash dump is exactly where lists are damaged, so every walk keeps a visited s
 bound, and raises ``CycleError``/``BoundExceeded`` naming the list instead of spinning.
 """
 
-from ..access.errors import BoundExceeded, CycleError
-from ..access.record import read_record
+import struct
+
+from ..access import viewer
+from ..access.errors import BoundExceeded, CycleError, MemoryFault, Misaligned
+from ..access.record import Record
 from .memory import read_pointer
 
 DEFAULT_BOUND = 1 << 20
@@ -25,8 +28,23 @@ def for_each_entry(target, first, layout, link, what, bound=DEFAULT_BOUND):
     :param what: the list's name for messages, e.g. ``uma_kegs`` or ``zone "mbuf" uz_buckets``.
     :raises CycleError, BoundExceeded, MemoryFault: naming ``what``.
     """
+    byteorder, pointer_size, size = target.byteorder, target.pointer_size, layout.size
+    for addr, buffer, offset in entry_views(target, first, layout, link, what, bound):
+        yield Record(layout, buffer[offset:offset + size], addr, byteorder, pointer_size)
+
+
+def entry_views(target, first, layout, link, what, bound=DEFAULT_BOUND):
+    """``for_each_entry`` as ``(address, buffer, offset)``, the element's bytes being
+    ``buffer[offset:offset + layout.size]`` (``access.viewer``: the cached page, not a copy),
+    for a walk that unpacks the members it needs in one ``struct`` call: thousands of malloc
+    types, each on a page of its own, where a ``Record`` and its member lookups per element
+    were most of the walk's own time."""
     next_off = layout.offset(link)
-    size = target.pointer_size
+    byteorder, size = target.byteorder, layout.size
+    unpack_next = struct.Struct(("<" if byteorder == "little" else ">") + f"{next_off}x" +
+                                ("Q" if target.pointer_size == 8 else "I")).unpack_from
+    view = viewer(target)
+    check_alignment = layout.holds_pointer and target.pointer_size
     seen = set()
     prev, addr = 0, first
     while addr:
@@ -35,10 +53,15 @@ def for_each_entry(target, first, layout, link, what, bound=DEFAULT_BOUND):
         if len(seen) >= bound:
             raise BoundExceeded(what, bound)
         seen.add(addr)
-        rec = read_record(target, layout, addr, f"{layout.name} on {what}")
-        yield rec
+        if check_alignment and addr % check_alignment:
+            raise Misaligned(f"{layout.name} on {what}", addr, check_alignment)
+        try:
+            buffer, offset = view(addr, size)
+        except MemoryFault as e:
+            raise MemoryFault(addr, size, f"{layout.name} on {what}") from e
+        yield addr, buffer, offset
         prev = addr
-        addr = int.from_bytes(rec.data[next_off:next_off + size], target.byteorder)
+        addr, = unpack_next(buffer, offset)
 
 
 def list_foreach(target, head_addr, layout, link, what, bound=DEFAULT_BOUND):
