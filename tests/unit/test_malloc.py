@@ -117,3 +117,23 @@ def test_type_list_cycle(era, arch):
     k.t.put(last, "struct malloc_type", {"ks_next": first})
     r = malloc_type_stats(k.t)
     assert len(r.types) == 3 and "cycle in list kmemstatistics" in r.warnings[0]
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
+def test_unreadable_name_keeps_the_row_and_says_why(era, arch):
+    k = plant(era, arch)
+    temp = by_name(malloc_type_stats(k.t))["temp"]
+    ptr = k.t.layout("struct malloc_type").offset("ks_shortdesc")
+    k.t.write_int(temp.address + ptr, k.t.pointer_size, 0xdead0000)
+    r = malloc_type_stats(k.t)
+    row = {t.address: t for t in r.types}[temp.address]
+    assert row.name == f"<malloc_type {temp.address:#x}>" and row.in_use == temp.in_use
+    assert row.issues == ("ks_shortdesc: cannot read 32 bytes of string at 0xdead0000",)
+
+
+@pytest.mark.parametrize("era", ["fbsd12", "fbsd14"])
+def test_size_bit_without_a_kmemzones_entry_is_named(era):
+    k = FakeKernel(era, cpus=(0, 1))
+    k.malloc_type("odd", {0: (64, 0, 1, 0, 1 << 40)})
+    odd, = malloc_type_stats(k.t).types
+    assert odd.sizes == (16 << 40,) and odd.issues == ("mts_size bit 40 has no kmemzones[] entry",)

@@ -19,11 +19,13 @@ from typing import NamedTuple, Optional, Tuple
 
 from ..kernel.cpus import CpuInfo, read_cpu_info
 from ..kernel.memory import read_pointer
-from ..kernel.queue import for_each_entry
+from ..kernel.queue import entry_views
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
-from ..access import per_run, read_cstring
-from ..access.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
+from ..access import per_run, read_cstring, viewer
+from ..access.errors import (CorruptionError, FieldNotFound, MemoryFault, SymbolNotFound,
+                             TypeNotFound)
+from ..access.layout import member_unpacker
 from ..access.record import read_record
 from . import probes, views
 from .kmemzones import read_kmemzones
@@ -81,11 +83,12 @@ class MallocReport:
         return by_size
 
 
-def for_each_malloc_type(target):
-    """Yield a ``Record`` of every ``struct malloc_type`` on ``kmemstatistics`` (newest first)."""
+def _malloc_type_views(target):
+    """``(address, buffer, offset)`` of every ``struct malloc_type`` on ``kmemstatistics``
+    (``entry_views``)."""
     first = read_pointer(target, target.symbol_address("kmemstatistics"), "kmemstatistics")
-    return for_each_entry(target, first, target.layout(MALLOC_TYPE), "ks_next", "kmemstatistics",
-                          MAX_TYPES)
+    return entry_views(target, first, target.layout(MALLOC_TYPE), "ks_next", "kmemstatistics",
+                       MAX_TYPES)
 
 
 def read_zone_sizes(target):
@@ -105,23 +108,22 @@ def malloc_type_stats(target, view=views.TRUE):
     found = 0
     try:
         # Each name is read once, as its type is walked: the skip note and the row both use it.
-        for mt in for_each_malloc_type(target):
+        for addr, buffer, offset in _malloc_type_views(target):
             found += 1
-            issues = []
-            name = reader.name(mt, issues)
-            reason = reader.version is not None and reader.skip_reason(mt, name)
+            mt = reader.fields(addr, buffer, offset)
+            reason = reader.version is not None and reader.skip_reason(mt)
             if reason:
                 notes.append(reason)
             else:
-                walked.append((mt, name, issues))
+                walked.append(mt)
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     else:
         if not found:     # kern_malloc.c's own types (M_TEMP, M_DEVBUF, ...) exist from boot on
             warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
                             "empty, but every kernel has static malloc types (a damaged list head)")
-    reader.prefetch([mt for mt, _, _ in walked])
-    types = [reader.type_stats(*named) for named in walked]
+    reader.prefetch(walked)
+    types = [reader.type_stats(mt) for mt in walked]
     read = [t for t in types if t.requests is not None]
     if read and not any(t.requests for t in read):     # a kernel that booted has malloc'ed
         warnings.append(f"all {len(read)} malloc types on kmemstatistics read zero requests: "
@@ -151,9 +153,16 @@ class _TypeReader:
             self.notes.append(f"kmemzones: {e}; sizes shown as 16 << bit, as vmstat before 14 does")
         if self.kind == probes.STATS_EMBEDDED_PCPU:
             mti = t.layout(self.mt.field("ks_mti").type.name or "struct malloc_type_internal")
-            self.off_stats_ptr = self.mt.offset("ks_mti") + mti.offset("mti_stats")
+            stats_ptr = (self.mt.offset("ks_mti") + mti.offset("mti_stats"), t.pointer_size,
+                         False)
         else:
             self.mti = t.layout("struct malloc_type_internal")
+            stats_ptr = self._member("ks_handle")
+        members = [self._member("ks_shortdesc"), stats_ptr]
+        if self.version is not None:
+            members.append(self._member("ks_version"))
+        self._unpack = member_unpacker(members, t.byteorder)
+        self._view = viewer(t)
         if self.kind == probes.STATS_ARRAY:
             arr = self.mti.field("mti_stats").type
             self.slots = view.malloc_slots(arr.length or 0, self.cpus)
@@ -167,95 +176,122 @@ class _TypeReader:
         f = self.stats.field(member)
         return f.offset, f.type.size, f.type.signed
 
-    def name(self, mt, issues):
-        """The type's ``ks_shortdesc``; a placeholder, and why, when it cannot be read."""
+    def _member(self, name):
+        """``(offset, size, signed)`` of an integer or pointer member of ``struct malloc_type``."""
+        f = self.mt.field(name)
+        if name not in self.mt.int_members:
+            raise FieldNotFound(self.mt.name, f"{name} (as an integer; it is "
+                                              f"{f.type.name or f.type.kind})")
+        start, end, signed, _, _ = self.mt.int_members[name]
+        return start, end - start, signed
+
+    def fields(self, addr, buffer, offset):
+        """What the walk keeps of the ``struct malloc_type`` at ``addr`` (its bytes at ``offset``
+        in ``buffer``), a plain tuple (thousands per walk): ``(address, name, statistics
+        pointer, ks_version, issues)``.  The name is read here, once: the skip note and the row
+        both use it; the pointer is ``ks_mti.mti_stats`` from 13, ``ks_handle`` before;
+        ``ks_version`` is None when the view filters nothing."""
+        issues = []
+        values = self._unpack(buffer, offset)
         try:
-            return read_cstring(self.target, mt.ptr("ks_shortdesc"))
+            name = read_cstring(self.target, values[0], view=self._view)
         except ROW_ERRORS as e:
             issues.append(f"ks_shortdesc: {e}")
-            return f"<malloc_type {mt.addr:#x}>"
+            name = f"<malloc_type {addr:#x}>"
+        return addr, name, values[1], values[2] if len(values) > 2 else None, issues
 
-    def skip_reason(self, mt, name):
-        """Why a view with a ``version`` leaves this type out (a foreign ``ks_version``), or
-        ``None``."""
-        if mt.int("ks_version") != self.version:
-            return (f'malloc type "{name}" at {mt.addr:#x}: ks_version '
-                    f"{mt.int('ks_version')} is not the kernel's {self.version}; skipped as "
-                    "vmstat does")
+    def skip_reason(self, mt):
+        """Why a view with a ``version`` leaves the type ``mt`` (``fields``) out (a foreign
+        ``ks_version``), or ``None``."""
+        addr, name, _, version, _ = mt
+        if version != self.version:
+            return (f'malloc type "{name}" at {addr:#x}: ks_version {version} is not the '
+                    f"kernel's {self.version}; skipped as vmstat does")
         return None
 
-    def type_stats(self, mt, name, issues):
-        """Statistics of one ``struct malloc_type`` record named ``name`` (``issues``: what
-        reading the name found)."""
+    def type_stats(self, mt):
+        """Statistics of one walked type ``mt`` (``fields``; its issues: what reading the name
+        found)."""
+        addr, name, _, _, issues = mt
         try:
-            sums, mask = self._totals.get(mt.addr) or self._sum(mt)
+            sums, mask = self._totals.get(addr) or self._sum(mt)
         except ROW_ERRORS as e:
             issues.append(str(e))
-            return MallocTypeStats(name, mt.addr, None, None, None, None, None, None, tuple(issues))
+            return MallocTypeStats(name, addr, None, None, None, None, None, None, tuple(issues))
+        memalloced, memfreed, numallocs, numfrees = sums
+        in_use, memory_use = numallocs - numfrees, memalloced - memfreed
+        if in_use < 0 or memory_use < 0:
+            in_use, memory_use = self._negative(addr, name, sums, issues)
+        sizes, missing = self._mask_sizes.get(mask) or self._sizes(mask)
+        if missing:
+            issues.extend(missing)
+        return MallocTypeStats(name, addr, in_use, memory_use, numallocs, numfrees, mask, sizes,
+                               tuple(issues))
+
+    def _negative(self, addr, name, sums, issues):
+        """InUse and MemUse of a type whose frees sum above its allocations, and why.
+
+        Every CPU's statistics are updated together in a critical section, so a negative sum
+        is damage: the true view marks it unknown, the kvm view keeps vmstat's wrapped number.
+        """
         memalloced, memfreed, numallocs, numfrees = sums
         in_use = self.view.difference(numallocs, numfrees)
         memory_use = self.view.difference(memalloced, memfreed)
-        # Every CPU's statistics are updated together in a critical section, so a negative sum
-        # is damage: the true view marks it unknown, the kvm view keeps vmstat's wrapped number.
         if numfrees > numallocs:
-            issues.append(f'allocations in use of malloc type "{name}" at {mt.addr:#x} are '
+            issues.append(f'allocations in use of malloc type "{name}" at {addr:#x} are '
                           f"negative ({numallocs - numfrees}): "
                           f"mts_numfrees {numfrees} > mts_numallocs {numallocs} over the CPUs")
             in_use = None if in_use < 0 else in_use
         if memfreed > memalloced:
-            issues.append(f'memory use of malloc type "{name}" at {mt.addr:#x} is negative '
+            issues.append(f'memory use of malloc type "{name}" at {addr:#x} is negative '
                           f"({memalloced - memfreed}): "
                           f"mts_memfreed {memfreed} > mts_memalloced {memalloced} over the CPUs")
             memory_use = None if memory_use < 0 else memory_use
-        return MallocTypeStats(name, mt.addr, in_use, memory_use, numallocs, numfrees, mask,
-                               self._sizes(mask, issues), tuple(issues))
+        return in_use, memory_use
 
-    def _sizes(self, mask, issues):
-        """The sizes of ``mask``'s bits, the bits without a ``kmemzones[]`` entry added to
-        ``issues`` (worked out once per distinct mask: types share a few)."""
-        known = self._mask_sizes.get(mask)
-        if known is None:
-            sizes, missing = [], []
-            for bit in range(mask.bit_length()):
-                if mask >> bit & 1:
-                    if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
-                        sizes.append(self.zone_sizes[bit])
-                    else:
-                        if self.zone_sizes:
-                            missing.append(f"mts_size bit {bit} has no kmemzones[] entry")
-                        sizes.append(16 << bit)
-            known = self._mask_sizes[mask] = (tuple(sizes), tuple(missing))
-        issues.extend(known[1])
-        return known[0]
+    def _sizes(self, mask):
+        """``(sizes, issues)``: the sizes of ``mask``'s bits, and the bits without a
+        ``kmemzones[]`` entry (worked out once per distinct mask: types share a few)."""
+        sizes, missing = [], []
+        for bit in range(mask.bit_length()):
+            if mask >> bit & 1:
+                if bit < len(self.zone_sizes) and self.zone_sizes[bit] > 0:
+                    sizes.append(self.zone_sizes[bit])
+                else:
+                    if self.zone_sizes:
+                        missing.append(f"mts_size bit {bit} has no kmemzones[] entry")
+                    sizes.append(16 << bit)
+        self._mask_sizes[mask] = known = (tuple(sizes), tuple(missing))
+        return known
 
     def prefetch(self, mts):
-        """The per-CPU statistics (12+) of the types ``mts`` totalled block by block
+        """The per-CPU statistics (12+) of the walked types ``mts`` totalled block by block
         (``Zpcpu.prefetch``: each block read once, for every type whose statistics it holds)."""
         if self.kind == probes.STATS_ARRAY:
             return
-        bases = {}
-        for mt in mts:
-            try:
-                bases[mt.addr] = self._stats_base(mt)
-            except ROW_ERRORS:      # the type's row will say so
-                continue
+        if self.kind == probes.STATS_EMBEDDED_PCPU:     # the pointers are in the walked bytes
+            bases = {addr: stats for addr, _, stats, _, _ in mts if stats}
+        else:
+            bases = {}
+            for mt in mts:
+                try:
+                    bases[mt[0]] = self._stats_base(mt)
+                except ROW_ERRORS:      # the type's row will say so
+                    continue
         done = self.zpcpu.prefetch(list(bases.values()), self.pcpu_cpus, self.absent_ok,
                                    self.stats.size, self.summed, (self.size_column,))
         self._totals = {addr: (totals[0], totals[1][0]) for addr, totals in
                         zip(bases, map(done.get, bases.values())) if totals is not None}
 
     def _stats_base(self, mt):
-        """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a 12+ type."""
-        t = self.target
-        if self.kind == probes.STATS_HANDLE_PCPU:
-            mti = read_record(t, self.mti, mt.ptr("ks_handle"),
-                              f"struct malloc_type_internal of malloc type at {mt.addr:#x}")
+        """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a walked 12+ type (``fields``)."""
+        addr, _, base, _, _ = mt
+        if self.kind == probes.STATS_HANDLE_PCPU:     # base is ks_handle
+            mti = read_record(self.target, self.mti, base,
+                              f"struct malloc_type_internal of malloc type at {addr:#x}")
             base = mti.ptr("mti_stats")
-        else:
-            base = int.from_bytes(mt.data[self.off_stats_ptr:self.off_stats_ptr + t.pointer_size],
-                                  t.byteorder)
         if not base:
-            raise CorruptionError(f"malloc type at {mt.addr:#x}: mti_stats is NULL")
+            raise CorruptionError(f"malloc type at {addr:#x}: mti_stats is NULL")
         return base
 
     def _sum(self, mt):
@@ -265,15 +301,16 @@ class _TypeReader:
         else:     # not prefetched: a CPU's copy is unreadable, the statistics cross a page,
                   # or their pointer could not be read (raised again here, for the row)
             stats = self.zpcpu.copies(self._stats_base(mt), self.stats.size, self.pcpu_cpus,
-                                      self.absent_ok, f"mti_stats of malloc type at {mt.addr:#x}")
+                                      self.absent_ok, f"mti_stats of malloc type at {mt[0]:#x}")
         return stats.sums(self.summed), stats.bit_or(*self.size_column)
 
     def _array_stats(self, mt):
-        """Every slot of ``mti_stats[MAXCPU]`` (before 12) the view sums, as strided columns."""
+        """Every slot of ``mti_stats[MAXCPU]`` (before 12) the view sums, as strided columns, of
+        a walked type (``fields``)."""
         t, size = self.target, self.stats.size
-        handle = mt.ptr("ks_handle")
+        type_addr, _, handle, _, _ = mt
         addr = handle + self.mti.offset("mti_stats")
-        what = f"mti_stats[{self.slots}] of malloc type at {mt.addr:#x}"
+        what = f"mti_stats[{self.slots}] of malloc type at {type_addr:#x}"
         try:
             data = t.read(addr, size * self.slots)
         except MemoryFault as e:
