@@ -5,9 +5,10 @@ Which columns an era has (SLEEP from 9.x, XDOMAIN from 13) is decided by the cal
 probes and passed in; JSON always carries every key, with ``null`` where the era has none.
 """
 
+import functools
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 from ..access.errors import CommandArgumentError
 from .text import human_bytes, kib
@@ -21,6 +22,18 @@ class Column:
     numeric: bool = True
     in_table: bool = True
     wide: bool = False       # in the table only with --wide (the default table fits 80 columns)
+    cell: Optional[Callable] = None    # stats object -> table cell, where not from the value
+
+
+@functools.lru_cache(maxsize=1024)
+def _joined(values):
+    return ",".join(map(str, values))
+
+
+def _sizes_cell(m):
+    """Size(s) in the table: the thousands of malloc types share a few size lists, each joined
+    once."""
+    return "?" if m.sizes is None else _joined(m.sizes)
 
 
 def _times_size(items, z):
@@ -57,7 +70,7 @@ MALLOC_COLUMNS = (
     Column("high-use", "HighUse", lambda m: None, in_table=False),  # no kernel tracks it
     Column("requests", "Requests", attrgetter("requests")),
     Column("size", "Size(s)", lambda m: None if m.sizes is None else list(m.sizes),
-           numeric=False),
+           numeric=False, cell=_sizes_cell),
 )
 
 ZONE_HELP = {
@@ -106,6 +119,8 @@ def malloc_columns() -> List[Column]:
 def column_cells(column, rows):
     """The table cells of ``column`` for ``rows``: ``?`` when unknown, lists comma-joined, MemUse
     in KiB, byte columns humanized (the kind chosen once per column, not per cell)."""
+    if column.cell is not None:
+        return list(map(column.cell, rows))
     values = list(map(column.get, rows))
     if column.key == "memory-use":
         return ["?" if v is None else f"{kib(v)}K" for v in values]

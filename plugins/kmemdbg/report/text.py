@@ -78,10 +78,17 @@ def render_columns(columns, headers, numeric=(), count=None):
     if not plain:
         return laid_out + "\n"
     header, rule, _ = laid_out.split("\n")
-    # one format per row, not a call per cell: "{:>8}" pads as str.rjust(8) does
-    row = "  ".join(f"{{:{'>' if a == 'right' else '<'}{len(dashes)}}}"
-                    for a, dashes in zip(align, rule.split("  "))).format
-    return "\n".join([header, rule, *[row(*cells).rstrip() for cells in zip(*columns)]]) + "\n"
+    # one format per row, not a call per cell: "{:>8}" pads as str.rjust(8) does; a last column
+    # aligned left is not padded (tabulate's trailing blanks are dropped), so only a row whose
+    # last cell is empty has blanks to drop
+    specs = [f"{{:{'>' if a == 'right' else '<'}{len(dashes)}}}"
+             for a, dashes in zip(align, rule.split("  "))]
+    if align[-1] == "left":
+        specs[-1] = "{}"
+    lines = list(map("  ".join(specs).format, *columns))
+    if "" in columns[-1]:
+        lines = [line.rstrip() for line in lines]
+    return "\n".join([header, rule, *lines]) + "\n"
 
 
 def _one_line_cells(column, count):
