@@ -7,6 +7,7 @@ and an exit status, so no traceback and no ``SystemExit`` ever reaches the debug
 """
 
 import argparse
+import functools
 import os
 import sys
 from dataclasses import dataclass
@@ -136,6 +137,13 @@ def _description(target):
         return None
 
 
+@functools.lru_cache(maxsize=None)
+def _parser(spec: CommandSpec) -> KmemArgumentParser:
+    """The command's parser, built once: parsing leaves a parser as it was, and building one
+    (argparse, each option's help) took a millisecond of every run."""
+    return spec.make_parser()
+
+
 def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     """Parse ``argv``, run ``spec`` against the target, and turn every failure into one line.
 
@@ -146,7 +154,7 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     :param target_factory: called lazily (after parsing, so ``-h`` works without a target).
     :return: the command's exit status: 0 ok, 1 failed or found a problem, 2 usage error.
     """
-    parser = spec.make_parser()
+    parser = _parser(spec)
     parser.out = out
     try:
         args = parser.parse_args(argv)
