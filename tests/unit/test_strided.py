@@ -229,9 +229,9 @@ def test_prefetched_counters_read_each_block_once_and_keep_none(byteorder):
     expect = {b: Zpcpu(k.t).counter_fetch(b, cpus) for b in bases}
     z = Zpcpu(k.t)
     k.t.reads = 0
-    done = z.prefetch(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
+    done = z.counter_totals(bases + [0xdead0000 - k.pcpu_offset], cpus)   # one bad pointer
     assert k.t.reads == 3 + 1 + k.maxid + 1 and not z._blocks       # + the bad block, page by page
-    assert {b: done[b][0][0] for b in bases} == expect and len(done) == len(bases)
+    assert done == expect
     with pytest.raises(MemoryFault) as e:        # left out: counter_fetch says what is wrong
         z.counter_fetch(0xdead0000 - k.pcpu_offset, cpus, what="counter(9) x")
     assert "counter(9) x (CPU 0)" in str(e.value)
@@ -243,11 +243,13 @@ def test_prefetch_leaves_a_block_with_an_unreadable_cpu_to_counter_fetch():
     k.t.unmap(base + 2 * PAGE, PAGE)
     z = Zpcpu(k.t)
     cpus = (0, 1, 2)
-    assert z.prefetch([stored + 16], cpus) == {}
+    assert z.counter_totals([stored + 16], cpus) == {}
     with pytest.raises(MemoryFault) as e:
         z.counter_fetch(stored + 16, cpus, what="counter(9) y")
     assert "counter(9) y (CPU 2)" in str(e.value)
-    assert z.prefetch([stored + 16], cpus, {2}) == {stored + 16: ([12], [])}
+    assert z.counter_totals([stored + 16], cpus, {2}) == {stored + 16: 12}
+    sums, ors = [(0, 8, False)], [(0, 4, False)]    # the general form: members summed and ORed
+    assert z.prefetch([stored + 16], cpus, {2}, 8, sums, ors) == {stored + 16: ([12], [7 | 5])}
 
 
 # ---- totals: numpy and pure Python give the same numbers ---------------------------------
@@ -324,8 +326,8 @@ def test_huge_counters_sum_past_64_bits(engine):
     stored, _ = _shared_page(k, {0: {c: top for c in range(8)}, 8: {c: 1 << 63 for c in range(8)}})
     z = Zpcpu(k.t)
     assert z.counter_fetch(stored, range(8)) == 8 * top
-    done = z.prefetch([stored, stored + 8], range(8))
-    assert done == {stored: ([8 * top], []), stored + 8: ([8 << 63], [])}
+    assert z.counter_totals([stored, stored + 8], range(8)) == {stored: 8 * top,
+                                                                 stored + 8: 8 << 63}
 
 
 def test_totals_need_whole_groups(engine):

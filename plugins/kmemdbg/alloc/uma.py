@@ -298,7 +298,7 @@ class _ZoneReader:
         self.cpu_bytes = (self.cpus.maxid + 1) * self.cache.size
         self.batch = max(1, BATCH_BYTES // self.cpu_bytes)
         self._batched = {}     # zone address -> its _CpuCaches (read_cpu_caches)
-        self._counter_totals = {}   # counter(9) address -> its (sums, ors): prefetch_counters
+        self._counter_totals = {}   # counter(9) address -> its sum: prefetch_counters
         self._domains = {}     # zone address -> its uma_zone_domain[] bytes (read_cpu_caches)
         self.dom_bytes = 0
         if self.bucket_kind == probes.DOMAINS_AFTER_CPUS:
@@ -447,7 +447,7 @@ class _ZoneReader:
             return 0
         done = self._counter_totals.get(base)
         if done is not None:
-            return done[0][0]
+            return done
         return self.zpcpu.counter_fetch(base, self.counter_cpus, self.absent_ok,
                                         f"counter(9) {ZONE}.{member} of zone at {z.addr:#x}")
 
@@ -456,7 +456,7 @@ class _ZoneReader:
         if not self.counter9 and not self.has_xdomain:
             return
         bases = [base for z in zones for base in self.counter_values(z.data) if base]
-        self._counter_totals = self.zpcpu.prefetch(bases, self.counter_cpus, self.absent_ok)
+        self._counter_totals = self.zpcpu.counter_totals(bases, self.counter_cpus, self.absent_ok)
 
     def _zone_counters(self, z, zv):
         """(allocs, frees, fails) at zone level: plain integers or counter(9) sums."""

@@ -96,10 +96,19 @@ class Strided:
         totals = self.totals(runs) if starts and columns else None
         values = None if totals is None else totals.of_objects(op, starts, columns)
         if values is not None:
-            return values
+            return values.tolist()
         total = sum if op == "sum" else lambda column: reduce(or_, column, 0)
         return [[total(self.column(start + offset, size, signed, runs))
                  for offset, size, signed in columns] for start in starts]
+
+    def member_totals(self, op, runs, starts, column):
+        """``object_totals`` of one member: a flat list, one total per object (the counter(9)s
+        of a block, hundreds of them: no list per counter)."""
+        totals = self.totals(runs) if starts else None
+        values = None if totals is None else totals.of_objects(op, starts, (column,))
+        if values is not None:
+            return values[:, 0].tolist()
+        return [values[0] for values in self.object_totals(op, runs, starts, (column,))]
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.
@@ -307,8 +316,8 @@ class _Totals:
 
     def of_objects(self, op, starts, columns):
         """Group 0's ``op`` ("sum", "or") of the members ``columns`` of the objects at
-        ``starts``, one list per object, or None unless every member is a whole word and all
-        have one size and signedness."""
+        ``starts``, an array with a row per object, or None unless every member is a whole word
+        and all have one size and signedness."""
         size, signed = columns[0][1:]
         if any(tuple(column[1:]) != (size, signed) for column in columns):
             return None
@@ -320,10 +329,10 @@ class _Totals:
         words = offsets // size
         if words.size * 4 >= self._stride // size:
             # a good part of the record (malloc statistics): every word's total, picked
-            return self._every_word(op, size, signed)[words].tolist()
+            return self._every_word(op, size, signed)[words]
         # a few words of it (counter(9)s): gathered first, then reduced
         picked = self._words(size, signed)[:1].take(words, axis=2)
-        return self._reduce(op, picked, size, signed)[0].tolist()
+        return self._reduce(op, picked, size, signed)[0]
 
     @staticmethod
     def _sums8(words, signed):

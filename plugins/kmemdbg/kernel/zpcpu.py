@@ -97,19 +97,35 @@ class Zpcpu:
         """Sum a ``counter_u64_t`` over ``cpus`` (see ``copies`` for ``absent_ok``)."""
         return self.copies(base, 8, cpus, absent_ok, what).sum(0, 8)
 
-    def prefetch(self, bases, cpus, absent_ok=(), size=8, sums=COUNTER, ors=()):
+    def prefetch(self, bases, cpus, absent_ok, size, sums, ors=()):
         """Total the ``size``-byte objects at ``bases`` over ``cpus`` block by block, each block
         read once and dropped: ``{base: (sums, ors)}``, per object the sums of its members
-        ``sums`` and the ORs of its members ``ors`` (each an ``(offset, size, signed)``; by
-        default a counter(9)'s one sum).
+        ``sums`` and the ORs of its members ``ors`` (each an ``(offset, size, signed)``).
 
-        One zone's counters lie in different per-CPU pages (all zones' ``uz_allocs`` together,
-        then all ``uz_frees``...), and the malloc types of one page are not walked together, so
-        object by object a walk returns to each block several times: kept, the blocks were most
-        of a command's memory (1 MiB each on 256 CPUs); dropped, they were read again.  An
-        object this cannot total (it crosses into the next page, or a CPU's copy is unreadable)
-        is left out, for the object-by-object path (``copies``, ``counter_fetch``) to say why.
+        The malloc types of one page are not walked together, so object by object a walk
+        returns to each block several times: kept, the blocks were most of a command's memory
+        (1 MiB each on 256 CPUs); dropped, they were read again.  An object this cannot total
+        (it crosses into the next page, or a CPU's copy is unreadable) is left out, for the
+        object-by-object path (``copies``) to say why.
         """
+        def totals(pages, runs, starts):
+            return zip(pages.object_totals("sum", runs, starts, sums),
+                       pages.object_totals("or", runs, starts, ors) if ors else
+                       [()] * len(starts))
+        return self._by_block(bases, size, cpus, absent_ok, totals)
+
+    def counter_totals(self, bases, cpus, absent_ok=()):
+        """``{base: sum}`` of the counter(9)s at ``bases`` over ``cpus``, block by block as
+        ``prefetch`` does (one zone's counters lie in different per-CPU pages: all zones'
+        ``uz_allocs`` together, then all ``uz_frees``...), one number per counter.  A counter
+        left out is for ``counter_fetch`` to name."""
+        return self._by_block(bases, 8, cpus, absent_ok,
+                              lambda pages, runs, starts:
+                              pages.member_totals("sum", runs, starts, COUNTER[0]))
+
+    def _by_block(self, bases, size, cpus, absent_ok, totals):
+        """``{base: total}`` of the objects at ``bases``, ``totals(pages, runs, starts)``
+        giving those of the objects at ``starts`` (offsets in the page) of one block."""
         runs = cpu_runs(cpus)
         by_block, offset, mask, page = {}, self.offset, self.mask, UMA_PCPU_ALLOC_SIZE
         for base in bases:
@@ -119,22 +135,20 @@ class Zpcpu:
                 by_block.setdefault(first - start, []).append((base, start))
         done = {}
         for addr, members in by_block.items():
-            done.update(self._block_totals(addr, members, cpus, runs, absent_ok, sums, ors))
+            done.update(self._block_totals(addr, members, cpus, runs, absent_ok, totals))
         return done
 
-    def _block_totals(self, addr, members, cpus, runs, absent_ok, sums, ors):
-        """``(base, (sums, ors))`` of the objects ``members`` (``(base, offset in page)``) of
-        the block at ``addr``; none when a CPU's page is unreadable.  The block is gone on
-        return, before the next one is read, so the allocator hands its memory to the next
-        read (a MiB kept while the next is read made each read fault in fresh pages: half again
-        the read time)."""
+    def _block_totals(self, addr, members, cpus, runs, absent_ok, totals):
+        """``(base, total)`` of the objects ``members`` (``(base, offset in page)``) of the
+        block at ``addr``; none when a CPU's page is unreadable.  The block is gone on return,
+        before the next one is read, so the allocator hands its memory to the next read (a MiB
+        kept while the next is read made each read fault in fresh pages: half again the read
+        time)."""
         block = self._read_block(addr, reuse=True)
         if block.missing and any(cpu in block.missing and cpu not in absent_ok for cpu in cpus):
             return ()
-        starts = [start for _, start in members]
-        summed = block.pages.object_totals("sum", runs, starts, sums)
-        ored = block.pages.object_totals("or", runs, starts, ors)
-        return zip([base for base, _ in members], zip(summed, ored))
+        return zip([base for base, _ in members],
+                   totals(block.pages, runs, [start for _, start in members]))
 
     def _block(self, addr):
         """The block at ``addr``, kept for the command (up to ``max_blocks``, least recently

@@ -51,8 +51,10 @@ def make_snapshot(identity, clock, zones, mtypes, malloc_zones, taken_at):
 
 def save(snapshot, path):
     with open(path, "w") as f:
-        # json.dumps without indent runs the C encoder (json.dump and indent= do not).
-        f.write(json.dumps(snapshot, sort_keys=True, separators=(",", ":")))
+        # json.dumps without indent runs the C encoder (json.dump and indent= do not); a
+        # snapshot is a tree, so the check for cycles (an id per dict and list) is skipped.
+        f.write(json.dumps(snapshot, sort_keys=True, separators=(",", ":"),
+                           check_circular=False))
         f.write("\n")
 
 
