@@ -37,8 +37,8 @@ def entry_views(target, first, layout, link, what, bound=DEFAULT_BOUND):
     """``for_each_entry`` as ``(address, buffer, offset)``, the element's bytes being
     ``buffer[offset:offset + layout.size]`` (``access.viewer``: the cached page, not a copy),
     for a walk that unpacks the members it needs in one ``struct`` call: thousands of malloc
-    types, each on a page of its own, where a ``Record`` and its member lookups per element
-    were most of the walk's own time."""
+    types, each on a page of its own, where a copy, a ``Record`` and its member lookups per
+    element were a good part of the walk's own time."""
     next_off = layout.offset(link)
     byteorder, size = target.byteorder, layout.size
     unpack_next = struct.Struct(("<" if byteorder == "little" else ">") + f"{next_off}x" +
