@@ -41,6 +41,26 @@ def test_help_works_without_a_target(name):
     assert rc == 0 and "columns (for --sort" in out.getvalue() and "--compat" in out.getvalue()
 
 
+def test_parser_is_reused_and_keeps_no_output_of_a_run():
+    # Built once per command; a run's output stream (MiBs of JSON in lldb's buffer) is not
+    # kept by it, and the next run's help goes to the next run's stream.
+    import gc
+    import weakref
+    k = kernel()
+    first = io.StringIO()
+    assert run_command(SPECS["malloc-types"], lambda: k.t, ["--format", "json"], first) == 0
+    gone = weakref.ref(first)
+    gc.disable()        # freed by its count, not by a collection of some cycle
+    try:
+        del first
+        assert gone() is None
+    finally:
+        gc.enable()
+    again = io.StringIO()
+    assert run_command(SPECS["malloc-types"], lambda: k.t, ["-h"], again) == 0
+    assert "--compat" in again.getvalue()
+
+
 @pytest.mark.parametrize("era,arch", IMAGES)
 @pytest.mark.parametrize("fmt", ["table", "vmstat", "json", "csv"])
 def test_every_format_every_era(era, arch, fmt):

@@ -163,6 +163,8 @@ def run_command(spec: CommandSpec, target_factory, argv: List[str], out) -> int:
     except CommandArgumentError as e:
         out.write(f"kmemdbg: error: {e}\n")
         return USAGE
+    finally:     # the parser outlives the run: it must not keep the run's output (MiBs of JSON)
+        parser.out = sys.stdout
     try:
         target = LazyTarget(lambda: PageCache(target_factory()),
                             None if forced(args) else check_kernel_match)
