@@ -108,7 +108,7 @@ class Strided:
         values = None if totals is None else totals.of_objects(op, starts, (column,))
         if values is not None:
             return values[:, 0].tolist()
-        return [values[0] for values in self.object_totals(op, runs, starts, (column,))]
+        return [row[0] for row in self.object_totals(op, runs, starts, (column,))]
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.

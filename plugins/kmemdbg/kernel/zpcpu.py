@@ -13,7 +13,8 @@ the first time any of them is needed, kept for the command, and each counter is 
 strided slice over the block (``kernel/strided.py``): 4,000 counters on 256 CPUs cost a few
 dozen bulk reads instead of a million 8-byte ones.  A walk that knows its objects beforehand
 (every zone's counters, every malloc type's statistics) totals them block by block instead
-(``prefetch``): each block read once, and with numpy all its objects summed in one pass.
+(``counter_totals``, ``prefetch``): each block read once, and with numpy all its objects summed
+in one pass.
 """
 
 from collections import namedtuple
