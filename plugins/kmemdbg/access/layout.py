@@ -88,6 +88,16 @@ class StructLayout:
                        f.bit_offset, f.bit_size)
                 for name, f in self.fields.items() if f.type.kind in (INT, BOOL, ENUM, PTR)}
 
+    def int_member(self, name: str) -> Tuple[int, int, bool, Optional[int], Optional[int]]:
+        """``int_members[name]``; ``FieldNotFound`` when there is no such member or it is not an
+        integer (a struct, an array)."""
+        try:
+            return self.int_members[name]
+        except KeyError:
+            t = self.field(name).type      # FieldNotFound when there is no such member
+            raise FieldNotFound(self.name,
+                                f"{name} (as an integer; it is {t.name or t.kind})") from None
+
     def unpacker(self, names: Tuple[str, ...], byteorder: str):
         """``data -> namedtuple`` of the integer members ``names`` of one instance's bytes, in one
         ``struct`` call: a walk reads a dozen members of thousands of zones, and one call per
@@ -126,24 +136,17 @@ def _unpacker(layout, names, byteorder):
     format covers them), the absent ones last."""
     ints = layout.int_members
     for n in names:
-        if n in layout.fields and n not in ints:
-            t = layout.fields[n].type
-            raise FieldNotFound(layout.name, f"{n} (as an integer; it is {t.name or t.kind})")
+        if n in layout.fields:
+            layout.int_member(n)      # FieldNotFound for a member that is not an integer
     present = sorted(((ints[n], n) for n in names if n in ints), key=lambda m: (m[0][0], m[1]))
     absent = tuple(None for n in names if n not in ints)
     values = namedtuple("Values", [n for _, n in present] + [n for n in names if n not in ints])
-    fmt, pos = "<" if byteorder == "little" else ">", 0
-    for (start, end, signed, _, bit_size), _ in present:
-        code = _CODES.get(end - start)
-        if code is None or bit_size is not None or start < pos:
-            break             # a bit-field, an odd size or a union overlap: one by one
-        fmt += f"{start - pos}x{code if signed else code.upper()}"
-        pos = end
-    else:
-        unpack = struct.Struct(fmt).unpack_from
+    if all(bit_size is None for (_, _, _, _, bit_size), _ in present):
+        unpack = member_unpacker([(start, end - start, signed)
+                                  for (start, end, signed, _, _), _ in present], byteorder)
         return lambda data: values._make(unpack(data) + absent)
 
-    def one_by_one(data):
+    def one_by_one(data):     # bit-fields
         out = []
         for (start, end, signed, bit_offset, bit_size), _ in present:
             raw = int.from_bytes(data[start:end], byteorder, signed=signed)
@@ -173,12 +176,7 @@ def member_unpacker(members, byteorder):
 
 def _column_unpacker(layout, name, count, byteorder):
     """See ``StructLayout.column_unpacker``."""
-    try:
-        start, end, signed, bit_offset, bit_size = layout.int_members[name]
-    except KeyError:
-        t = layout.field(name).type
-        raise FieldNotFound(layout.name, f"{name} (as an integer; it is {t.name or t.kind})") \
-            from None
+    start, end, signed, bit_offset, bit_size = layout.int_member(name)
     code = _CODES.get(end - start)
     if code is None or bit_size is not None:
         return lambda data: tuple(

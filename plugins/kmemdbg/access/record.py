@@ -5,7 +5,7 @@ would cost thousands.  ``read_record``/``read_array`` read the bytes once and ``
 unpacks members from them with the offsets of a ``StructLayout``.
 """
 
-from .errors import FieldNotFound, MemoryFault, Misaligned
+from .errors import MemoryFault, Misaligned
 from .layout import StructLayout
 
 
@@ -36,10 +36,8 @@ class Record:
         """An integer, enum, bool or pointer member, by its declared size and signedness."""
         try:
             start, end, signed, bit_offset, bit_size = self.layout.int_members[name]
-        except KeyError:
-            t = self.layout.field(name).type      # FieldNotFound when there is no such member
-            raise FieldNotFound(self.layout.name,
-                                f"{name} (as an integer; it is {t.name or t.kind})") from None
+        except KeyError:     # the lookup above is the fast path; this one names what is wrong
+            start, end, signed, bit_offset, bit_size = self.layout.int_member(name)
         raw = int.from_bytes(self.data[start:end], self.byteorder, signed=signed)
         if bit_size is not None:
             raw = (raw >> (bit_offset or 0)) & ((1 << bit_size) - 1)

@@ -23,8 +23,7 @@ from ..kernel.queue import entry_views
 from ..kernel.strided import Strided, cpu_runs
 from ..kernel.zpcpu import Zpcpu
 from ..access import per_run, read_cstring, viewer
-from ..access.errors import (CorruptionError, FieldNotFound, MemoryFault, SymbolNotFound,
-                             TypeNotFound)
+from ..access.errors import CorruptionError, MemoryFault, SymbolNotFound, TypeNotFound
 from ..access.layout import member_unpacker
 from ..access.record import read_record
 from . import probes, views
@@ -172,11 +171,7 @@ class _TypeReader:
 
     def _member(self, name):
         """``(offset, size, signed)`` of an integer or pointer member of ``struct malloc_type``."""
-        f = self.mt.field(name)
-        if name not in self.mt.int_members:
-            raise FieldNotFound(self.mt.name, f"{name} (as an integer; it is "
-                                              f"{f.type.name or f.type.kind})")
-        start, end, signed, _, _ = self.mt.int_members[name]
+        start, end, signed, _, _ = self.mt.int_member(name)
         return start, end - start, signed
 
     def walk(self, walked, notes):

@@ -13,7 +13,7 @@ import struct
 
 from ..access import viewer
 from ..access.errors import BoundExceeded, CycleError, MemoryFault, Misaligned
-from ..access.record import Record
+from ..access.record import Record, misaligned
 from .memory import read_pointer
 
 DEFAULT_BOUND = 1 << 20
@@ -44,7 +44,6 @@ def entry_views(target, first, layout, link, what, bound=DEFAULT_BOUND):
     unpack_next = struct.Struct(("<" if byteorder == "little" else ">") + f"{next_off}x" +
                                 ("Q" if target.pointer_size == 8 else "I")).unpack_from
     view = viewer(target)
-    check_alignment = layout.holds_pointer and target.pointer_size
     seen = set()
     prev, addr = 0, first
     while addr:
@@ -53,8 +52,8 @@ def entry_views(target, first, layout, link, what, bound=DEFAULT_BOUND):
         if len(seen) >= bound:
             raise BoundExceeded(what, bound)
         seen.add(addr)
-        if check_alignment and addr % check_alignment:
-            raise Misaligned(f"{layout.name} on {what}", addr, check_alignment)
+        if misaligned(target, layout, addr):
+            raise Misaligned(f"{layout.name} on {what}", addr, target.pointer_size)
         try:
             buffer, offset = view(addr, size)
         except MemoryFault as e:
