@@ -220,7 +220,16 @@ def read_cbytes(target, addr: int, limit: int = 32, view=None) -> bytes:
 
 def read_cstring(target, addr: int, limit: int = 32, view=None) -> str:
     """A NUL-terminated string of the dump, bounded (``read_cbytes``) and made safe to print
-    (``safe_text``): every string kmemdbg shows from a dump is read here (thousands of names
-    per walk: printable ones pass without a call to ``safe_text``)."""
-    text = read_cbytes(target, addr, limit, view).decode("latin-1")
+    (``safe_text``): every string kmemdbg shows from a dump is read here.
+
+    Thousands of names per walk: the common case, a window that lies in one readable page, is
+    searched here without a call to ``read_cbytes`` (which handles a window running into
+    unmapped memory), and a printable name passes without a call to ``safe_text``.
+    """
+    try:
+        data, start = (view or viewer(target))(addr, limit)
+    except MemoryFault:
+        data, start = read_cbytes(target, addr, limit), 0
+    end = data.find(b"\0", start, start + limit - 1)
+    text = data[start:end if end >= 0 else start + limit - 1].decode("latin-1")
     return text if text.isascii() and text.isprintable() else safe_text(text)
