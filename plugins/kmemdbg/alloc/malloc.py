@@ -113,7 +113,7 @@ def malloc_type_stats(target, view=views.TRUE):
             warnings.append(f"kmemstatistics at {target.symbol_address('kmemstatistics'):#x} is "
                             "empty, but every kernel has static malloc types (a damaged list head)")
     reader.prefetch(walked)
-    types = [reader.type_stats(mt) for mt in walked]
+    types = reader.type_rows(walked)
     read = [t for t in types if t.requests is not None]
     if read and not any(t.requests for t in read):     # a kernel that booted has malloc'ed
         warnings.append(f"all {len(read)} malloc types on kmemstatistics read zero requests: "
@@ -215,26 +215,32 @@ class _TypeReader:
                     f"kernel's {self.version}; skipped as vmstat does")
         return None
 
-    def type_stats(self, mt):
-        """Statistics of one walked type ``mt`` (``walk``; its issues: what reading the name
-        found)."""
-        addr, name, pointer, _, issues = mt
-        if self.kind == probes.STATS_HANDLE_PCPU:
-            pointer = self._handle_bases.get(addr)
-        try:
-            sums, (mask,) = self._totals.get(pointer) or self._sum(mt)
-        except ROW_ERRORS as e:
-            issues.append(str(e))
-            return MallocTypeStats(name, addr, None, None, None, None, None, None, tuple(issues))
-        memalloced, memfreed, numallocs, numfrees = sums
-        in_use, memory_use = numallocs - numfrees, memalloced - memfreed
-        if in_use < 0 or memory_use < 0:
-            in_use, memory_use = self._negative(addr, name, sums, issues)
-        sizes, missing = self._mask_sizes.get(mask) or self._sizes(mask)
-        if missing:
-            issues.extend(missing)
-        return MallocTypeStats(name, addr, in_use, memory_use, numallocs, numfrees, mask, sizes,
-                               tuple(issues))
+    def type_rows(self, walked):
+        """The statistics of every walked type (``walk``; each one's issues: what reading its
+        name found), in walk order: one loop for thousands of types, its lookups made once."""
+        totals, mask_sizes, stats = self._totals, self._mask_sizes, MallocTypeStats
+        handle_bases = self._handle_bases if self.kind == probes.STATS_HANDLE_PCPU else None
+        rows = []
+        for mt in walked:
+            addr, name, pointer, _, issues = mt
+            if handle_bases is not None:
+                pointer = handle_bases.get(addr)
+            try:
+                sums, (mask,) = totals.get(pointer) or self._sum(mt)
+            except ROW_ERRORS as e:
+                issues.append(str(e))
+                rows.append(stats(name, addr, None, None, None, None, None, None, tuple(issues)))
+                continue
+            memalloced, memfreed, numallocs, numfrees = sums
+            in_use, memory_use = numallocs - numfrees, memalloced - memfreed
+            if in_use < 0 or memory_use < 0:
+                in_use, memory_use = self._negative(addr, name, sums, issues)
+            sizes, missing = mask_sizes.get(mask) or self._sizes(mask)
+            if missing:
+                issues.extend(missing)
+            rows.append(stats(name, addr, in_use, memory_use, numallocs, numfrees, mask, sizes,
+                              tuple(issues)))
+        return rows
 
     def _negative(self, addr, name, sums, issues):
         """InUse and MemUse of a type whose frees sum above its allocations, and why.
