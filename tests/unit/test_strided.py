@@ -309,15 +309,18 @@ def test_totals_are_exact_python_reductions(engine, byteorder, size, signed, mag
         starts, columns = (0, size), [(w * size, size, signed) for w in (1, 0, per - 2)]
         column = [[[values[i * per + (start + o) // size] for i in cpus] for o, _, _ in columns]
                   for start in starts]
-        assert s.object_totals("sum", runs, starts, columns) == \
-            [[sum(c) for c in cs] for cs in column]
-        assert s.object_totals("or", runs, starts, columns) == \
-            [[functools.reduce(operator.or_, c, 0) for c in cs] for cs in column]
+        assert s.object_totals(runs, starts, columns, columns[1:]) == \
+            [([sum(c) for c in cs], [functools.reduce(operator.or_, c, 0) for c in cs[1:]])
+             for cs in column]
+        assert s.object_totals(runs, starts, columns) == \
+            [([sum(c) for c in cs], []) for cs in column]
         # one word of a wide record (a block's few counters): gathered, not every word reduced
         last = [values[i * per + per - 1] for i in cpus]
-        assert s.object_totals("sum", runs, (stride - size,), [(0, size, signed)]) == [[sum(last)]]
-        assert s.object_totals("or", runs, (stride - size,), [(0, size, signed)]) == \
-            [[functools.reduce(operator.or_, last, 0)]]
+        one = [(0, size, signed)]
+        assert s.object_totals(runs, (stride - size,), one, one) == \
+            [([sum(last)], [functools.reduce(operator.or_, last, 0)])]
+        assert s.member_totals(runs, (stride - size, 0), one[0]) == \
+            [sum(last), sum(values[i * per] for i in cpus)]
 
 
 def test_huge_counters_sum_past_64_bits(engine):
@@ -361,8 +364,10 @@ def test_sums_of_several_members(engine):
     # objects of a block: a misaligned start or mixed member types are summed column by column
     runs = cpu_runs((1, 3))
     for starts, cols in (((3, 16), [(0, 8, False)]), ((0, 8), [(0, 8, False), (4, 4, True)])):
-        assert s.object_totals("sum", runs, starts, cols) == \
-            [[sum(s.column(st + o, sz, sg, runs)) for o, sz, sg in cols] for st in starts]
+        assert s.object_totals(runs, starts, cols, cols[:1]) == \
+            [([sum(s.column(st + o, sz, sg, runs)) for o, sz, sg in cols],
+              [functools.reduce(operator.or_, s.column(st + o, sz, sg, runs), 0)
+               for o, sz, sg in cols[:1]]) for st in starts]
 
 
 @pytest.mark.parametrize("byteorder", BYTEORDERS)

@@ -88,27 +88,30 @@ class Strided:
             return [r.any_greater(column, other) for r in groups]
         return [getattr(r, op)(*column) for r in groups]
 
-    def object_totals(self, op, runs, starts, columns):
-        """Group 0's ``op`` ("sum", exact, or "or") over the records ``runs`` of the members
-        ``columns`` (``(offset, size, signed)`` each) of the objects at byte ``starts`` of the
-        record: one list per object, members in order.  For every object of one zpcpu block,
-        known beforehand (with numpy, only their words are reduced, in one pass)."""
-        totals = self.totals(runs) if starts and columns else None
-        values = None if totals is None else totals.of_objects(op, starts, columns)
-        if values is not None:
-            return values.tolist()
-        total = sum if op == "sum" else lambda column: reduce(or_, column, 0)
-        return [[total(self.column(start + offset, size, signed, runs))
-                 for offset, size, signed in columns] for start in starts]
-
-    def member_totals(self, op, runs, starts, column):
-        """``object_totals`` of one member: a flat list, one total per object (the counter(9)s
-        of a block, hundreds of them: no list per counter)."""
+    def object_totals(self, runs, starts, sums, ors=()):
+        """Group 0's totals over the records ``runs`` of the objects at byte ``starts`` of the
+        record, one ``(sums, ors)`` per object: the sums (exact) of its members ``sums`` and the
+        ORs of its members ``ors``, lists in member order (each member an ``(offset, size,
+        signed)``).  For every object of one zpcpu block, known beforehand (with numpy, only
+        their words are reduced, each once, and the objects checked once for both)."""
         totals = self.totals(runs) if starts else None
-        values = None if totals is None else totals.of_objects(op, starts, (column,))
+        values = None if totals is None else totals.of_objects(starts, sums, ors)
         if values is not None:
-            return values[:, 0].tolist()
-        return [row[0] for row in self.object_totals(op, runs, starts, (column,))]
+            summed, ored = values
+            return list(zip(summed.tolist(), ored.tolist() if ors else [[]] * len(starts)))
+        return [([sum(self.column(start + offset, size, signed, runs))
+                  for offset, size, signed in sums],
+                 [reduce(or_, self.column(start + offset, size, signed, runs), 0)
+                  for offset, size, signed in ors]) for start in starts]
+
+    def member_totals(self, runs, starts, column):
+        """``object_totals`` of one summed member: a flat list, one sum per object (the
+        counter(9)s of a block, hundreds of them: no list per counter)."""
+        totals = self.totals(runs) if starts else None
+        values = None if totals is None else totals.of_objects(starts, (column,))
+        if values is not None:
+            return values[0][:, 0].tolist()
+        return [sums[0] for sums, _ in self.object_totals(runs, starts, (column,))]
 
     def column(self, offset, size, signed, runs):
         """The integer member at ``offset`` (``size`` bytes) of the records in ``runs``.
@@ -314,23 +317,31 @@ class _Totals:
             return _sum(words, signed)
         return cls._sums8(words, signed)
 
-    def of_objects(self, op, starts, columns):
-        """Group 0's ``op`` ("sum", "or") of the members ``columns`` of the objects at
-        ``starts``, an array with a row per object, or None unless every member is a whole word
-        and all have one size and signedness."""
+    def of_objects(self, starts, sums, ors=()):
+        """Group 0's sums of the members ``sums`` and ORs of the members ``ors`` of the objects
+        at ``starts``: two arrays with a row per object (the second None without ``ors``), or
+        None unless every member is a whole word and all have one size and signedness."""
+        columns = tuple(sums) + tuple(ors)
         size, signed = columns[0][1:]
-        if any(tuple(column[1:]) != (size, signed) for column in columns):
+        if any(tuple(column[1:]) != (size, signed) or column[0] % size or column[0] < 0
+               for column in columns) or min(starts) < 0 or \
+                max(starts) + max(column[0] for column in columns) + size > self._stride:
             return None
-        offsets = numpy.add.outer(numpy.array(starts, dtype=numpy.int64),
-                                  numpy.array([column[0] for column in columns], dtype=numpy.int64))
-        if (offsets % size).any() or offsets.min() < 0 or \
-                offsets.max() + size > self._stride:
+        first = numpy.array(starts, dtype=numpy.int64)
+        if int(numpy.bitwise_or.reduce(first)) % size:     # a start not on a word
             return None
-        words = offsets // size
+        first //= size
+        return (self._picked("sum", first, sums, size, signed),
+                self._picked("or", first, ors, size, signed) if ors else None)
+
+    def _picked(self, op, first, columns, size, signed):
+        """``op`` of the members ``columns`` of the objects whose first words are ``first``."""
+        words = first[:, None] + numpy.array([column[0] // size for column in columns],
+                                             dtype=numpy.int64)
         if words.size * 4 >= self._stride // size:
             # a good part of the record (malloc statistics): every word's total, picked
             return self._every_word(op, size, signed)[words]
-        # a few words of it (counter(9)s): gathered first, then reduced
+        # a few words of it (counter(9)s, a size mask per object): gathered, then reduced
         picked = self._words(size, signed)[:1].take(words, axis=2)
         return self._reduce(op, picked, size, signed)[0]
 

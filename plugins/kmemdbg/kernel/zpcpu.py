@@ -109,11 +109,9 @@ class Zpcpu:
         (it crosses into the next page, or a CPU's copy is unreadable) is left out, for the
         object-by-object path (``copies``) to say why.
         """
-        def totals(pages, runs, starts):
-            return zip(pages.object_totals("sum", runs, starts, sums),
-                       pages.object_totals("or", runs, starts, ors) if ors else
-                       [()] * len(starts))
-        return self._by_block(bases, size, cpus, absent_ok, totals)
+        return self._by_block(bases, size, cpus, absent_ok,
+                              lambda pages, runs, starts:
+                              pages.object_totals(runs, starts, sums, ors))
 
     def counter_totals(self, bases, cpus, absent_ok=()):
         """``{base: sum}`` of the counter(9)s at ``bases`` over ``cpus``, block by block as
@@ -122,7 +120,7 @@ class Zpcpu:
         left out is for ``counter_fetch`` to name."""
         return self._by_block(bases, 8, cpus, absent_ok,
                               lambda pages, runs, starts:
-                              pages.member_totals("sum", runs, starts, COUNTER[0]))
+                              pages.member_totals(runs, starts, COUNTER[0]))
 
     def _by_block(self, bases, size, cpus, absent_ok, totals):
         """``{base: total}`` of the objects at ``bases``, ``totals(pages, runs, starts)``
