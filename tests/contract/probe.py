@@ -106,7 +106,16 @@ def run(target):
             return {"error": type(e).__name__, "message": str(e)}
         return {"ok": "no fault"}
     out["faults"] = {"null": fault(0, 8), "low": fault(0x1000, 16),
-                     "high": fault((1 << (8 * ps - 1)) - 4096 if ps == 8 else 0xfffff000, 8)}
+                     "high": fault((1 << (8 * ps - 1)) - 4096 if ps == 8 else 0xfffff000, 8),
+                     # a size from a corrupt field, at a mapped address: refused, the debugger
+                     # left alive (gdb asked for 60 GB ends the session)
+                     "huge": fault(syms["fixture_array"], 60 << 30)}
+    try:
+        from kmemdbg.access.pagecache import read_buffer
+        read_buffer(target, syms["fixture_array"], 60 << 30)
+        out["faults"]["huge_buffer"] = {"ok": "no fault"}
+    except MemoryFault as e:
+        out["faults"]["huge_buffer"] = {"error": "MemoryFault", "addr": e.addr, "size": e.size}
 
     out["symbolize"] = {
         "zone_foo": _try(lambda: _sym(target.symbolize(syms["zone_foo"]))),

@@ -84,6 +84,11 @@ from .layout import Field, StructLayout, TypeInfo  # noqa: F401
 from .record import Record, read_array, read_record  # noqa: F401
 
 PAGE = 4096  # the unit in which target memory is mapped (and cached by target.pagecache)
+# The most one read may ask of a backend.  kmemdbg's own reads stay far below it (a per-CPU block
+# is 4 MiB on 1024 CPUs, a scan reads 1 MiB at a time); a larger size comes from a corrupt field
+# (a keg's uk_size of 0xffffffff made a 60 GB slab read), and handed to the debugger it would
+# end the session: gdb stops with "virtual memory exhausted", lldb's bindings allocate it all.
+MAX_READ = 256 << 20
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ pages fault like holes in a core), symbols and those layouts, and answers the Ta
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
+from ..access import MAX_READ
 from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..access.layout import (ARRAY, FUNC, INT, PTR, STRUCT, UNION, VOID, Field, StructLayout,
                              TypeInfo)
@@ -265,6 +266,8 @@ class FakeTarget:
 
     def read(self, addr, size):
         self.reads += 1
+        if size > MAX_READ:     # as the debuggers' backends refuse it
+            raise MemoryFault(addr, size)
         out = bytearray()
         a, end = addr, addr + size
         while a < end:

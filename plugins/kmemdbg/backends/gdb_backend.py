@@ -13,7 +13,7 @@ import threading
 import gdb
 
 from ..commands import REGISTRY, hints, host, load_commands
-from ..access import TLS_SECTIONS, DataSection, SymbolInfo
+from ..access import MAX_READ, TLS_SECTIONS, DataSection, SymbolInfo
 from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..access.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
                              StructLayout, TypeInfo)
@@ -99,7 +99,7 @@ def _flatten(t, base_bits, out):
 
 def _read_memory(addr, size):
     """``size`` bytes at ``addr`` of the selected inferior, as gdb's memoryview."""
-    if size < 0 or addr < 0:
+    if size < 0 or addr < 0 or size > MAX_READ:
         raise MemoryFault(addr, size)
     if size == 0:
         return memoryview(b"")

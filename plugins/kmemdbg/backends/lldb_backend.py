@@ -18,7 +18,7 @@ import time
 import lldb
 
 from ..commands import REGISTRY, hints, host, load_commands
-from ..access import TLS_SECTIONS, DataSection, SymbolInfo
+from ..access import MAX_READ, TLS_SECTIONS, DataSection, SymbolInfo
 from ..access.elffile import zero_fill_ranges
 from ..access.errors import MemoryFault, SymbolNotFound, TargetError, TypeNotFound
 from ..access.layout import (ARRAY, BOOL, ENUM, FLOAT, FUNC, INT, PTR, STRUCT, UNION, VOID,
@@ -185,7 +185,7 @@ class LldbTarget:
         limit = self._addr_limit
         if limit is None:
             limit = self._addr_limit = 1 << (8 * self.pointer_size)
-        if size < 0 or addr < 0 or addr + size > limit:
+        if size < 0 or addr < 0 or addr + size > limit or size > MAX_READ:
             raise MemoryFault(addr, size)
         if size == 0:
             return b""
