@@ -437,6 +437,16 @@ def damage_bucket_misaligned(image, core):
     return {"addr": bad}
 
 
+def damage_keg_size_absurd(image, core):
+    """The keg of "mbuf" claims items of 4 GiB: uk_size and uk_rsize 0xffffffff."""
+    n = _release(image)
+    keg = "zone_mbuf->uz_kegs.lh_first->kl_keg" if 7 <= n <= 12 else "zone_mbuf->uz_keg"
+    w = locate(image, [keg, f"&{keg}->uk_size", f"&{keg}->uk_rsize"])
+    for member in ("uk_size", "uk_rsize"):
+        core.write_int(w[f"&{keg}->{member}"], 0xFFFFFFFF, 4)
+    return {"keg": w[keg]}
+
+
 def damage_segment_zeroed(image, core):
     """The memory segment holding the first keg (and with it the kegs' arena) reads as zeros."""
     first = locate(image, ["uma_kegs.lh_first"])["uma_kegs.lh_first"]
@@ -624,3 +634,23 @@ def test_zeroed_segment_is_refused_or_named(kind, image, damaged_cores, baseline
         assert len(json_warnings(doc)) == len(type_rows(doc)), json_warnings(doc)
     assert_warned(r, ("summary", "summary-table"), f"keg at {keg} has no zone")
     assert r.alive
+
+
+ITEM_COMMANDS = {"items": "uma-items mbuf --summary", "leaks": "kmem-findleaks",
+                 "whatis": "kmem-whatis kmemstatistics"}
+
+
+@each_debugger_and_era
+def test_absurd_keg_geometry_is_named_and_its_slabs_left_unread(kind, image, damaged_cores,
+                                                                 baselines):
+    """The rows keep the size the keg says, named; the item commands name the keg and skip its
+    slabs, where they read and scanned 4 GiB items (gdb ended the session)."""
+    intact, r, facts = _damaged(kind, "keg-size-absurd", image, damaged_cores, baselines)
+    words = (f"keg at {facts['keg']:#x}", "4294967295 bytes", "exceed the")
+    assert_warned(r, ("zones", "zones-table", "zones-kvm", "summary", "summary-table"), *words)
+    assert zone_rows(r.json("zones"))["mbuf"]["size"] == 0xFFFFFFFF
+    assert_untouched_zones(r, intact, {"mbuf", "mbuf_packet"})
+    _, path, _ = damaged_cores("keg-size-absurd", image)
+    items = run(kind, image, path, baselines[image.era], commands=ITEM_COMMANDS)
+    assert_warned(items, tuple(ITEM_COMMANDS), *words[1:], "no slabs read")
+    assert "allocated items of zone 'mbuf'" in items.text["items"] and items.alive

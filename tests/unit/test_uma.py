@@ -185,6 +185,21 @@ def test_absurd_inline_bucket_count(era, arch):
 
 
 @pytest.mark.parametrize("era,arch", IMAGES)
+def test_keg_geometry_that_cannot_be_marks_its_zones(era, arch):
+    """14 items of 4 GiB in a one-page slab: the size stays what the keg says (vmstat prints
+    it), and the row names the keg, so no byte total built on it passes silently."""
+    k = FakeKernel(era, arch, cpus=(0,))
+    bad = k.keg(0xFFFFFFFF, ipers=14)
+    k.zone(bad, "victim", allocs=3)
+    k.zone(k.keg(64), "healthy", allocs=3)
+    z = by_name(uma_zone_stats(k.t))
+    assert z["victim"].size == 0xFFFFFFFF and z["victim"].used == 3
+    assert z["victim"].issues == (f"keg at {bad:#x}: 14 items of 4294967295 bytes (uk_ipers, "
+                                  "uk_rsize) exceed the 4096-byte slab (uk_ppera 1)",)
+    assert not z["healthy"].issues
+
+
+@pytest.mark.parametrize("era,arch", IMAGES)
 def test_bucket_list_cycle(era, arch):
     k = FakeKernel(era, arch, cpus=(0,))
     b1, b2 = k.bucket(1), k.bucket(2)

@@ -152,9 +152,10 @@ class ItemIndex:
                 geo = self.decoder.geometry(keg, internal)
                 name = zones[0][1] if zones else f"<keg {keg.addr:#x}>"
                 self._structs.append((keg.addr, keg.addr + keg_size, f"struct uma_keg '{name}'"))
-                if not geo.ipers or not geo.rsize or not geo.ppera:
-                    self.warnings.append(f"keg '{name}' at {keg.addr:#x}: uk_ipers {geo.ipers}, "
-                                         f"uk_rsize {geo.rsize}, uk_ppera {geo.ppera}: no slabs read")
+                problem = geo.problem()
+                if problem:
+                    self.warnings.append(f"keg '{name}' at {keg.addr:#x}: {problem}: no slabs "
+                                         "read")
                     slabs = ()
                 else:
                     slabs = self.decoder.walk(geo, keg, self.ndomains, f"keg '{name}'",

@@ -29,6 +29,21 @@ MAX_SLABS_PER_LIST = 1 << 22
 HEADER_WINDOW = 16 << 10   # slab headers are read this many bytes at a time (see _header_bytes)
 
 
+def geometry_problem(size, rsize, ipers, ppera):
+    """What is wrong with a keg's ``uk_size``, ``uk_rsize``, ``uk_ipers`` and ``uk_ppera``, or
+    None.  Every era lays ``uk_ipers`` items ``uk_rsize`` bytes apart (``uk_size`` rounded up to
+    the alignment) inside the ``uk_ppera`` pages of a slab, so numbers that break that are a
+    damaged keg: a ``uk_size`` of 0xffffffff made 4 GiB items, read and scanned."""
+    if not ipers or not rsize or not ppera:
+        return f"uk_ipers {ipers}, uk_rsize {rsize}, uk_ppera {ppera}"
+    if size > rsize:
+        return f"uk_size {size} exceeds uk_rsize {rsize}"
+    if ipers * rsize > ppera * PAGE_SIZE:
+        return (f"{ipers} items of {rsize} bytes (uk_ipers, uk_rsize) exceed the "
+                f"{ppera * PAGE_SIZE}-byte slab (uk_ppera {ppera})")
+    return None
+
+
 @dataclass(frozen=True)
 class KegGeometry:
     """What a keg says about its slabs (``uk_*``), read once per keg."""
@@ -46,6 +61,10 @@ class KegGeometry:
     def span(self):
         """Bytes of memory one slab covers (``uk_ppera`` pages)."""
         return self.ppera * PAGE_SIZE
+
+    def problem(self):
+        """Why the keg's slabs cannot be read, or None (``geometry_problem``)."""
+        return geometry_problem(self.size, self.rsize, self.ipers, self.ppera)
 
     @property
     def per_cpu_pages(self):

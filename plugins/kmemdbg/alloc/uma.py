@@ -24,6 +24,7 @@ from ..access.record import Record, misaligned, read_array, read_bytes, read_rec
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS
+from .slabs import geometry_problem
 
 UMA_ZFLAG_INTERNAL = 0x20000000
 
@@ -244,7 +245,7 @@ class _ZoneReader:
         t, z, k = self.target, self.zone, self.keg
         self.counters = ("uz_allocs", "uz_frees", "uz_fails")
         zone_members = ["uz_name", *self.counters, "uz_size", "uz_bucket_size", "uz_count"]
-        keg_members = ["uk_flags", "uk_size"]
+        keg_members = ["uk_flags", "uk_size", "uk_rsize", "uk_ipers", "uk_ppera"]
         if self.has_sleeps:
             zone_members.append("uz_sleeps")
         if self.has_xdomain:
@@ -252,7 +253,7 @@ class _ZoneReader:
         if self.has_max_items:
             zone_members.append("uz_max_items")
         else:
-            keg_members += ["uk_maxpages", "uk_ppera", "uk_ipers"]
+            keg_members.append("uk_maxpages")
         if self.bucket_kind == probes.DOMAIN_POINTER:
             zone_members.append("uz_domain")
         if not self.keg_domains:
@@ -331,6 +332,10 @@ class _ZoneReader:
         zv = self.zone_values(z.data)
         kv = self.keg_values(keg.data) if keg is not None else None
         name = self._name(z, zv.uz_name, issues)
+        if kv is not None:    # the size every byte column multiplies by
+            problem = geometry_problem(kv.uk_size, kv.uk_rsize, kv.uk_ipers, kv.uk_ppera)
+            if problem:
+                issues.append(f"keg at {keg.addr:#x}: {problem}")
         counters = self._attempt(issues, self._zone_counters, z, zv)
         # UMA never caches items of its internal zones (kegs, zones, slabs, buckets) per CPU,
         # and the boot-time zones are static structs without room for mp_maxid + 1 caches, so
