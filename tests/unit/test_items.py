@@ -153,6 +153,34 @@ def test_slab_list_cycle(era):
     assert idx.lookup(data + 3 * SIZE)["state"] == "free"
 
 
+@pytest.mark.parametrize("era", ["fbsd6", "fbsd13"])
+def test_keg_geometry_that_cannot_be_is_named_and_not_read(era):
+    """A uk_size and uk_rsize of 0xffffffff (a 4 GiB item in a one-page slab): the keg is named
+    and its slabs left unread, where they were read and scanned as 4 GiB items."""
+    fk, sb, keg, zone, (part, data), _ = build(era, "i386" if era == "fbsd6" else "amd64")
+    fk.t.put(keg, "struct uma_keg", {"uk_size": 0xFFFFFFFF, "uk_rsize": 0xFFFFFFFF})
+    idx = ItemIndex(fk.t)
+    assert any(f"keg 'thing' at {keg:#x}" in w and "4294967295 bytes" in w and
+               "exceed the 4096-byte slab" in w for w in idx.warnings), idx.warnings
+    assert idx.lookup(data + SIZE)["kind"] == "unknown"
+    rc, out = run(fk.t, "uma-items", "thing", "--summary")
+    assert rc == 0 and "exceed the 4096-byte slab" in out
+
+
+def test_one_slab_on_two_kegs_lists():
+    """A keg's list head pointing into another keg's list: the slab the other keg's header
+    names is kept, the claim of the wrong keg named (the index had failed to sort them)."""
+    fk, sb, keg, zone, (part, data), _ = build("fbsd11")
+    other = fk.keg(SIZE, ipers=IPERS)
+    fk.zone(other, "other")
+    fk.t.write_int(sb.list_head(other, "part"), fk.t.pointer_size, part)
+    idx = ItemIndex(fk.t)
+    assert any(f"slab {part:#x} of keg {other:#x} claims the items at {data:#x}" in w and
+               f"of keg {keg:#x}: ignored" in w for w in idx.warnings), idx.warnings
+    r = idx.lookup(data + 3 * SIZE)
+    assert (r["keg"], r["zone"], r["state"]) == (keg, "thing", "free")
+
+
 def test_bitset_claiming_too_many_free_items():
     fk, sb, keg, zone, (part, data), _ = build("fbsd13")
     fk.t.write(part + sb.sl.offset("us_free"), (0xffff).to_bytes(8, "little"))

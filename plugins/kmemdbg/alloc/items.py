@@ -106,8 +106,7 @@ class ItemIndex:
         self.places = _Places()
         self._structs = []                                # (start, end, note)
         self._walk_kegs()
-        spans = sorted((s.data, s) for k in self.kegs.values() for s in k.slabs
-                       if s.data % PAGE_SIZE == 0)
+        spans = self._slab_spans()
         self._starts = [d for d, _ in spans]
         self.slabs = tuple(s for _, s in spans)
         self._headers = {s.hdr_start: s for _, s in spans if not s.inpage}
@@ -163,6 +162,25 @@ class ItemIndex:
                 self.kegs[keg.addr] = Keg(geo, tuple(zones), slabs)
         except ROW_ERRORS as e:
             self.warnings.append(f"uma_kegs: {e}")
+
+    def _slab_spans(self):
+        """``(data address, slab)`` of every slab, by address.  Damage can put one slab's pages
+        on the lists of two kegs (a list head pointing into another keg's list, a corrupt
+        ``us_data``): the slab whose header checks out is kept, the other named."""
+        by_data = {}
+        for keg in self.kegs.values():
+            for slab in keg.slabs:
+                if slab.data % PAGE_SIZE:
+                    continue
+                other = by_data.setdefault(slab.data, slab)
+                if other is slab:
+                    continue
+                keep, drop = (slab, other) if other.problem and not slab.problem else (other, slab)
+                by_data[slab.data] = keep
+                self.warnings.append(f"slab {drop.header:#x} of keg {drop.keg:#x} claims the "
+                                     f"items at {slab.data:#x} of slab {keep.header:#x} of keg "
+                                     f"{keep.keg:#x}: ignored")
+        return sorted(by_data.items())
 
     def _find_large(self):
         """malloc(9) large allocations through their headers: allocated "UMA Slabs" items
