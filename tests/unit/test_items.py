@@ -103,6 +103,31 @@ def test_large_malloc_through_its_uma_slab_malloc_header(era):
     assert idx.lookup(data)["kind"] == "uma-item" and len(idx.large) == 1   # flags 0: not large
 
 
+@pytest.mark.parametrize("kmem", [4 << 20, None])
+def test_large_malloc_size_beyond_kmem_is_named_and_ignored(kmem):
+    """A corrupt us_size (1 TiB with 4 MiB of kmem; past the end of the address space without a
+    limit to read) claimed every address after it, and kmem-findleaks failed on it."""
+    fk = FakeKernel("fbsd11", cpus=(0, 1))
+    if kmem:
+        fk.t.add_symbol("vm_kmem_size", "u_long", kmem)
+    sb = SlabBuilder(fk)
+    hsize = sb.sl.size
+    keg = fk.keg(hsize, ipers=4, flags=0x20000000)       # UMA_ZFLAG_INTERNAL
+    _, data = sb.add(keg, 4, hsize, [3], "part")
+    fk.zone(keg, "UMA Slabs")
+    good, bad = fk.t.alloc_pages(2), fk.t.alloc_pages(1)
+    size = 1 << 40 if kmem else (1 << 64) - 4096
+    for i, (mem, n) in enumerate(((good, 2 * 4096), (bad, size))):
+        fk.t.put(data + i * hsize, "struct uma_slab", {"us_flags": 0x10, "us_data": mem,
+                                                        "us_type._us_size": n})
+    idx = ItemIndex(fk.t)
+    limit = f"kmem holds (vm_kmem_size {kmem})" if kmem else "the address space"
+    assert idx.warnings == [f"malloc(9) large allocation at {bad:#x} (slab header "
+                            f"{data + hsize:#x}): us_size {size} is more than {limit}: ignored"]
+    assert idx.lookup(bad + 8)["kind"] == "unknown"
+    assert idx.lookup(good + 4097)["kind"] == "malloc-large"
+
+
 @pytest.mark.parametrize("era", ["fbsd11", "fbsd13"])
 def test_items_cached_by_a_cache_only_zone(era):
     """mbuf_packet-like cache zones keep other kegs' items in their buckets: free there."""

@@ -110,9 +110,7 @@ def kmem_totals(target):
     from the ``kmem_map`` of ``vm_kmem_size`` bytes, whose ``size`` member is what is mapped in it
     now (``vm.kmem_map_size``).  The first that the kernel has wins.
     """
-    limit, limit_src = read_symbol_int_or_none(target, "uma_kmem_limit"), "uma_kmem_limit"
-    if not limit:
-        limit, limit_src = read_symbol_int_or_none(target, "vm_kmem_size"), "vm_kmem_size"
+    limit, limit_src = kmem_limit(target)
     for src, read in (("uma_kmem_total", lambda: _global(target, "uma_kmem_total")),
                       ("kmem_arena->vm_inuse", lambda: _member(target, "kmem_arena", "struct vmem",
                                                                "vm_inuse")),
@@ -120,8 +118,17 @@ def kmem_totals(target):
                                                          "size"))):
         used, addr = read()
         if used is not None:
-            return limit, (limit_src if limit is not None else None), used, src, addr
-    return limit, (limit_src if limit is not None else None), None, None, None
+            return limit, limit_src, used, src, addr
+    return limit, limit_src, None, None, None
+
+
+def kmem_limit(target):
+    """``(bytes kmem may hold, the global that says so)``, ``(None, None)`` when unreadable:
+    ``uma_kmem_limit`` (12+), else ``vm_kmem_size``."""
+    limit, name = read_symbol_int_or_none(target, "uma_kmem_limit"), "uma_kmem_limit"
+    if not limit:
+        limit, name = read_symbol_int_or_none(target, "vm_kmem_size"), "vm_kmem_size"
+    return limit, (name if limit is not None else None)
 
 
 def _global(target, name):

@@ -35,6 +35,7 @@ from ..access.errors import CorruptionError, KmemdbgError, MemoryFault
 from ..access.pagecache import read_uncached
 from ..access.record import read_array, read_record
 from . import probes
+from .accounting import kmem_limit
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
 from ..report.items import KEYS
@@ -189,6 +190,9 @@ class ItemIndex:
         if not self.large_indexed:
             return found
         hsize = self.decoder.large_header_size()
+        most, what = kmem_limit(self.target)
+        if not most or most < 0:     # no limit to hold it to: the address space
+            most, what = 1 << (8 * self.target.pointer_size), None
         for keg in self._slab_header_kegs():
             g = keg.geo
             for slab in keg.slabs:
@@ -204,8 +208,16 @@ class ItemIndex:
                     if i in slab.free or self.places.get(item) is not None:
                         continue
                     big = self.decoder.large(data[i * g.rsize:i * g.rsize + hsize], item)
-                    if big is not None:
-                        found.append((big[0], big[1], item))
+                    if big is None:
+                        continue
+                    if big[1] > most or big[0] + big[1] >= 1 << (8 * self.target.pointer_size):
+                        self.warnings.append(
+                            f"malloc(9) large allocation at {big[0]:#x} (slab header {item:#x}): "
+                            f"us_size {big[1]} is more than "
+                            + (f"kmem holds ({what} {most})" if what else "the address space")
+                            + ": ignored")
+                        continue
+                    found.append((big[0], big[1], item))
         found.sort()
         return found
 
