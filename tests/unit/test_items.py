@@ -206,6 +206,23 @@ def test_one_slab_on_two_kegs_lists():
     assert (r["keg"], r["zone"], r["state"]) == (keg, "thing", "free")
 
 
+@pytest.mark.parametrize("era", ["fbsd6", "fbsd11"])
+def test_in_page_header_with_a_damaged_us_data(era):
+    """<= 12 an in-page header also records its items' address: damaged, the header's own place
+    says where they are (the items had been put at 0xfffffffffffff000, or at 0)."""
+    fk, sb, keg, zone, (part, data), _ = build(era, "i386" if era == "fbsd6" else "amd64")
+    member = "us_head.us_data" if fk.n <= 9 else "us_data"
+    bad = (1 << 8 * fk.t.pointer_size) - 4096
+    fk.t.put(part, "struct uma_slab", {member: bad})
+    idx = ItemIndex(fk.t)
+    assert any(f"slab {part:#x}: us_data = {bad:#x}, not the slab holding the header "
+               f"({data:#x}" in w for w in idx.warnings), idx.warnings
+    r = idx.lookup(data + 3 * SIZE + 1)
+    assert (r["kind"], r["item"], r["slab"], r["state"]) == ("uma-item", data + 3 * SIZE, part,
+                                                             None)
+    assert idx.lookup(bad + 1)["kind"] == "unknown"
+
+
 def test_bitset_claiming_too_many_free_items():
     fk, sb, keg, zone, (part, data), _ = build("fbsd13")
     fk.t.write(part + sb.sl.offset("us_free"), (0xffff).to_bytes(8, "little"))

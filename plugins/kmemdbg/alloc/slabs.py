@@ -199,6 +199,12 @@ class SlabDecoder:
             keg = self._int(data, "us_keg")
             if keg != geo.addr:
                 problems.append(f"us_keg = {keg:#x}, not the keg")
+            if geo.pgoff and items != addr - geo.pgoff:
+                # an in-page header sits uk_pgoff bytes into its slab: where it is says where
+                # the items are, whatever a damaged us_data says
+                problems.append(f"us_data = {items:#x}, not the slab holding the header "
+                                f"({addr - geo.pgoff:#x}, uk_pgoff {geo.pgoff})")
+                items = addr - geo.pgoff
             inpage = items <= addr < items + geo.span
         freecount = self._int(data, "us_freecount", base)
         flags = self._int(data, "us_flags", base)
