@@ -5,6 +5,7 @@
 #   make analyze KERNEL=path/to/kernel.debug CORE=path/to/vmcore [HTML=report.html]   batch crash report
 #   make bench    speed of the walks on the large "scale" images
 #   make bisect-demo   git bisect run finds a planted leak, booting each build in QEMU
+#   make fuzz     random damage to the images' cores in gdb and lldb (FUZZ_ARGS="--trials 200")
 #
 # Each target installs what is missing (Debian 12 packages) first.
 
@@ -21,7 +22,7 @@ VM_PKGS   = qemu-system-x86
 BROWSER_PKGS = chromium python3-pil
 PYTEST_ARGS ?=
 
-.PHONY: all deps images demo test unit analyze bench bisect-demo vm clean
+.PHONY: all deps images demo test unit analyze bench bisect-demo fuzz vm clean
 
 all: demo
 
@@ -92,6 +93,10 @@ $(BENCH_VENV)/bin/drgn-ok:
 	rm -rf $(BENCH_VENV) && $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q drgn==$(DRGN_VERSION)
 	$(BENCH_VENV)/bin/python -c 'import drgn' && touch $@
+
+# Not part of make test (which runs a few trials): each trial is a debugger session per debugger.
+fuzz: images
+	$(PYTHON) tests/tools/fuzz_cores.py $(FUZZ_ARGS)
 
 bisect-demo: EXTRA_PKGS = $(VM_PKGS)
 bisect-demo: deps
