@@ -6,7 +6,8 @@ or an internal error, end the debugger or run for minutes, whatever the core hol
     /usr/bin/python3 tests/tools/fuzz_cores.py --replay DIR/fail-....json   (the damaged core)
 
 A trial copies an image's core, damages one to ``--max-damage`` words of the allocators' own
-structures (kegs, zones, malloc types, slab headers) or of any page of the core, runs every
+structures (kegs, zones and their per-CPU caches, malloc types, slab headers) or of any page of
+the core, runs every
 command once in one debugger session, and keeps the damage and the output of a trial that went
 wrong as JSON (``--replay`` rebuilds its core).  It judges only that kmemdbg survived, not what
 it printed: the damage tests (tests/e2e/test_damaged_cores.py) check the warnings.  `make fuzz`.
@@ -47,10 +48,15 @@ def entries(head, link, bound=5000):
     while int(v) and n < bound:
         yield v
         v, n = v[link]["le_next"], n + 1
+cpus = int(gdb.parse_and_eval("mp_maxid")) + 1
 for k in entries(gdb.parse_and_eval("uma_kegs"), "uk_link"):
     print("S keg", int(k), k.dereference().type.sizeof)
+    internal = int(k["uk_flags"]) & 0x20000000     # boot-time zones: no room for uz_cpu[1..]
     for z in entries(k["uk_zones"], "uz_link"):
         print("S zone", int(z), min(z.dereference().type.sizeof, 512))
+        for i in range(1 if internal else min(cpus, 4)):
+            cache = z["uz_cpu"][i]
+            print("S cache", int(cache.address), cache.type.sizeof)
 t, n = gdb.parse_and_eval("kmemstatistics"), 0
 while int(t) and n < 5000:
     print("S type", int(t), t.dereference().type.sizeof)
@@ -67,8 +73,8 @@ def gdb_batch(kernel, core, commands, timeout=300):
 
 
 def targets(kernel, core, rng):
-    """``(structures, zone names)`` of the intact core: kegs, zones, malloc types and the slab
-    headers of a few zones, as ``(kind, address, size)``."""
+    """``(structures, zone names)`` of the intact core: kegs, zones (the first CPUs' caches
+    too), malloc types and the slab headers of a few zones, as ``(kind, address, size)``."""
     with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
         script.write(_STRUCTS)
         script.flush()
@@ -90,12 +96,15 @@ def _json(text):
 
 
 def damage(core, structs, rng, most):
-    """Damage ``core`` (a ``CoreFile``) in place; the list of what was done, for ``--replay``."""
+    """Damage ``core`` (a ``CoreFile``) in place; the list of what was done, for ``--replay``.
+    Each kind of structure is as likely as another, however many of it there are."""
     ps, done = core.psize, []
     pages = [seg for seg in core.loads if seg[2] >= 4096]
+    kinds = sorted({kind for kind, _, _ in structs})
     for _ in range(rng.randint(1, most)):
         if rng.random() < 0.8:
-            kind, base, size = rng.choice(structs)
+            kind = rng.choice(kinds)
+            _, base, size = rng.choice([s for s in structs if s[0] == kind])
             addr = base + rng.randrange(max(1, size // ps)) * ps
         else:
             vaddr, _, filesz = rng.choice(pages)
