@@ -2,7 +2,7 @@
 or an internal error, end the debugger or run for minutes, whatever the core holds.
 
     /usr/bin/python3 tests/tools/fuzz_cores.py [--images fbsd13/router,...] [--trials 25]
-        [--seed 1] [--debuggers gdb,lldb] [--max-damage 3] [--out DIR]
+        [--seed 1] [--core vmcore] [--debuggers gdb,lldb] [--max-damage 3] [--out DIR]
     /usr/bin/python3 tests/tools/fuzz_cores.py --replay DIR/fail-....json   (the damaged core)
 
 A trial copies an image's core, damages one to ``--max-damage`` words of the allocators' own
@@ -141,7 +141,8 @@ def session(debugger, kernel, core, commands):
         script = tempfile.NamedTemporaryFile("w", suffix=".lldb", delete=False)
         script.write("\n".join(commands + [f'script print("{END}")']) + "\n")
         script.close()
-        argv = ["lldb-19", "--batch", "--no-lldbinit", "-o", f"target create {kernel} --core {core}",
+        argv = ["lldb-19", "--batch", "--no-lldbinit",
+                "-o", f"target create {kernel} --core {core}",
                 "-o", f"command script import {REPO}/plugins/lldb_kmem.py",
                 "-o", f"command source -e false -s false {script.name}"]
     start = time.monotonic()
@@ -160,9 +161,9 @@ def _text(data):
     return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
 
 
-def fuzz(image, debuggers, trials, seed, most, out_dir):
-    """Run the trials of one image; the paths of the failures kept."""
-    kernel, intact = (os.path.join(BUILD, image, f) for f in ("kernel", "vmcore"))
+def fuzz(image, core_name, debuggers, trials, seed, most, out_dir):
+    """Run the trials of one image's core ``core_name``; the paths of the failures kept."""
+    kernel, intact = (os.path.join(BUILD, image, f) for f in ("kernel", core_name))
     rng = random.Random(f"{image}/{seed}")
     structs, zones = targets(kernel, intact, rng)
     failures = []
@@ -178,11 +179,13 @@ def fuzz(image, debuggers, trials, seed, most, out_dir):
                 text, seconds, dead = session(debugger, kernel, path, commands)
                 bad = sorted(set(BAD.findall(text)))
                 if bad or dead or END not in text or seconds > SESSION_SECONDS / 3:
-                    name = f"fail-{image.replace('/', '-')}-{debugger}-{seed}-{trial}.json"
+                    name = (f"fail-{image.replace('/', '-')}-{core_name}-{debugger}-{seed}-"
+                            f"{trial}.json")
                     failures.append(os.path.join(out_dir, name))
                     with open(failures[-1], "w") as f:
-                        json.dump({"image": image, "debugger": debugger, "damage": done,
-                                   "commands": commands, "seconds": round(seconds, 1),
+                        json.dump({"image": image, "core": core_name, "debugger": debugger,
+                                   "damage": done, "commands": commands,
+                                   "seconds": round(seconds, 1),
                                    "found": bad or ["no end marker" if END not in text
                                                     else "slow"], "output": text}, f, indent=1)
                     print(f"  {image} trial {trial} {debugger}: {failures[-1]}", flush=True)
@@ -193,7 +196,7 @@ def replay(path):
     """A copy of the failure's core with its damage, next to the JSON; prints how to open it."""
     doc = json.load(open(path))
     core = path[:-len(".json")] + ".vmcore"
-    shutil.copy(os.path.join(BUILD, doc["image"], "vmcore"), core)
+    shutil.copy(os.path.join(BUILD, doc["image"], doc["core"]), core)
     apply(CoreFile(core), doc["damage"])
     print(f"gdb -q -ex 'source {REPO}/plugins/gdb_kmem.py' {BUILD}/{doc['image']}/kernel {core}")
 
@@ -203,6 +206,8 @@ def main():
     p.add_argument("--images", default=",".join(IMAGES))
     p.add_argument("--trials", type=int, default=25, help="per image (default 25)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--core", default="vmcore",
+                   help="which core of each image (vmcore.sparse: without a minidump's pages)")
     p.add_argument("--debuggers", default="gdb,lldb")
     p.add_argument("--max-damage", type=int, default=3, help="words damaged per trial, at most")
     p.add_argument("--out", default=os.path.join(BUILD, "fuzz"))
@@ -214,7 +219,7 @@ def main():
     failures, images = [], args.images.split(",")
     for image in images:
         print(f"kmemdbg-fuzz: {image}, {args.trials} trials", flush=True)
-        failures += fuzz(image, args.debuggers.split(","), args.trials, args.seed,
+        failures += fuzz(image, args.core, args.debuggers.split(","), args.trials, args.seed,
                          args.max_damage, args.out)
     print(f"kmemdbg-fuzz: {len(failures)} failure(s) in {args.trials * len(images)} trials")
     return 1 if failures else 0
