@@ -7,9 +7,8 @@ or an internal error, end the debugger or run for minutes, whatever the core hol
 
 A trial copies an image's core, damages one to ``--max-damage`` words of the allocators' own
 structures (kegs, zones and their per-CPU caches, malloc types, slab headers) or of any page of
-the core, runs every
-command once in one debugger session, and keeps the damage and the output of a trial that went
-wrong as JSON (``--replay`` rebuilds its core).  It judges only that kmemdbg survived, not what
+the core, runs every command once in one debugger session, and keeps the damage and the output
+of a trial that went wrong as JSON (``--replay`` rebuilds its core).  It judges only that kmemdbg survived, not what
 it printed: the damage tests (tests/e2e/test_damaged_cores.py) check the warnings.  `make fuzz`.
 """
 
