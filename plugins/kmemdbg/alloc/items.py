@@ -190,9 +190,10 @@ class ItemIndex:
         if not self.large_indexed:
             return found
         hsize = self.decoder.large_header_size()
+        top = 1 << (8 * self.target.pointer_size)
         most, what = kmem_limit(self.target)
         if not most or most < 0:     # no limit to hold it to: the address space
-            most, what = 1 << (8 * self.target.pointer_size), None
+            most, what = top, None
         for keg in self._slab_header_kegs():
             g = keg.geo
             for slab in keg.slabs:
@@ -210,7 +211,7 @@ class ItemIndex:
                     big = self.decoder.large(data[i * g.rsize:i * g.rsize + hsize], item)
                     if big is None:
                         continue
-                    if big[1] > most or big[0] + big[1] >= 1 << (8 * self.target.pointer_size):
+                    if big[1] > most or big[0] + big[1] >= top:
                         self.warnings.append(
                             f"malloc(9) large allocation at {big[0]:#x} (slab header {item:#x}): "
                             f"us_size {big[1]} is more than "
