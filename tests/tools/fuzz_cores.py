@@ -3,13 +3,15 @@ or an internal error, end the debugger or run for minutes, whatever the core hol
 
     /usr/bin/python3 tests/tools/fuzz_cores.py [--images fbsd13/router,...] [--trials 25]
         [--seed 1] [--core vmcore] [--debuggers gdb,lldb] [--max-damage 3] [--out DIR]
+        [--kinds bucket,stats]
     /usr/bin/python3 tests/tools/fuzz_cores.py --replay DIR/fail-....json   (the damaged core)
 
 A trial copies an image's core, damages one to ``--max-damage`` words of the allocators' own
-structures (kegs, zones and their per-CPU caches, malloc types, slab headers) or of any page of
-the core, runs every command once in one debugger session, and keeps the damage and the output
-of a trial that went wrong as JSON (``--replay`` rebuilds its core).  It judges only that kmemdbg survived, not what
-it printed: the damage tests (tests/e2e/test_damaged_cores.py) check the warnings.  `make fuzz`.
+structures (kegs, zones, their per-CPU caches and buckets, malloc types and their per-CPU
+statistics, slab headers) or of any page of the core, runs every command once in one debugger
+session, and keeps the damage and the output of a trial that went wrong as JSON (``--replay``
+rebuilds its core).  It judges only that kmemdbg survived, not what it printed: the damage tests
+(tests/e2e/test_damaged_cores.py) check the warnings.  `make fuzz`.
 """
 
 import argparse
@@ -47,6 +49,34 @@ def entries(head, link, bound=5000):
     while int(v) and n < bound:
         yield v
         v, n = v[link]["le_next"], n + 1
+def buckets(cache):     # a CPU's buckets: header and items (in struct uma_cache_bucket from 13)
+    for member in ("uc_allocbucket", "uc_freebucket", "uc_crossbucket"):
+        try:
+            b = cache[member]
+        except gdb.error:
+            continue
+        if b.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT:
+            b = b["ucb_bucket"]
+        if int(b):
+            print("S bucket", int(b), min(b.dereference().type.sizeof + 8 * 64, 1024))
+def zpcpu(base):       # CPU 0's copy of a per-CPU allocation (from 13 on amd64: off __pcpu)
+    pcpu = gdb.parse_and_eval("__pcpu")
+    if pcpu.type.strip_typedefs().code != gdb.TYPE_CODE_PTR:
+        return base
+    return (int(pcpu) + base) % (1 << 8 * pcpu.type.sizeof)     # the offset may be "negative"
+def stats(t):          # the first CPUs' struct malloc_type_stats, in each era's place
+    try:
+        mti = t["ks_mti"]
+    except gdb.error:
+        handle = t["ks_handle"]
+        if not int(handle):
+            return
+        mti = handle.cast(gdb.lookup_type("struct malloc_type_internal").pointer()).dereference()
+    s = mti["mti_stats"]
+    if s.type.strip_typedefs().code == gdb.TYPE_CODE_ARRAY:
+        print("S stats", int(s.address), s[0].type.sizeof * min(cpus, 4))
+    elif int(s):
+        print("S stats", zpcpu(int(s)), s.dereference().type.sizeof)
 cpus = int(gdb.parse_and_eval("mp_maxid")) + 1
 for k in entries(gdb.parse_and_eval("uma_kegs"), "uk_link"):
     print("S keg", int(k), k.dereference().type.sizeof)
@@ -56,9 +86,13 @@ for k in entries(gdb.parse_and_eval("uma_kegs"), "uk_link"):
         for i in range(1 if internal else min(cpus, 4)):
             cache = z["uz_cpu"][i]
             print("S cache", int(cache.address), cache.type.sizeof)
+            if not internal:
+                buckets(cache)
 t, n = gdb.parse_and_eval("kmemstatistics"), 0
 while int(t) and n < 5000:
     print("S type", int(t), t.dereference().type.sizeof)
+    if n < 200:
+        stats(t)
     t, n = t["ks_next"], n + 1
 """
 
@@ -72,8 +106,9 @@ def gdb_batch(kernel, core, commands, timeout=300):
 
 
 def targets(kernel, core, rng):
-    """``(structures, zone names)`` of the intact core: kegs, zones (the first CPUs' caches
-    too), malloc types and the slab headers of a few zones, as ``(kind, address, size)``."""
+    """``(structures, zone names)`` of the intact core: kegs, zones (the first CPUs' caches and
+    buckets too), malloc types (CPU 0's statistics of the first 200) and the slab headers of a
+    few zones, as ``(kind, address, size)``."""
     with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
         script.write(_STRUCTS)
         script.flush()
@@ -94,15 +129,16 @@ def _json(text):
     return json.loads(text[text.index("{"):]) if "{" in text else {}
 
 
-def damage(core, structs, rng, most):
+def damage(core, structs, rng, most, kinds=None):
     """Damage ``core`` (a ``CoreFile``) in place; the list of what was done, for ``--replay``.
-    Each kind of structure is as likely as another, however many of it there are."""
+    Each kind of structure is as likely as another, however many of it there are; with
+    ``kinds``, only structures of those kinds are damaged (no word of any page)."""
     ps, done = core.psize, []
     pages = [seg for seg in core.loads if seg[2] >= 4096]
-    kinds = sorted({kind for kind, _, _ in structs})
+    chosen = sorted({kind for kind, _, _ in structs if not kinds or kind in kinds})
     for _ in range(rng.randint(1, most)):
-        if rng.random() < 0.8:
-            kind = rng.choice(kinds)
+        if kinds or rng.random() < 0.8:
+            kind = rng.choice(chosen)
             _, base, size = rng.choice([s for s in structs if s[0] == kind])
             addr = base + rng.randrange(max(1, size // ps)) * ps
         else:
@@ -160,7 +196,7 @@ def _text(data):
     return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
 
 
-def fuzz(image, core_name, debuggers, trials, seed, most, out_dir):
+def fuzz(image, core_name, debuggers, trials, seed, most, out_dir, kinds=None):
     """Run the trials of one image's core ``core_name``; the paths of the failures kept."""
     kernel, intact = (os.path.join(BUILD, image, f) for f in ("kernel", core_name))
     rng = random.Random(f"{image}/{seed}")
@@ -170,7 +206,7 @@ def fuzz(image, core_name, debuggers, trials, seed, most, out_dir):
         for trial in range(trials):
             path = os.path.join(tmp, "vmcore")
             shutil.copy(intact, path)
-            done = damage(CoreFile(path), structs, rng, most)
+            done = damage(CoreFile(path), structs, rng, most, kinds)
             addr, struct = rng.choice(structs)[1] + rng.randrange(256), rng.choice(structs)[1]
             commands = [c.format(tmp=tmp, addr=hex(addr), struct=hex(struct),
                                  zone=rng.choice(zones) if zones else "mbuf") for c in COMMANDS]
@@ -209,6 +245,8 @@ def main():
                    help="which core of each image (vmcore.sparse: without a minidump's pages)")
     p.add_argument("--debuggers", default="gdb,lldb")
     p.add_argument("--max-damage", type=int, default=3, help="words damaged per trial, at most")
+    p.add_argument("--kinds", help="damage only these structures (keg,zone,cache,bucket,type,"
+                                   "stats,slab), not any page")
     p.add_argument("--out", default=os.path.join(BUILD, "fuzz"))
     p.add_argument("--replay", metavar="FAILURE.json")
     args = p.parse_args()
@@ -219,7 +257,7 @@ def main():
     for image in images:
         print(f"kmemdbg-fuzz: {image}, {args.trials} trials", flush=True)
         failures += fuzz(image, args.core, args.debuggers.split(","), args.trials, args.seed,
-                         args.max_damage, args.out)
+                         args.max_damage, args.out, args.kinds and args.kinds.split(","))
     print(f"kmemdbg-fuzz: {len(failures)} failure(s) in {args.trials * len(images)} trials")
     return 1 if failures else 0
 
