@@ -247,6 +247,26 @@ def test_item_in_two_buckets():
     assert idx.lookup(data + 6 * SIZE)["state"] == "free"
 
 
+def test_a_damaged_bucket_is_one_warning_per_kind_of_damage():
+    """A bucket full of garbage (or pointed at another bucket) names its count and the first
+    entries once, not one line per entry."""
+    fk, sb, keg, zone, (part, data), (full, data2) = build("fbsd13")
+    garbage = [0xbad000 + 8 * i for i in range(5)]
+    sb.cpu_bucket(zone, 0, "uc_freebucket", garbage + [data, data + 3 * SIZE])
+    sb.cpu_bucket(zone, 1, "uc_freebucket", [data2 + i * SIZE for i in range(4)])
+    sb.cpu_bucket(zone, 0, "uc_crossbucket", [data2 + i * SIZE for i in range(4)])
+    warnings = ItemIndex(fk.t).warnings
+    mine = [w for w in warnings if "uc_freebucket" in w or "uc_crossbucket" in w]
+    assert mine.count("zone 'thing' CPU 0 uc_freebucket: 5 entries are no item of keg 'thing' "
+                      "(0xbad000, 0xbad008, 0xbad010 and 2 more)") == 1
+    assert f"zone 'thing' CPU 0 uc_freebucket: 2 items are also free in their slabs " \
+           f"({data:#x}, {data + 3 * SIZE:#x})" in mine
+    repeated = [w for w in mine if "are also in" in w]
+    assert len(repeated) == 1 and repeated[0].startswith("zone 'thing' CPU ") and \
+        f"4 items are also in" in repeated[0] and f"({data2:#x}, " in repeated[0], mine
+    assert len(mine) == 3, mine
+
+
 def test_bucket_item_outside_the_keg_and_unmapped_items():
     fk, sb, keg, zone, (part, data), (full, data2) = build("fbsd12", offpage=True)
     sb.cpu_bucket(zone, 0, "uc_freebucket", [0xbad000])

@@ -430,18 +430,26 @@ class _Places:
         self._pids.append(pid)
 
     def seal(self, warnings):
-        """Sort by item; an item found in two buckets keeps its first place, with a warning."""
+        """Sort by item; an item found in two buckets keeps its first place, with a warning
+        (one per pair of buckets: a bucket pointer damaged into another bucket repeats all of
+        its items)."""
         order = _stable_order(self._items)
         items, pids = array("Q"), array("I")
+        repeated = {}     # (pid of the later bucket, pid of the first) -> the items in both
         for i in order:
             item, pid = self._items[i], self._pids[i]
             if items and items[-1] == item:
-                first = self._places[pids[-1]]
-                warnings.append(f"{self._whats[pid]}: item {item:#x} is also in {first.where} "
-                                f"of zone '{first.zone}'")
+                repeated.setdefault((pid, pids[-1]), []).append(item)
                 continue
             items.append(item)
             pids.append(pid)
+        for (pid, first_pid), both in repeated.items():
+            first = self._places[first_pid]
+            where = f"{first.where} of zone '{first.zone}'"
+            warnings.append(f"{self._whats[pid]}: item {_some(both)} is also in {where}"
+                            if len(both) == 1 else
+                            f"{self._whats[pid]}: {len(both)} items are also in {where} "
+                            f"({_some(both)})")
         self._items, self._pids, self._whats = items, pids, None
 
     def get(self, item):
@@ -523,28 +531,40 @@ class _BucketReader:
     def _place(self, items, place, keg, what):
         """Record ``place`` for each bucket item; an item that is no item start of this keg
         (``keg`` None, a cache-only zone: of any keg), is also free in its slab, or sits in two
-        buckets is named in a warning."""
+        buckets is named in a warning (one per bucket and kind of damage: a damaged bucket
+        has hundreds of such entries)."""
         idx = self.index
-        places, warn = idx.places, idx.warnings.append
+        places = idx.places
         pid = places.add_place(place, what)
         owner = f"keg '{keg.name}'" if keg is not None else "any keg"
+        foreign, also_free = [], []
         slab, lo, hi = None, 1, 0
         for item in items:
             if not lo <= item < hi:        # a bucket's items mostly share slabs
                 slab = idx.slab_at(item)
                 if slab is None or keg is not None and slab.keg != keg.geo.addr:
-                    warn(f"{what}: {item:#x} is no item of {owner}")
+                    foreign.append(item)
                     slab, lo, hi = None, 1, 0
                     continue
                 g = idx.kegs[slab.keg].geo
                 lo, hi = slab.data, slab.data + g.span
             n, rest = divmod(item - lo, g.rsize)
             if rest or n >= g.ipers:
-                warn(f"{what}: {item:#x} is no item of {owner}")
+                foreign.append(item)
                 continue
             if slab.free is not None and n in slab.free:
-                warn(f"{what}: item {item:#x} is also free in its slab")
+                also_free.append(item)
             places.add(item, pid)
+        if foreign:
+            idx.warnings.append(f"{what}: {_some(foreign)} is no item of {owner}"
+                                if len(foreign) == 1 else
+                                f"{what}: {len(foreign)} entries are no item of {owner} "
+                                f"({_some(foreign)})")
+        if also_free:
+            idx.warnings.append(f"{what}: item {_some(also_free)} is also free in its slab"
+                                if len(also_free) == 1 else
+                                f"{what}: {len(also_free)} items are also free in their slabs "
+                                f"({_some(also_free)})")
 
     def _bucket_items(self, addr, count, what):
         """The first ``count`` item pointers of the bucket at ``addr`` (one read)."""
@@ -620,3 +640,7 @@ class _BucketReader:
             self.index.warnings.append(str(e))   # names the bucket
 
 
+def _some(addresses, shown=3):
+    """The first ``shown`` of ``addresses`` in hex, and how many more."""
+    text = ", ".join(f"{a:#x}" for a in addresses[:shown])
+    return text + (f" and {len(addresses) - shown} more" if len(addresses) > shown else "")
