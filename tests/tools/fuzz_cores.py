@@ -40,6 +40,7 @@ COMMANDS = ("uma-zones", "uma-zones --where --compat kvm", "malloc-types", "kmem
             "uma-items '{zone}' --summary", "uma-items '{zone}' --where --limit 5",
             "kmem-holders '{zone}'", "kmem-findleaks", "kmem-report --html {tmp}/report.html")
 END = "kmemdbg-fuzz-end"
+KINDS = ("keg", "zone", "cache", "bucket", "type", "stats", "slab")     # what targets() finds
 
 # gdb Python on the intact core: the allocators' structures as "S kind address size" lines.
 _STRUCTS = """
@@ -201,6 +202,9 @@ def fuzz(image, core_name, debuggers, trials, seed, most, out_dir, kinds=None):
     kernel, intact = (os.path.join(BUILD, image, f) for f in ("kernel", core_name))
     rng = random.Random(f"{image}/{seed}")
     structs, zones = targets(kernel, intact, rng)
+    if kinds and not any(kind in kinds for kind, _, _ in structs):
+        print(f"  {image}: no {' or '.join(kinds)} found, skipped", flush=True)
+        return []
     failures = []
     with tempfile.TemporaryDirectory(prefix="kmemdbg-fuzz-") as tmp:
         for trial in range(trials):
@@ -245,19 +249,22 @@ def main():
                    help="which core of each image (vmcore.sparse: without a minidump's pages)")
     p.add_argument("--debuggers", default="gdb,lldb")
     p.add_argument("--max-damage", type=int, default=3, help="words damaged per trial, at most")
-    p.add_argument("--kinds", help="damage only these structures (keg,zone,cache,bucket,type,"
-                                   "stats,slab), not any page")
+    p.add_argument("--kinds", help=f"damage only these structures ({','.join(KINDS)}), not "
+                                   "any page")
     p.add_argument("--out", default=os.path.join(BUILD, "fuzz"))
     p.add_argument("--replay", metavar="FAILURE.json")
     args = p.parse_args()
     if args.replay:
         return replay(args.replay)
+    kinds = args.kinds and args.kinds.split(",")
+    if kinds and not set(kinds) <= set(KINDS):
+        p.error(f"--kinds: one of {','.join(KINDS)}")
     os.makedirs(args.out, exist_ok=True)
     failures, images = [], args.images.split(",")
     for image in images:
         print(f"kmemdbg-fuzz: {image}, {args.trials} trials", flush=True)
         failures += fuzz(image, args.core, args.debuggers.split(","), args.trials, args.seed,
-                         args.max_damage, args.out, args.kinds and args.kinds.split(","))
+                         args.max_damage, args.out, kinds)
     print(f"kmemdbg-fuzz: {len(failures)} failure(s) in {args.trials * len(images)} trials")
     return 1 if failures else 0
 
