@@ -137,3 +137,10 @@ def test_size_bit_without_a_kmemzones_entry_is_named(era):
     k.malloc_type("odd", {0: (64, 0, 1, 0, 1 << 40)})
     odd, = malloc_type_stats(k.t).types
     assert odd.sizes == (16 << 40,) and odd.issues == ("mts_size bit 40 has no kmemzones[] entry",)
+
+
+def test_size_bits_of_a_damaged_mask_are_one_issue():
+    k = FakeKernel("fbsd14", cpus=(0, 1))
+    k.malloc_type("odd", {0: (64, 0, 1, 0, 1 << 40 | 1 << 41 | 1 << 63)})
+    odd, = malloc_type_stats(k.t).types
+    assert odd.issues == ("mts_size bits 40, 41, 63 have no kmemzones[] entry",)

@@ -265,7 +265,8 @@ class _TypeReader:
 
     def _sizes(self, mask):
         """``(sizes, issues)``: the sizes of ``mask``'s bits, and the bits without a
-        ``kmemzones[]`` entry (worked out once per distinct mask: types share a few)."""
+        ``kmemzones[]`` entry named in one issue (a damaged mask sets dozens; worked out once
+        per distinct mask: types share a few)."""
         sizes, missing = [], []
         for bit in range(mask.bit_length()):
             if mask >> bit & 1:
@@ -273,9 +274,13 @@ class _TypeReader:
                     sizes.append(self.zone_sizes[bit])
                 else:
                     if self.zone_sizes:
-                        missing.append(f"mts_size bit {bit} has no kmemzones[] entry")
+                        missing.append(str(bit))
                     sizes.append(16 << bit)
-        self._mask_sizes[mask] = known = (tuple(sizes), tuple(missing))
+        issues = ()
+        if missing:
+            issues = (f"mts_size bit {missing[0]} has no kmemzones[] entry" if len(missing) == 1
+                      else f"mts_size bits {', '.join(missing)} have no kmemzones[] entry",)
+        self._mask_sizes[mask] = known = (tuple(sizes), issues)
         return known
 
     def prefetch(self, mts):
