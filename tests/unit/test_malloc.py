@@ -139,6 +139,27 @@ def test_size_bit_without_a_kmemzones_entry_is_named(era):
     assert odd.sizes == (16 << 40,) and odd.issues == ("mts_size bit 40 has no kmemzones[] entry",)
 
 
+@pytest.mark.parametrize("era", ["fbsd9", "fbsd14"])
+def test_statistics_no_kernel_keeps_are_named_and_still_shown(era):
+    """A damaged per-CPU word: more allocations than bytes allocated, or more memory in use than
+    kmem may hold (a pointer stored over mts_memalloced)."""
+    k = FakeKernel(era, cpus=(0, 1))
+    k.t.add_symbol("vm_kmem_size", "u_long", 1 << 30)
+    k.malloc_type("many", {0: (64, 0, 1, 0, 1), 1: (0, 0, 0x7ffff7621e80, 0, 0)})
+    k.malloc_type("huge", {0: (0x7ffff7621e80, 0, 2, 0, 1)})
+    k.malloc_type("fine", {0: (4096, 64, 3, 1, 1)})
+    rows = by_name(malloc_type_stats(k.t))
+    many, huge = rows["many"], rows["huge"]
+    assert many.in_use == 0x7ffff7621e80 + 1 and many.issues == (
+        f'malloc type "many" at {many.address:#x} counts {0x7ffff7621e81} allocations in 64 '
+        "bytes (mts_numallocs > mts_memalloced over the CPUs): every allocation adds at least "
+        "a byte",)
+    assert huge.memory_use == 0x7ffff7621e80 and huge.issues == (
+        f'memory use of malloc type "huge" at {huge.address:#x} ({0x7ffff7621e80} bytes) is '
+        f"above the kmem limit {1 << 30} (vm_kmem_size)",)
+    assert rows["fine"].issues == ()
+
+
 def test_size_bits_of_a_damaged_mask_are_one_issue():
     k = FakeKernel("fbsd14", cpus=(0, 1))
     k.malloc_type("odd", {0: (64, 0, 1, 0, 1 << 40 | 1 << 41 | 1 << 63)})

@@ -22,6 +22,7 @@ from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
 from ..access.errors import KmemdbgError
 from ..access.record import read_bytes, read_record
 from .kmemzones import read_malloc_zones
+from .kmem_limit import kmem_limit
 from .malloc import malloc_type_stats
 from .rows import row_issues
 from .uma import UMA_ZFLAG_INTERNAL, read_ndomains, uma_zone_stats
@@ -120,15 +121,6 @@ def kmem_totals(target):
         if used is not None:
             return limit, limit_src, used, src, addr
     return limit, limit_src, None, None, None
-
-
-def kmem_limit(target):
-    """``(bytes kmem may hold, the global that says so)``, ``(None, None)`` when unreadable:
-    ``uma_kmem_limit`` (12+), else ``vm_kmem_size``."""
-    limit, name = read_symbol_int_or_none(target, "uma_kmem_limit"), "uma_kmem_limit"
-    if not limit:
-        limit, name = read_symbol_int_or_none(target, "vm_kmem_size"), "vm_kmem_size"
-    return limit, (name if limit is not None else None)
 
 
 def _global(target, name):

@@ -35,7 +35,7 @@ from ..access.errors import CorruptionError, KmemdbgError, MemoryFault
 from ..access.pagecache import read_uncached
 from ..access.record import read_array, read_record
 from . import probes
-from .accounting import kmem_limit
+from .kmem_limit import kmem_limit
 from .probes import CACHE, ZONE
 from .slabs import Slab, SlabDecoder
 from ..report.items import KEYS

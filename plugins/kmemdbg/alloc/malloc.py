@@ -28,6 +28,7 @@ from ..access.layout import member_unpacker
 from ..access.record import read_record
 from . import probes, views
 from .kmemzones import read_kmemzones
+from .kmem_limit import kmem_limit
 from .probes import MALLOC_TYPE
 from .rows import ROW_ERRORS
 
@@ -133,6 +134,7 @@ class _TypeReader:
         self.summed = [self._column(member) for member in _SUMMED]
         self.size_column = self._column("mts_size")
         self.warnings = list(self.cpus.warnings) + ([why] if why else [])
+        self.kmem_limit = kmem_limit(t)     # (bytes, global): no type holds more (_implausible)
         self.notes = []
         self._mask_sizes = {}     # mts_size mask -> (sizes, issues): _sizes
         self._totals = {}         # statistics base -> (sums, [mts_size mask]): prefetch
@@ -219,6 +221,7 @@ class _TypeReader:
         """The statistics of every walked type (``walk``; each one's issues: what reading its
         name found), in walk order: one loop for thousands of types, its lookups made once."""
         totals, mask_sizes, stats = self._totals, self._mask_sizes, MallocTypeStats
+        limit = self.kmem_limit[0] or 1 << 64
         handle_bases = self._handle_bases if self.kind == probes.STATS_HANDLE_PCPU else None
         rows = []
         for mt in walked:
@@ -235,6 +238,8 @@ class _TypeReader:
             in_use, memory_use = numallocs - numfrees, memalloced - memfreed
             if in_use < 0 or memory_use < 0:
                 in_use, memory_use = self._negative(addr, name, sums, issues)
+            if numallocs > memalloced or memalloced - memfreed > limit:
+                self._implausible(addr, name, sums, issues)
             sizes, missing = mask_sizes.get(mask) or self._sizes(mask)
             if missing:
                 issues.extend(missing)
@@ -262,6 +267,25 @@ class _TypeReader:
                           f"mts_memfreed {memfreed} > mts_memalloced {memalloced} over the CPUs")
             memory_use = None if memory_use < 0 else memory_use
         return in_use, memory_use
+
+    def _implausible(self, addr, name, sums, issues):
+        """Why statistics that no kernel keeps are damage (the numbers are still shown, as
+        vmstat shows them).
+
+        Every allocation adds its size, at least a byte, to ``mts_memalloced`` as it counts
+        itself in ``mts_numallocs`` (``malloc_type_zone_allocated`` counts none of size 0), and
+        no type holds more than kmem may (``uma_kmem_limit``/``vm_kmem_size``).
+        """
+        memalloced, memfreed, numallocs, _ = sums
+        if numallocs > memalloced:
+            issues.append(f'malloc type "{name}" at {addr:#x} counts {numallocs} allocations in '
+                          f"{memalloced} bytes (mts_numallocs > mts_memalloced over the CPUs): "
+                          "every allocation adds at least a byte")
+        limit, source = self.kmem_limit
+        if limit and memalloced - memfreed > limit:
+            issues.append(f'memory use of malloc type "{name}" at {addr:#x} '
+                          f"({memalloced - memfreed} bytes) is above the kmem limit {limit} "
+                          f"({source})")
 
     def _sizes(self, mask):
         """``(sizes, issues)``: the sizes of ``mask``'s bits, and the bits without a
