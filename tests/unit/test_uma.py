@@ -199,6 +199,25 @@ def test_keg_geometry_that_cannot_be_marks_its_zones(era, arch):
     assert not z["healthy"].issues
 
 
+@pytest.mark.parametrize("era", ["fbsd9", "fbsd12", "fbsd14"])
+def test_items_in_use_beyond_the_keg_are_named(era):
+    """A pointer stored over a zone counter: more items in use than kmem could hold, and more
+    than the keg's pages do (the kmem limit alone is soft from 12 on), is damage."""
+    k = FakeKernel(era, cpus=(0, 1))
+    k.t.add_symbol("uma_kmem_limit" if k.n >= 12 else "vm_kmem_size", "u_long", 1 << 20)
+    pages = "uk_domain[0].ud_pages" if k.n >= 13 else "uk_pages"
+    damaged, big = k.keg(256, ipers=15), k.keg(4096, ipers=1)
+    k.t.put(damaged, "struct uma_keg", {pages: 2})
+    k.t.put(big, "struct uma_keg", {pages: 600})
+    k.zone(damaged, "victim", allocs=0x7ffff7621e80)
+    k.zone(big, "past the soft limit", allocs=300)      # 1.2 MiB of a 1 MiB limit, in its pages
+    z = by_name(uma_zone_stats(k.t))
+    assert z["victim"].used == 0x7ffff7621e80 and z["victim"].issues == (
+        f'zone "victim" at {z["victim"].address:#x} has {0x7ffff7621e80} items in use, more than '
+        f"its keg at {damaged:#x} holds (30 items in 2 pages): its counters are damaged",)
+    assert z["past the soft limit"].issues == ()
+
+
 @pytest.mark.parametrize("era,arch", IMAGES)
 def test_bucket_list_cycle(era, arch):
     k = FakeKernel(era, arch, cpus=(0,))

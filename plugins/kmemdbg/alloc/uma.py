@@ -24,6 +24,7 @@ from ..access.record import Record, misaligned, read_array, read_bytes, read_rec
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
 from .rows import ROW_ERRORS
+from .kmem_limit import kmem_limit
 from .slabs import geometry_problem
 
 UMA_ZFLAG_INTERNAL = 0x20000000
@@ -234,6 +235,8 @@ class _ZoneReader:
             self.off_uk_domain = self.keg.offset("uk_domain")
             self.ud_free_items = self.udom.column_unpacker("ud_free_items", self.ndomains,
                                                            t.byteorder)
+            self.ud_pages = self.udom.column_unpacker("ud_pages", self.ndomains, t.byteorder)
+        self.kmem_limit = kmem_limit(t)[0] or 1 << 64     # _over_capacity's first sieve
         self.counter_cpus, self.absent_ok = view.summed_cpus(self.cpus)
         self._prepare_members()
         self._prepare_cache_columns()
@@ -245,7 +248,7 @@ class _ZoneReader:
         t, z, k = self.target, self.zone, self.keg
         self.counters = ("uz_allocs", "uz_frees", "uz_fails")
         zone_members = ["uz_name", *self.counters, "uz_size", "uz_bucket_size", "uz_count"]
-        keg_members = ["uk_flags", "uk_size", "uk_rsize", "uk_ipers", "uk_ppera"]
+        keg_members = ["uk_flags", "uk_size", "uk_rsize", "uk_ipers", "uk_ppera", "uk_pages"]
         if self.has_sleeps:
             zone_members.append("uz_sleeps")
         if self.has_xdomain:
@@ -260,7 +263,7 @@ class _ZoneReader:
             keg_members.append("uk_free")
         for layout, members in ((z, zone_members), (k, keg_members)):
             for m in members:
-                if m not in ("uz_size", "uz_bucket_size", "uz_count"):   # optional: None
+                if m not in ("uz_size", "uz_bucket_size", "uz_count", "uk_pages"):   # or None
                     layout.field(m)
         self.zone_values = z.unpacker(tuple(zone_members), t.byteorder)
         self.keg_values = k.unpacker(tuple(keg_members), t.byteorder)
@@ -366,6 +369,10 @@ class _ZoneReader:
                     issues.append(damage)
                 if used < 0:     # the true view: unknown when damaged, else uma_zone_get_cur's 0
                     used = None if damage else 0
+            elif kv is not None and not problem and used * kv.uk_size > self.kmem_limit:
+                over = self._attempt(issues, self._over_capacity, z, name, keg, kv, used)
+                if over:
+                    issues.append(over)
         elif counters is not None:
             fails = counters[2]
         free_zone, cross_zone = self._attempt(issues, self._zone_free, z, zv, name) or \
@@ -424,6 +431,26 @@ class _ZoneReader:
             what += (f" (largest: uz_cpu[{cpu}].uc_frees = {cpu_frees[i]} at {at:#x})")
         return (f'frees exceed allocations by {excess} in zone "{name}" at {z.addr:#x}: '
                 f"{what} > uz_allocs {allocs} + uc_allocs {sum(cpu_allocs)}")
+
+    def _over_capacity(self, z, name, keg, kv, used):
+        """Why ``used`` items are more than the zone's keg holds, or None.
+
+        Asked only of a zone whose items in use would fill more than kmem may hold (which a keg
+        can pass only where the limit is soft, 12+): its keg's slabs (``uk_pages``, 13+ the
+        ``ud_pages`` of its domains, ``uk_ppera`` pages each) hold ``uk_ipers`` items each; one
+        item per CPU more is counters caught between updates (``_frees_exceed``).
+        """
+        pages = kv.uk_pages
+        if pages is None:
+            pages = sum(self.ud_pages(read_bytes(
+                self.target, keg.addr + self.off_uk_domain, self.ndomains * self.udom.size,
+                f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")))
+        capacity = pages // kv.uk_ppera * kv.uk_ipers
+        if used <= capacity + len(self.cpus.present):
+            return None
+        return (f'zone "{name}" at {z.addr:#x} has {used} items in use, more than its keg at '
+                f"{keg.addr:#x} holds ({capacity} items in {pages} pages): its counters are "
+                "damaged")
 
     def _name(self, z, addr, issues):
         try:
