@@ -447,6 +447,21 @@ def damage_keg_size_absurd(image, core):
     return {"keg": w[keg]}
 
 
+def damage_zone_used_absurd(image, core):
+    """CPU 0's uc_allocs of "mbuf" grows by 2**40: items in use beyond kmem and the keg."""
+    at = locate(image, ["&zone_mbuf->uz_cpu[0].uc_allocs"])["&zone_mbuf->uz_cpu[0].uc_allocs"]
+    core.write_int(at, core.read_int(at, 8) + (1 << 40), 8)
+    return {"zone": "mbuf"}
+
+
+def damage_type_allocs_absurd(image, core):
+    """CPU 0's mts_numallocs of devbuf grows by 2**40: more allocations than bytes allocated."""
+    expr = _stats_cpu0(image, "mts_numallocs")
+    at = locate(image, [expr])[expr]
+    core.write_int(at, core.read_int(at, 8) + (1 << 40), 8)
+    return {"type": "devbuf"}
+
+
 def damage_segment_zeroed(image, core):
     """The memory segment holding the first keg (and with it the kegs' arena) reads as zeros."""
     first = locate(image, ["uma_kegs.lh_first"])["uma_kegs.lh_first"]
@@ -654,3 +669,23 @@ def test_absurd_keg_geometry_is_named_and_its_slabs_left_unread(kind, image, dam
     items = run(kind, image, path, baselines[image.era], commands=ITEM_COMMANDS)
     assert_warned(items, tuple(ITEM_COMMANDS), *words[1:], "no slabs read")
     assert "allocated items of zone 'mbuf'" in items.text["items"] and items.alive
+
+
+@each_debugger_and_era
+def test_items_in_use_beyond_kmem_and_the_keg_are_named(kind, image, damaged_cores, baselines):
+    """The row keeps the number vmstat would print, and says its counters are damaged."""
+    intact, r, facts = _damaged(kind, "zone-used-absurd", image, damaged_cores, baselines)
+    words = ('"mbuf"', "items in use, more than its keg", "counters are damaged")
+    assert_warned(r, ("zones", "zones-table", "zones-kvm", "summary", "summary-table"), *words)
+    assert zone_rows(r.json("zones"))["mbuf"]["used"] > 1 << 40
+    assert_untouched_zones(r, intact, {"mbuf"})
+
+
+@each_debugger_and_era
+def test_more_allocations_than_bytes_are_named(kind, image, damaged_cores, baselines):
+    intact, r, facts = _damaged(kind, "type-allocs-absurd", image, damaged_cores, baselines)
+    assert_warned(r, ("types", "types-table", "summary"), '"devbuf"', "allocations in",
+                  "mts_numallocs > mts_memalloced")
+    rows = type_rows(r.json("types"))
+    assert rows["devbuf"]["requests"] > 1 << 40
+    _same_except(rows, type_rows(intact.json("types")), {"devbuf"})
