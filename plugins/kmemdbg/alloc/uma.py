@@ -23,8 +23,8 @@ from ..access.pagecache import read_buffer
 from ..access.record import Record, misaligned, read_array, read_bytes, read_record
 from . import probes, views
 from .probes import CACHE, KEG, ZONE
-from .rows import ROW_ERRORS
 from .kmem_limit import kmem_limit
+from .rows import ROW_ERRORS
 from .slabs import geometry_problem
 
 UMA_ZFLAG_INTERNAL = 0x20000000
@@ -235,7 +235,6 @@ class _ZoneReader:
             self.off_uk_domain = self.keg.offset("uk_domain")
             self.ud_free_items = self.udom.column_unpacker("ud_free_items", self.ndomains,
                                                            t.byteorder)
-            self.ud_pages = self.udom.column_unpacker("ud_pages", self.ndomains, t.byteorder)
         self.kmem_limit = kmem_limit(t)[0] or 1 << 64     # _over_capacity's first sieve
         self.counter_cpus, self.absent_ok = view.summed_cpus(self.cpus)
         self._prepare_members()
@@ -442,7 +441,11 @@ class _ZoneReader:
         """
         pages = kv.uk_pages
         if pages is None:
-            pages = sum(self.ud_pages(read_bytes(
+            if not self.keg_domains or not self.udom.has("ud_pages"):
+                return None      # no page count to judge by
+            domain_pages = self.udom.column_unpacker("ud_pages", self.ndomains,
+                                                     self.target.byteorder)
+            pages = sum(domain_pages(read_bytes(
                 self.target, keg.addr + self.off_uk_domain, self.ndomains * self.udom.size,
                 f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")))
         capacity = pages // kv.uk_ppera * kv.uk_ipers
