@@ -263,7 +263,7 @@ def test_a_damaged_bucket_is_one_warning_per_kind_of_damage():
            f"({data:#x}, {data + 3 * SIZE:#x})" in mine
     repeated = [w for w in mine if "are also in" in w]
     assert len(repeated) == 1 and repeated[0].startswith("zone 'thing' CPU ") and \
-        f"4 items are also in" in repeated[0] and f"({data2:#x}, " in repeated[0], mine
+        "4 items are also in" in repeated[0] and f"({data2:#x}, " in repeated[0], mine
     assert len(mine) == 3, mine
 
 
