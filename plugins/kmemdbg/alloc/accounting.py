@@ -20,12 +20,12 @@ from typing import Dict, List, Optional
 
 from ..kernel.memory import PAGE_SIZE, read_pointer, read_symbol_int_or_none
 from ..access.errors import KmemdbgError
-from ..access.record import read_bytes, read_record
+from ..access.record import read_record
 from .kmemzones import read_malloc_zones
 from .kmem_limit import kmem_limit
 from .malloc import malloc_type_stats
 from .rows import row_issues
-from .uma import UMA_ZFLAG_INTERNAL, read_ndomains, uma_zone_stats
+from .uma import UMA_ZFLAG_INTERNAL, keg_domain_pages, read_ndomains, uma_zone_stats
 
 BUCKET_ZONE = re.compile(r"^\d+ Bucket$")
 # UMA_ZFLAG_BUCKET moved between releases (0x02000000 in 8.x, 0x10000000 from 10.x); bucket zones
@@ -83,18 +83,13 @@ def read_kegs(target, walked, warnings):
     if not walked:
         return []
     ndomains = read_ndomains(target)
-    layout = walked[0].layout
-    values = layout.unpacker(("uk_size", "uk_flags", "uk_pages"), target.byteorder)
-    if not layout.has("uk_pages"):
-        dom = target.layout("struct uma_domain")
-        size, at = ndomains * dom.size, layout.offset("uk_domain")
-        domain_pages = dom.column_unpacker("ud_pages", ndomains, target.byteorder)
+    values = walked[0].layout.unpacker(("uk_size", "uk_flags", "uk_pages"), target.byteorder)
     kegs = []
     for k in walked:
         v = values(k.data)
         try:
-            held = v.uk_pages if v.uk_pages is not None else sum(domain_pages(read_bytes(
-                target, k.addr + at, size, f"struct uma_keg {k.addr:#x}: uk_domain[{ndomains}]")))
+            held = v.uk_pages if v.uk_pages is not None else \
+                keg_domain_pages(target, k, ndomains)
         except KmemdbgError as e:
             warnings.append(f"keg {k.addr:#x}: {e}")
             continue

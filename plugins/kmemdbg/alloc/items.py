@@ -446,10 +446,9 @@ class _Places:
         for (pid, first_pid), both in repeated.items():
             first = self._places[first_pid]
             where = f"{first.where} of zone '{first.zone}'"
-            warnings.append(f"{self._whats[pid]}: item {_some(both)} is also in {where}"
-                            if len(both) == 1 else
-                            f"{self._whats[pid]}: {len(both)} items are also in {where} "
-                            f"({_some(both)})")
+            warnings.append(_one_warning(self._whats[pid], both,
+                                         lambda item: f"item {item} is also in {where}",
+                                         f"items are also in {where}"))
         self._items, self._pids, self._whats = items, pids, None
 
     def get(self, item):
@@ -556,15 +555,13 @@ class _BucketReader:
                 also_free.append(item)
             places.add(item, pid)
         if foreign:
-            idx.warnings.append(f"{what}: {_some(foreign)} is no item of {owner}"
-                                if len(foreign) == 1 else
-                                f"{what}: {len(foreign)} entries are no item of {owner} "
-                                f"({_some(foreign)})")
+            idx.warnings.append(_one_warning(what, foreign,
+                                             lambda item: f"{item} is no item of {owner}",
+                                             f"entries are no item of {owner}"))
         if also_free:
-            idx.warnings.append(f"{what}: item {_some(also_free)} is also free in its slab"
-                                if len(also_free) == 1 else
-                                f"{what}: {len(also_free)} items are also free in their slabs "
-                                f"({_some(also_free)})")
+            idx.warnings.append(_one_warning(what, also_free,
+                                             lambda item: f"item {item} is also free in its slab",
+                                             "items are also free in their slabs"))
 
     def _bucket_items(self, addr, count, what):
         """The first ``count`` item pointers of the bucket at ``addr`` (one read)."""
@@ -640,7 +637,11 @@ class _BucketReader:
             self.index.warnings.append(str(e))   # names the bucket
 
 
-def _some(addresses, shown=3):
-    """The first ``shown`` of ``addresses`` in hex, and how many more."""
-    text = ", ".join(f"{a:#x}" for a in addresses[:shown])
-    return text + (f" and {len(addresses) - shown} more" if len(addresses) > shown else "")
+def _one_warning(what, addresses, one, many, shown=3):
+    """One warning for the damaged entries ``addresses`` of ``what``: ``one(address)`` for a
+    single one, else their count, ``many``, and the first ``shown`` of them."""
+    if len(addresses) == 1:
+        return f"{what}: {one(f'{addresses[0]:#x}')}"
+    first = ", ".join(f"{a:#x}" for a in addresses[:shown])
+    rest = f" and {len(addresses) - shown} more" if len(addresses) > shown else ""
+    return f"{what}: {len(addresses)} {many} ({first}{rest})"

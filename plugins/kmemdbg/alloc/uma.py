@@ -187,6 +187,18 @@ def uma_zone_stats(target, view=views.TRUE):
                      probes.zone_has_sleeps(target), probes.zone_has_xdomain(target), tuple(kegs))
 
 
+def keg_domain_pages(target, keg, ndomains):
+    """The pages a 13+ keg record ``keg`` holds: the sum of ``uk_domain[d].ud_pages`` (one read;
+    before 13 it is ``uk_pages``).
+
+    :raises MemoryFault: naming the keg.
+    """
+    dom = target.layout("struct uma_domain")
+    data = read_bytes(target, keg.addr + keg.layout.offset("uk_domain"), ndomains * dom.size,
+                      f"struct uma_keg {keg.addr:#x}: uk_domain[{ndomains}]")
+    return sum(dom.column_unpacker("ud_pages", ndomains, target.byteorder)(data))
+
+
 def _walk_keg(target, keg, found, warnings):
     """The zones of one keg into ``found``: a misaligned zone pointer becomes a marked row
     (``(None, keg, (address, issue))``), any other damage ends the keg's list with a warning, and
@@ -441,13 +453,9 @@ class _ZoneReader:
         """
         pages = kv.uk_pages
         if pages is None:
-            if not self.keg_domains or not self.udom.has("ud_pages"):
+            if not self.keg_domains:
                 return None      # no page count to judge by
-            domain_pages = self.udom.column_unpacker("ud_pages", self.ndomains,
-                                                     self.target.byteorder)
-            pages = sum(domain_pages(read_bytes(
-                self.target, keg.addr + self.off_uk_domain, self.ndomains * self.udom.size,
-                f"{KEG}.uk_domain[{self.ndomains}] at {keg.addr:#x}")))
+            pages = keg_domain_pages(self.target, keg, self.ndomains)
         capacity = pages // kv.uk_ppera * kv.uk_ipers
         if used <= capacity + len(self.cpus.present):
             return None
