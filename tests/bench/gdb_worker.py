@@ -34,6 +34,17 @@ class GdbHost:
         return "kmemdbg.backends.gdb_backend" in sys.modules and \
             gdb.execute("help uma-zones", to_string=True) != ""
 
+    def output(self, command):
+        return gdb.execute(command, to_string=True)
+
+    @staticmethod
+    def plugin_target():
+        return sys.modules["kmemdbg.backends.gdb_backend"].current_target()
+
+    @property
+    def raw_read(self):
+        return gdb.selected_inferior().read_memory
+
     def run(self, command):
         try:
             gdb.execute(command, to_string=True)

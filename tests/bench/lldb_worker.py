@@ -38,6 +38,32 @@ class LldbHost:
             self.last_error = (res.GetError() or res.GetOutput() or "").strip().splitlines()[-1:]
         return res.Succeeded()
 
+    def output(self, command):
+        res = lldb.SBCommandReturnObject()
+        self.interp.HandleCommand(command, res)
+        return res.GetOutput() or ""
+
+    def plugin_target(self):
+        return sys.modules["kmemdbg.backends.lldb_backend"].current_target(self.debugger)
+
+    @property
+    def raw_read(self):
+        """SBProcess.ReadMemory, and what the core lacks from the file, as ``replay`` reads."""
+        target = self.target
+        process = target.GetProcess()
+
+        def read(addr, size):
+            err = lldb.SBError()
+            data = process.ReadMemory(addr, size, err)
+            if err.Success() and data is not None:
+                return data
+            err = lldb.SBError()
+            data = target.ReadMemory(lldb.SBAddress(addr, target), size, err)
+            if not err.Success():
+                raise OSError(f"{size} bytes at {addr:#x}: {err.GetCString()}")
+            return data
+        return read
+
     def load_plugin(self):
         return self.run(f"command script import {ROOT}/plugins/lldb_kmem.py") and \
             self.run("help uma-zones")

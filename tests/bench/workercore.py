@@ -1,9 +1,10 @@
 """What runs inside the debugger (gdb or lldb-19) for one benchmark image.
 
 The debugger-specific worker (``gdb_worker.py``, ``lldb_worker.py``) supplies a ``Host``:
-``run(command) -> ok`` (execute a kmemdbg command, output discarded), ``record_reads()`` (a
-context manager that logs every ``Target.read`` of the plugin), ``replay(reads)`` (the same
-reads through the debugger's bulk read only) and the two naive walks.  This module does the
+``run(command) -> ok`` (execute a kmemdbg command, output discarded), ``output(command)`` (its
+text), ``record_reads()`` (a context manager that logs every ``Target.read`` of the plugin),
+``replay(reads)`` (the same reads through the debugger's bulk read only), ``plugin_target()``
+and ``raw_read(addr, size)`` (for the bare walk, ``bare_malloc.py``) and the two naive walks.  This module does the
 timing, the memory figures and writes the JSON the orchestrator (``run.py``) reads.
 
 The configuration comes from the JSON file named by ``$BENCH_CONFIG``:
@@ -15,6 +16,8 @@ import json
 import os
 import statistics
 import time
+
+from bare_malloc import BareMalloc
 
 
 def proc_status():
@@ -47,6 +50,24 @@ def warm_runs(cold_seconds, config):
     return max(2, min(config["max_runs"], int(config["target_seconds"] / cold_seconds)))
 
 
+def bare_walk(host, command):
+    """``(walk, note)``: the bare walk (``bare_malloc.py``) timed alongside ``command``, or None
+    and why not.  It is used only when its numbers are the command's own."""
+    if command != "malloc-types":
+        return None, None
+    try:
+        walk = BareMalloc(host.plugin_target(), host.raw_read)
+    except Exception as e:     # report, never fake a number
+        return None, f"{type(e).__name__}: {e}"
+    if walk.why_not:
+        return None, walk.why_not
+    try:
+        differs = walk.matches(json.loads(host.output("malloc-types --format json")))
+    except ValueError as e:
+        differs = f"malloc-types --format json: {e}"
+    return (None, f"not used: {differs}") if differs else (walk, None)
+
+
 def bench(host, baseline):
     """Run everything for one image in this debugger session; return the result dict."""
     config = json.load(open(os.environ["BENCH_CONFIG"]))
@@ -61,22 +82,30 @@ def bench(host, baseline):
         with host.record_reads() as log:
             cold, ok = timed(lambda: host.run(command))
         reads = list(log)
-        # Each warm run is followed by the floor: the same reads, bulk reads only, nothing else.
-        # Taken in turns, command and floor see the same machine (a shared host drifts by tens
-        # of percent within a minute), so their ratio holds where each figure alone does not.
-        samples, floors, statuses = [], [], [ok]
+        bare, bare_note = bare_walk(host, command)
+        # Each warm run is followed by the floor: the same reads, bulk reads only, nothing else
+        # (and by the bare walk, where there is one).  Taken in turns, command and floor see the
+        # same machine (a shared host drifts by tens of percent within a minute), so their ratio
+        # holds where each figure alone does not.
+        samples, floors, bares, statuses = [], [], [], [ok]
         for _ in range(warm_runs(cold, config)):
             t, ok = timed(lambda: host.run(command))
             samples.append(t)
             statuses.append(ok)
             t, failed = timed(lambda: host.replay(reads))
             floors.append(t)
+            if bare:
+                bares.append(timed(bare.walk)[0])
         entry = stats(samples)
         entry.update(cold=cold, ok=all(statuses), reads=len(reads),
                      bytes=sum(size for _, size in reads))
         if not all(statuses):
             entry["note"] = host.last_error or "command reported failure"
         entry["floor"] = dict(stats(floors), failed_reads=failed)
+        if bares:
+            entry["bare"] = stats(bares)
+        elif bare_note:
+            entry["bare"] = {"note": bare_note}
         result["commands"][command] = entry
     result["memory_kib"]["after_commands"] = proc_status()
 
