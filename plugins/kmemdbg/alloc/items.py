@@ -257,25 +257,59 @@ class ItemIndex:
             return None
         return idx, slab.data + idx * g.rsize
 
-    def state_of(self, slab, idx, item):
-        """``(state, Place or None)`` of item ``idx`` of ``slab`` (state None: slab damaged)."""
+    def state_of(self, slab, idx, item, placed=None):
+        """``(state, Place or None)`` of item ``idx`` of ``slab`` (state None: slab damaged).
+
+        :param placed: ``places.placed()`` of the slab, where the caller asks for all its items.
+        """
         if slab.free is None:
             return None, None
         if idx in slab.free:
             return "free", None
-        place = self.places.get(item)
+        place = (self.places if placed is None else placed).get(item)
         return ("free", place) if place is not None else ("allocated", None)
 
     def item_record(self, addr, slab, idx, item):
+        """The record of ``addr``, in item ``idx`` (at ``item``) of ``slab``."""
+        return next(self._slab_records(slab, ((addr, idx),)))
+
+    def _slab_records(self, slab, addresses, state=None):
+        """The records of ``addresses`` (``(address, item index)`` pairs) in ``slab``, those
+        in ``state`` only if given.
+
+        What the slab's items share (their keg's facts, the places of its free items outside
+        it, the UMA structures among them) is worked out once, and each record is a copy of
+        one template: a zone's listing makes 64,512 of them.
+        """
         keg = self.kegs[slab.keg]
-        state, place = self.state_of(slab, idx, item)
-        where = place.where if place else ("keg" if state == "free" else None)
-        return record(addr, "uma-item", keg=keg.geo.addr,
-                      zone=place.zone if place else keg.name,
-                      zones=list(self._keg(keg)[0]), slab=slab.header, item=item, index=idx,
-                      offset=addr - item, size=keg.geo.size, rsize=keg.geo.rsize, state=state,
-                      where=where, cpu=place.cpu if place else None, domain=slab.domain,
-                      note=self._item_note(keg, item))
+        g = keg.geo
+        names, keg_note = self._keg(keg)
+        end = slab.data + g.span
+        placed = self.places.placed(slab.data, end)
+        starts = self._struct_starts
+        structs = {start: note for start, _, note in
+                   self._structs[bisect.bisect_left(starts, slab.data):
+                                 bisect.bisect_left(starts, end)]}
+        headers, large_headers = self._headers, self._large_headers
+        template = record(0, "uma-item", keg=g.addr, zone=keg.name, slab=slab.header,
+                          size=g.size, rsize=g.rsize, domain=slab.domain, note=keg_note)
+        for addr, idx in addresses:
+            item = slab.data + idx * g.rsize
+            st, place = self.state_of(slab, idx, item, placed)
+            if state is not None and st != state:
+                continue
+            rec = template.copy()
+            rec["address"], rec["zones"], rec["item"] = addr, list(names), item
+            rec["index"], rec["offset"], rec["state"] = idx, addr - item, st
+            if place is not None:
+                rec["zone"], rec["where"], rec["cpu"] = place.zone, place.where, place.cpu
+            elif st == "free":
+                rec["where"] = "keg"
+            if item in structs:
+                rec["note"] = structs[item]
+            elif item in headers or item in large_headers:
+                rec["note"] = self._header_note(item)
+            yield rec
 
     def lookup(self, addr):
         """What ``addr`` is, as a ``record``."""
@@ -331,18 +365,14 @@ class ItemIndex:
                     "are recorded only in struct vm_page, which kmemdbg does not read")
         return "mapped, but in no slab, large allocation or symbol known to kmemdbg"
 
-    def _item_note(self, keg, item):
-        """Name the structure an item of UMA's own zones is, and malloc(9) sizes."""
-        j = bisect.bisect_left(self._struct_starts, item)
-        if j < len(self._structs) and self._structs[j][0] == item:
-            return self._structs[j][2]
+    def _header_note(self, item):
+        """What an item that is a slab header (of a keg's off-page slab or of a malloc(9)
+        large allocation) holds."""
         if item in self._headers:
             owner = self.kegs[self._headers[item].keg].name
             return f"off-page slab header of keg '{owner}'"
-        if item in self._large_headers:
-            start, size = self._large_headers[item]
-            return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
-        return self._keg(keg)[1]
+        start, size = self._large_headers[item]
+        return f"slab header of a malloc(9) large allocation at {start:#x} ({size} bytes)"
 
     def _keg(self, keg):
         """``(names of the keg's zones, the note of its items)``, worked out once per keg (a
@@ -404,11 +434,8 @@ class ItemIndex:
         order, as records."""
         for slab in self.slabs_of(zone_addrs):
             g = self.kegs[slab.keg].geo
-            for idx in range(g.ipers):
-                item = slab.data + idx * g.rsize
-                rec = self.item_record(item, slab, idx, item)
-                if state is None or rec["state"] == state:
-                    yield rec
+            yield from self._slab_records(
+                slab, ((slab.data + idx * g.rsize, idx) for idx in range(g.ipers)), state)
 
 
 class _Places:
@@ -462,6 +489,12 @@ class _Places:
         """The items with a place in ``[start, end)`` (a slab's), as a set."""
         return set(self._items[bisect.bisect_left(self._items, start):
                                bisect.bisect_left(self._items, end)])
+
+    def placed(self, start, end):
+        """``{item: Place}`` of the items with a place in ``[start, end)`` (a slab's)."""
+        items, pids, places = self._items, self._pids, self._places
+        return {items[i]: places[pids[i]]
+                for i in range(bisect.bisect_left(items, start), bisect.bisect_left(items, end))}
 
     def __len__(self):
         return len(self._items)
