@@ -10,6 +10,7 @@ from kmemdbg.alloc.malloc import MallocTypeStats
 from kmemdbg.alloc.uma import ZoneStats
 from kmemdbg.commands.listing import select
 from kmemdbg.report import ddb, vmstat
+from kmemdbg.report import items as items_report
 from kmemdbg.report.columns import malloc_columns, zone_columns
 from kmemdbg.report.humanize import humanize
 from kmemdbg.report.render import render_csv, render_json, render_table
@@ -235,3 +236,26 @@ def test_ddb_show_malloc():
     old = ddb.render_malloc(ddb.order_malloc(types, "6"), "6").splitlines()
     assert [l.split()[0] for l in old[1:]] == ["small", "big", "neg"]
     assert old[3].split()[2] == "%dK" % ((((-10) & (2**64 - 1)) + 1023) % 2**64 // 1024)
+
+
+ITEM_RECORDS = [
+    {"address": 2**64 - 8, "kind": "uma-item", "zones": ["mbuf", "mbuf_cluster"], "cpu": None,
+     "note": "naïve \"quoted\" \x01 name", "offset": 0, "free": True, "ratio": 0.5},
+    {"address": 16, "kind": "unknown", "zones": [], "note": None},
+]
+
+
+def test_item_json_one_record_per_line_as_json_dumps():
+    text = items_report.render_json("uma-items", ITEM_RECORDS, ["w"])
+    assert text.splitlines()[2:4] == ["    " + json.dumps(r) + "," * (i == 0)
+                                      for i, r in enumerate(ITEM_RECORDS)]
+    assert json.loads(text) == {"uma-items": ITEM_RECORDS, "warnings": ["w"]}
+
+
+def test_item_json_without_the_c_encoder_and_unencodable_values(monkeypatch):
+    with_c = items_report.render_json("kmem-whatis", ITEM_RECORDS)
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    assert items_report.render_json("kmem-whatis", ITEM_RECORDS) == with_c
+    monkeypatch.undo()
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        items_report.render_json("uma-items", [{"address": object()}])

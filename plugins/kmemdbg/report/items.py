@@ -20,10 +20,27 @@ _WHERE_TEXT = {"keg": "in its slab", "cpu-alloc-bucket": "in CPU {cpu}'s alloc b
                "zone-cache": "in the bucket cache of zone '{zone}'"}
 
 
+def _unencodable(value):
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _record_encoder():
+    """``encode(record) -> str``, what ``json.dumps(record)`` returns: one C encoder for
+    every record where json has its C accelerator (``json.dumps`` makes a new one per call, a
+    third of the time of a zone's 64,512 records), else ``json.dumps``."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.dumps
+    encode = make(None, _unencodable, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+                  False, False, True)
+    return lambda record: "".join(encode(record, 0))
+
+
 def render_json(command, records, warnings=()):
     """``{command: [records], "warnings": [...]}``, one record per line (json's C encoder: a
     whole zone or 10,000 addresses render in a fraction of a second)."""
-    rows = ",\n".join("    " + json.dumps(r) for r in records)
+    encode = _record_encoder()
+    rows = ",\n".join("    " + encode(r) for r in records)
     return (f'{{\n  "{command}": [\n{rows}\n  ],\n  "warnings": {json.dumps(list(warnings))}\n}}\n'
             if records else f'{{"{command}": [], "warnings": {json.dumps(list(warnings))}}}\n')
 
