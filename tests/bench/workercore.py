@@ -4,8 +4,9 @@ The debugger-specific worker (``gdb_worker.py``, ``lldb_worker.py``) supplies a 
 ``run(command) -> ok`` (execute a kmemdbg command, output discarded), ``output(command)`` (its
 text), ``record_reads()`` (a context manager that logs every ``Target.read`` of the plugin),
 ``replay(reads)`` (the same reads through the debugger's bulk read only), ``plugin_target()``
-and ``raw_read(addr, size)`` (for the bare walk, ``bare_malloc.py``) and the two naive walks.  This module does the
-timing, the memory figures and writes the JSON the orchestrator (``run.py``) reads.
+and ``raw_read`` (the plugin's Target and the debugger's own read, for the bare walk of
+``bare_malloc.py``) and the two naive walks.  This module does the timing, the memory figures
+and writes the JSON the orchestrator (``run.py``) reads.
 
 The configuration comes from the JSON file named by ``$BENCH_CONFIG``:
 ``{"commands": [...], "out": path, "naive_budget": s, "max_runs": n, "target_seconds": s,
