@@ -6,10 +6,10 @@ reads), so the bench measures, next to ``malloc-types``, this walk of the same l
 ``kmemstatistics`` list read a page at a time into a plain dict, each type's members unpacked
 with one ``struct`` call, its name found in its page, the per-CPU statistics of each
 UMA_PCPU_ALLOC_SIZE block summed with two numpy passes, rows formatted with f-strings.  No
-bound on the list, no alignment, version or plausibility check, no warning, no table engine:
-whatever kmemdbg adds for a damaged dump is left out, so its time over the floor is what the
-walk itself costs on this host.  ``matches`` compares its numbers with the command's JSON, so a
-bound that computes something else is not reported as one.
+cycle, alignment, version or plausibility check (only a cap on the list's length), no warning,
+no table engine: whatever kmemdbg adds for a damaged dump is left out, so its time over the
+floor is what the walk itself costs on this host.  ``matches`` compares its numbers with the
+command's JSON, so a bound that computes something else is not reported as one.
 
 Only the layout the 256-CPU image has (statistics embedded in ``ks_mti``, 13 and later) is
 walked; for another, ``BareMalloc`` says why not.  The layouts, ``__pcpu`` and ``kmemzones[]``
