@@ -269,8 +269,8 @@ class ItemIndex:
         place = (self.places if placed is None else placed).get(item)
         return ("free", place) if place is not None else ("allocated", None)
 
-    def item_record(self, addr, slab, idx, item):
-        """The record of ``addr``, in item ``idx`` (at ``item``) of ``slab``."""
+    def item_record(self, addr, slab, idx):
+        """The record of ``addr``, in item ``idx`` of ``slab``."""
         return next(self._slab_records(slab, ((addr, idx),)))
 
     def _slab_records(self, slab, addresses, state=None):
@@ -323,7 +323,7 @@ class ItemIndex:
         if slab is not None:
             found = self.item_of(slab, addr)
             if found is not None:
-                return self.item_record(addr, slab, *found)
+                return self.item_record(addr, slab, found[0])
             keg = self.kegs[slab.keg]
             if slab.inpage and slab.hdr_start <= addr < slab.hdr_start + slab.hdr_size:
                 return record(addr, "uma-slab-header", keg=keg.geo.addr, zone=keg.name,
@@ -484,11 +484,6 @@ class _Places:
         if i < len(self._items) and self._items[i] == item:
             return self._places[self._pids[i]]
         return None
-
-    def within(self, start, end):
-        """The items with a place in ``[start, end)`` (a slab's), as a set."""
-        return set(self._items[bisect.bisect_left(self._items, start):
-                               bisect.bisect_left(self._items, end)])
 
     def placed(self, start, end):
         """``{item: Place}`` of the items with a place in ``[start, end)`` (a slab's)."""

@@ -74,7 +74,7 @@ def allocated_items(index):
         report = not own and not g.flags & UMA_ZONE_PCPU
         follow = not g.flags & UMA_ZFLAG_BUCKET
         end = slab.data + g.ipers * g.rsize
-        cached = index.places.within(slab.data, end)
+        cached = index.places.placed(slab.data, end)
         if slab.free:
             starts = [slab.data + i * g.rsize for i in range(g.ipers) if i not in slab.free]
         else:
